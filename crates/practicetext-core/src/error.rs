@@ -1,0 +1,57 @@
+//! The top-level error every front end maps. Each area of the core has its
+//! own `thiserror` enum whose variants carry a stable `code()`; [`Error`]
+//! wraps them all and forwards the code, so the CLI and the bindings map
+//! errors by code, never by message text.
+
+use crate::directory::DirectoryError;
+use crate::phone::PhoneError;
+use crate::ports::StoreError;
+use crate::sensitive::EmailError;
+
+/// Any refusal the library can give.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// A phone number was refused (N1, N2).
+    #[error(transparent)]
+    Phone(#[from] PhoneError),
+    /// An email address was refused.
+    #[error(transparent)]
+    Email(#[from] EmailError),
+    /// The directory is malformed.
+    #[error(transparent)]
+    Directory(#[from] DirectoryError),
+    /// The store failed or refused.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Error {
+    /// Stable machine-readable code of the underlying refusal, e.g.
+    /// `"invalid_area_code"`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Phone(e) => e.code(),
+            Error::Email(e) => e.code(),
+            Error::Directory(e) => e.code(),
+            Error::Store(e) => e.code(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_level_error_forwards_codes_and_messages() {
+        let e: Error = PhoneError::InvalidAreaCode { area_code: 123 }.into();
+        assert_eq!(e.code(), "invalid_area_code");
+        assert!(e.to_string().contains("123"));
+        let s: Error = StoreError::NotFound {
+            what: "user",
+            id: "bob".into(),
+        }
+        .into();
+        assert_eq!(s.code(), "not_found");
+    }
+}
