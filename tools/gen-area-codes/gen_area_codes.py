@@ -70,7 +70,7 @@ GEOGRAPHIC_TYPES = {
 }
 
 PRIMARY_LINE = "1234"
-FALLBACK_LINES = ("0000", "0100", "1000", "2000", "5555", "5678", "7000", "9999")
+FALLBACK_LINES = ("0000", "5555", "9999")
 
 
 def classify_number(number: phonenumbers.PhoneNumber) -> int:
@@ -155,9 +155,9 @@ def main() -> None:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(render(table, args.date), encoding="utf-8")
 
-    counts = {c: table[200:].count(c) for c in CLASS_NAMES}
-    summary = ", ".join(f"{c} {CLASS_NAMES[c]}: {n}" for c, n in counts.items())
-    print(f"wrote {args.output} (NPAs 200..999) -- {summary}")
+    print(f"wrote {args.output}")
+    for c, name in CLASS_NAMES.items():
+        print(f"class {c} ({name}): {table[200:].count(c)} NPAs")
 
 
 if __name__ == "__main__":

@@ -1,1 +1,45 @@
-fn main() {}
+//! `practicetext`: the rules of practice texting from the command line.
+//! JSON on stdout (one object, or one per line with `--jsonl`), human
+//! messages on stderr.
+//!
+//! Exit codes: 0 the input was judged (valid or not); 1 the command could
+//! not run (unreadable file, I/O error); 2 usage error.
+
+mod commands;
+mod jsonl;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// The rules engine of two-way texting for medical, dental, pharmacy and
+/// veterinary practices, from the command line.
+///
+/// Every command prints JSON on stdout; messages for people go to stderr.
+/// Commands that judge input exit 0 whether the input passed or not (read
+/// the JSON), 1 when they could not run, and 2 on a usage error.
+#[derive(Parser)]
+#[command(name = "practicetext", version, after_help = "Examples:\n  practicetext phone \"(650) 253-0000\"\n  printf '{\"input\":\"650.253.0000\"}\\n' | practicetext phone --jsonl")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Phone(commands::phone::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Phone(args) => commands::phone::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("practicetext: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per subcommand: each parses its arguments, calls the core and
+//! prints JSON. No rule lives here.
+
+pub mod phone;
