@@ -1,18 +1,15 @@
-//! The in-memory store: every storage port kept in maps behind a lock. For
-//! tests, for the CLI's scenario replay and for small hosts that keep
-//! nothing between runs. It keeps every promise the SQLite and PostgreSQL
-//! stores keep, and runs the same conformance suite.
+//! In-memory [`DirectoryStore`].
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
 
+use super::{MemoryStore, lock};
 use crate::directory::{Client, Group, Organization, OwnedNumber, User};
 use crate::ids::{ClientId, GroupId, OrganizationId, Username};
 use crate::phone::E164;
 use crate::ports::{DirectoryStore, StoreError};
 
 #[derive(Default)]
-struct State {
+pub(super) struct DirectoryState {
     organizations: BTreeMap<OrganizationId, Organization>,
     users: BTreeMap<(OrganizationId, Username), User>,
     groups: BTreeMap<(OrganizationId, GroupId), Group>,
@@ -20,56 +17,29 @@ struct State {
     clients: BTreeMap<(OrganizationId, ClientId), Client>,
 }
 
-/// A store that lives in memory.
-#[derive(Default)]
-pub struct MemoryStore {
-    state: Mutex<State>,
-}
-
-impl std::fmt::Debug for MemoryStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("MemoryStore { .. }")
-    }
-}
-
-impl MemoryStore {
-    /// An empty store.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    fn lock(&self) -> Result<MutexGuard<'_, State>, StoreError> {
-        // A poisoned lock means a panic happened while a write was half
-        // done; refuse rather than serve possibly inconsistent state.
-        self.state.lock().map_err(|_| StoreError::Backend {
-            message: "the in-memory store was poisoned by an earlier panic".into(),
-        })
-    }
-}
-
 impl DirectoryStore for MemoryStore {
     fn put_organization(&self, org: &Organization) -> Result<(), StoreError> {
-        self.lock()?.organizations.insert(org.id.clone(), org.clone());
+        lock(&self.directory)?.organizations.insert(org.id.clone(), org.clone());
         Ok(())
     }
 
     fn organization(&self, id: &OrganizationId) -> Result<Option<Organization>, StoreError> {
-        Ok(self.lock()?.organizations.get(id).cloned())
+        Ok(lock(&self.directory)?.organizations.get(id).cloned())
     }
 
     fn put_user(&self, user: &User) -> Result<(), StoreError> {
         let key = (user.organization.clone(), user.username.clone());
-        self.lock()?.users.insert(key, user.clone());
+        lock(&self.directory)?.users.insert(key, user.clone());
         Ok(())
     }
 
     fn user(&self, org: &OrganizationId, username: &Username) -> Result<Option<User>, StoreError> {
         let key = (org.clone(), username.clone());
-        Ok(self.lock()?.users.get(&key).cloned())
+        Ok(lock(&self.directory)?.users.get(&key).cloned())
     }
 
     fn users(&self, org: &OrganizationId) -> Result<Vec<User>, StoreError> {
-        let state = self.lock()?;
+        let state = lock(&self.directory)?;
         Ok(state
             .users
             .iter()
@@ -80,12 +50,12 @@ impl DirectoryStore for MemoryStore {
 
     fn put_group(&self, group: &Group) -> Result<(), StoreError> {
         let key = (group.organization.clone(), group.id.clone());
-        self.lock()?.groups.insert(key, group.clone());
+        lock(&self.directory)?.groups.insert(key, group.clone());
         Ok(())
     }
 
     fn groups(&self, org: &OrganizationId) -> Result<Vec<Group>, StoreError> {
-        let state = self.lock()?;
+        let state = lock(&self.directory)?;
         Ok(state
             .groups
             .iter()
@@ -95,7 +65,7 @@ impl DirectoryStore for MemoryStore {
     }
 
     fn put_number(&self, number: &OwnedNumber) -> Result<(), StoreError> {
-        let mut state = self.lock()?;
+        let mut state = lock(&self.directory)?;
         if let Some(existing) = state.numbers.get(&number.number) {
             if existing.organization != number.organization {
                 return Err(StoreError::Conflict {
@@ -111,11 +81,11 @@ impl DirectoryStore for MemoryStore {
     }
 
     fn number(&self, number: E164) -> Result<Option<OwnedNumber>, StoreError> {
-        Ok(self.lock()?.numbers.get(&number).cloned())
+        Ok(lock(&self.directory)?.numbers.get(&number).cloned())
     }
 
     fn numbers(&self, org: &OrganizationId) -> Result<Vec<OwnedNumber>, StoreError> {
-        let state = self.lock()?;
+        let state = lock(&self.directory)?;
         Ok(state
             .numbers
             .values()
@@ -126,13 +96,13 @@ impl DirectoryStore for MemoryStore {
 
     fn put_client(&self, client: &Client) -> Result<(), StoreError> {
         let key = (client.organization.clone(), client.id.clone());
-        self.lock()?.clients.insert(key, client.clone());
+        lock(&self.directory)?.clients.insert(key, client.clone());
         Ok(())
     }
 
     fn client(&self, org: &OrganizationId, id: &ClientId) -> Result<Option<Client>, StoreError> {
         let key = (org.clone(), id.clone());
-        Ok(self.lock()?.clients.get(&key).cloned())
+        Ok(lock(&self.directory)?.clients.get(&key).cloned())
     }
 
     fn clients_by_phone(
@@ -140,7 +110,7 @@ impl DirectoryStore for MemoryStore {
         org: &OrganizationId,
         number: E164,
     ) -> Result<Vec<Client>, StoreError> {
-        let state = self.lock()?;
+        let state = lock(&self.directory)?;
         Ok(state
             .clients
             .iter()

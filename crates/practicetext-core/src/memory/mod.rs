@@ -1,0 +1,40 @@
+//! The in-memory store: every storage port kept in maps, one lock per port.
+//! For tests, for the CLI's scenario replay and for small hosts that keep
+//! nothing between runs. It keeps every promise the SQLite and PostgreSQL
+//! stores keep, and runs the same conformance suite.
+//!
+//! Each port's state and trait implementation live in their own file
+//! (`directory.rs`, ...); this file only holds them together.
+
+mod directory;
+
+use std::sync::{Mutex, MutexGuard};
+
+use crate::ports::StoreError;
+
+/// A store that lives in memory and implements every storage port.
+#[derive(Default)]
+pub struct MemoryStore {
+    directory: Mutex<directory::DirectoryState>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MemoryStore { .. }")
+    }
+}
+
+/// Locks one port's state. A poisoned lock means a panic happened while a
+/// write was half done; refuse rather than serve possibly inconsistent state.
+fn lock<T>(m: &Mutex<T>) -> Result<MutexGuard<'_, T>, StoreError> {
+    m.lock().map_err(|_| StoreError::Backend {
+        message: "the in-memory store was poisoned by an earlier panic".into(),
+    })
+}
