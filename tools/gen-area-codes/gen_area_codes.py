@@ -90,7 +90,9 @@ def classes_seen(npa: int, lines: tuple[str, ...]) -> set[int]:
     seen: set[int] = set()
     for nxx in range(200, 1000):
         for line in lines:
-            number = phonenumbers.parse(f"+1{npa}{nxx}{line}")
+            number = phonenumbers.PhoneNumber(
+                country_code=1, national_number=int(f"{npa}{nxx}{line}")
+            )
             if phonenumbers.is_valid_number(number):
                 seen.add(classify_number(number))
     return seen
