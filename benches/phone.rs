@@ -9,7 +9,12 @@ use practicetext::phone::E164;
 fn parse(c: &mut Criterion) {
     let mut g = c.benchmark_group("phone_parse");
     g.throughput(Throughput::Elements(1));
-    for input in ["(650) 253-0000", "+1 650 253 0000", "650.253.0000", "6502530000"] {
+    for input in [
+        "(650) 253-0000",
+        "+1 650 253 0000",
+        "650.253.0000",
+        "6502530000",
+    ] {
         g.bench_function(input, |b| b.iter(|| E164::parse(black_box(input))));
     }
     g.bench_function("refused: +44 20 7946 0958", |b| {

@@ -12,3 +12,8 @@
 //! ```
 
 pub use practicetext_core::*;
+
+/// The README's Rust examples run as doc tests, so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
