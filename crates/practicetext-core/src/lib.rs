@@ -17,12 +17,14 @@
 
 #![warn(missing_docs)]
 
+pub mod consent;
 pub mod conversation;
 pub mod directory;
 pub mod error;
 pub mod ids;
 pub mod memory;
 pub mod phone;
+pub mod routing;
 pub mod ports;
 pub mod sensitive;
 #[cfg(any(test, feature = "test-util"))]

@@ -102,3 +102,67 @@ mod tests {
         assert_ne!(x, z);
     }
 }
+
+/// A small veterinary practice for tests and examples:
+/// - org `happy-paws` ("Happy Paws Veterinary"), SMS and two-way enabled;
+/// - `alice` (ext 101, admin) sends from and receives on +1 650-253-0001;
+/// - `bob` (ext 102) sends from +1 650-253-0002, which routes to him; he is
+///   also assigned +1 650-253-0003 (which routes to him too);
+/// - group `front-desk` (ext 200: alice, bob) receives +1 650-253-0010;
+/// - queue `refills` receives +1 650-253-0020;
+/// - +1 650-253-0030 is owned but routed nowhere.
+pub fn sample_directory() -> crate::directory::Directory {
+    use crate::directory::*;
+    use crate::ids::*;
+    let org = OrganizationId::from("happy-paws");
+    let n = |s: &str| crate::phone::E164::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+    let ext = |s: &str| Extension::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+    let user = |name: &str, e: &str, role: Role, out: &str, assigned: &[&str]| User {
+        username: Username::from(name),
+        organization: org.clone(),
+        display_name: name.to_owned(),
+        extensions: vec![ext(e)],
+        role,
+        sms_enabled: true,
+        outbound_number: Some(n(out)),
+        assigned_numbers: assigned.iter().map(|s| n(s)).collect(),
+    };
+    let number = |s: &str, route: Option<Route>| OwnedNumber {
+        number: n(s),
+        organization: org.clone(),
+        sms_enabled: true,
+        route,
+    };
+    Directory {
+        organization: Organization {
+            id: org.clone(),
+            name: "Happy Paws Veterinary".into(),
+            settings: OrganizationSettings::default(),
+        },
+        users: vec![
+            user("alice", "101", Role::Admin, "6502530001", &["6502530001"]),
+            user(
+                "bob",
+                "102",
+                Role::Staff,
+                "6502530002",
+                &["6502530002", "6502530003"],
+            ),
+        ],
+        groups: vec![Group {
+            id: GroupId::from("front-desk"),
+            organization: org.clone(),
+            name: "Front desk".into(),
+            extension: Some(ext("200")),
+            members: vec![Username::from("alice"), Username::from("bob")],
+        }],
+        numbers: vec![
+            number("6502530001", Some(Route::User(Username::from("alice")))),
+            number("6502530002", Some(Route::User(Username::from("bob")))),
+            number("6502530003", Some(Route::User(Username::from("bob")))),
+            number("6502530010", Some(Route::Group(GroupId::from("front-desk")))),
+            number("6502530020", Some(Route::Queue(QueueId::from("refills")))),
+            number("6502530030", None),
+        ],
+    }
+}
