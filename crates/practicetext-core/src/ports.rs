@@ -9,10 +9,15 @@
 //! one practice's data to another (tenancy). Methods take `&self`: stores
 //! are shared between threads (`Send + Sync`) and synchronise inside.
 
-use chrono::{DateTime, Utc};
+use std::fmt;
 
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::consent::{ConsentChange, ConsentState, ConsentTransition};
+use crate::conversation::{Conversation, Message, Participants};
 use crate::directory::{Client, Directory, Group, Organization, OwnedNumber, User};
-use crate::ids::{ClientId, GroupId, OrganizationId, Username};
+use crate::ids::{ClientId, ConversationId, GroupId, OrganizationId, Username};
 use crate::phone::E164;
 
 /// An instant in UTC, millisecond precision or better.
@@ -129,4 +134,145 @@ pub fn find_group(
     id: &GroupId,
 ) -> Result<Option<Group>, StoreError> {
     Ok(store.groups(org)?.into_iter().find(|g| &g.id == id))
+}
+
+/// The consent ledger and block list (SPEC C1-C7, X2 suppression).
+pub trait ConsentStore: Send + Sync {
+    /// The current consent state of `number` in `org` (the default state,
+    /// opted in and unblocked, if nothing was ever recorded).
+    fn consent(&self, org: &OrganizationId, number: E164) -> Result<ConsentState, StoreError>;
+    /// Appends `change` to the history and applies it to the state
+    /// atomically (with [`crate::consent::apply`]); returns the transition,
+    /// so the caller knows whether this change opted the number out just now.
+    fn record_consent(
+        &self,
+        org: &OrganizationId,
+        change: &ConsentChange,
+    ) -> Result<ConsentTransition, StoreError>;
+    /// The history of `org`, oldest first; only `number`'s when given (C7).
+    fn consent_history(
+        &self,
+        org: &OrganizationId,
+        number: Option<E164>,
+    ) -> Result<Vec<ConsentChange>, StoreError>;
+}
+
+/// The key of a rate window, e.g. "one auto-reply per outside number per
+/// 30 seconds" (A2). Built by the core; may contain a phone number, so its
+/// `Debug` redacts.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RateKey(String);
+
+impl RateKey {
+    /// Wraps a key.
+    pub fn new(key: impl Into<String>) -> Self {
+        RateKey(key.into())
+    }
+    /// The key as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for RateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = self.0.split(':').next().unwrap_or_default();
+        write!(f, "RateKey({kind}:<redacted>)")
+    }
+}
+
+/// Rate windows (A2, X4, B5). Implementations make [`try_acquire`]
+/// atomic across threads and, for shared stores, across processes: four
+/// processes racing for one key at one instant get exactly one `true`.
+///
+/// [`try_acquire`]: RateWindowStore::try_acquire
+pub trait RateWindowStore: Send + Sync {
+    /// Acquires `key` at `now` if it was not acquired in the `window` before
+    /// `now` (an acquisition at `t` blocks until `t + window`, exclusive:
+    /// at 29.999 s of a 30 s window the answer is `false`, at 30 s `true`).
+    /// A zero window always succeeds and only records the acquisition.
+    fn try_acquire(
+        &self,
+        org: &OrganizationId,
+        key: &RateKey,
+        window: TimeDelta,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// How many successful acquisitions of `key` happened at or after `since`.
+    fn count_since(
+        &self,
+        org: &OrganizationId,
+        key: &RateKey,
+        since: Timestamp,
+    ) -> Result<u32, StoreError>;
+}
+
+/// The outcome of claiming an idempotency key (V10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Claim {
+    /// First time (or a crashed holder's lease ran out): go ahead, then call
+    /// [`IdempotencyStore::complete`].
+    Acquired,
+    /// Another worker holds the key right now; do nothing (the provider will
+    /// retry if that worker dies).
+    InProgress,
+    /// Already handled: do nothing.
+    Done,
+}
+
+/// Idempotency keys: the provider's message id makes an inbound webhook or
+/// a status callback change state once however often it is delivered (V10).
+pub trait IdempotencyStore: Send + Sync {
+    /// Claims `key` (scoped by `scope`, e.g. `"inbound"`) for `lease`.
+    fn claim(
+        &self,
+        scope: &str,
+        key: &str,
+        lease: TimeDelta,
+        now: Timestamp,
+    ) -> Result<Claim, StoreError>;
+    /// Marks a claimed key done for good.
+    fn complete(&self, scope: &str, key: &str, now: Timestamp) -> Result<(), StoreError>;
+}
+
+/// Conversations and their messages (V1-V7; the engine records every
+/// inbound and outbound text here, so nothing acknowledged is lost).
+pub trait ConversationStore: Send + Sync {
+    /// The active conversation between these participants, if any (V1).
+    fn active_conversation(
+        &self,
+        org: &OrganizationId,
+        participants: &Participants,
+    ) -> Result<Option<Conversation>, StoreError>;
+    /// A conversation by id.
+    fn conversation(
+        &self,
+        org: &OrganizationId,
+        id: &ConversationId,
+    ) -> Result<Option<Conversation>, StoreError>;
+    /// Creates or replaces a conversation. At most one conversation per
+    /// participants may be active: putting a second active one is a
+    /// [`StoreError::Conflict`].
+    fn put_conversation(&self, conversation: &Conversation) -> Result<(), StoreError>;
+    /// Appends a message; putting a message id twice replaces it.
+    fn put_message(&self, message: &Message) -> Result<(), StoreError>;
+    /// Messages of a conversation, oldest first.
+    fn messages(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+    ) -> Result<Vec<Message>, StoreError>;
+}
+
+/// Every port at once: what the engine needs from a store.
+pub trait Store:
+    DirectoryStore + ConsentStore + RateWindowStore + IdempotencyStore + ConversationStore
+{
+}
+
+impl<T> Store for T where
+    T: DirectoryStore + ConsentStore + RateWindowStore + IdempotencyStore + ConversationStore
+{
 }

@@ -6,7 +6,10 @@
 //! Each port's state and trait implementation live in their own file
 //! (`directory.rs`, ...); this file only holds them together.
 
+mod consent;
+mod conversation;
 mod directory;
+mod rate;
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -16,6 +19,10 @@ use crate::ports::StoreError;
 #[derive(Default)]
 pub struct MemoryStore {
     directory: Mutex<directory::DirectoryState>,
+    consent: Mutex<consent::ConsentLedger>,
+    rate: Mutex<rate::RateState>,
+    idempotency: Mutex<rate::IdempotencyState>,
+    conversations: Mutex<conversation::ConversationState>,
 }
 
 impl MemoryStore {

@@ -1,0 +1,94 @@
+//! In-memory [`RateWindowStore`] and [`IdempotencyStore`].
+
+use std::collections::BTreeMap;
+
+use chrono::TimeDelta;
+
+use super::{MemoryStore, lock};
+use crate::ids::OrganizationId;
+use crate::ports::{Claim, IdempotencyStore, RateKey, RateWindowStore, StoreError, Timestamp};
+
+#[derive(Default)]
+pub(super) struct RateState {
+    /// Successful acquisitions per key, in time order.
+    acquisitions: BTreeMap<(OrganizationId, RateKey), Vec<Timestamp>>,
+}
+
+/// Where an idempotency key stands.
+enum Slot {
+    /// Claimed; the claim lapses at this instant if not completed.
+    InProgress { until: Timestamp },
+    /// Handled for good.
+    Done,
+}
+
+#[derive(Default)]
+pub(super) struct IdempotencyState {
+    keys: BTreeMap<(String, String), Slot>,
+}
+
+impl RateWindowStore for MemoryStore {
+    fn try_acquire(
+        &self,
+        org: &OrganizationId,
+        key: &RateKey,
+        window: TimeDelta,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut state = lock(&self.rate)?;
+        let times = state
+            .acquisitions
+            .entry((org.clone(), key.clone()))
+            .or_default();
+        let blocked = times.last().is_some_and(|&last| now < last + window);
+        if blocked {
+            return Ok(false);
+        }
+        times.push(now);
+        Ok(true)
+    }
+
+    fn count_since(
+        &self,
+        org: &OrganizationId,
+        key: &RateKey,
+        since: Timestamp,
+    ) -> Result<u32, StoreError> {
+        let state = lock(&self.rate)?;
+        let n = state
+            .acquisitions
+            .get(&(org.clone(), key.clone()))
+            .map_or(0, |t| t.iter().filter(|&&at| at >= since).count());
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+}
+
+impl IdempotencyStore for MemoryStore {
+    fn claim(
+        &self,
+        scope: &str,
+        key: &str,
+        lease: TimeDelta,
+        now: Timestamp,
+    ) -> Result<Claim, StoreError> {
+        let mut state = lock(&self.idempotency)?;
+        let k = (scope.to_owned(), key.to_owned());
+        let outcome = match state.keys.get(&k) {
+            Some(Slot::Done) => Claim::Done,
+            Some(Slot::InProgress { until }) if now < *until => Claim::InProgress,
+            _ => Claim::Acquired,
+        };
+        if outcome == Claim::Acquired {
+            state.keys.insert(k, Slot::InProgress { until: now + lease });
+        }
+        Ok(outcome)
+    }
+
+    fn complete(&self, scope: &str, key: &str, _now: Timestamp) -> Result<(), StoreError> {
+        let mut state = lock(&self.idempotency)?;
+        state
+            .keys
+            .insert((scope.to_owned(), key.to_owned()), Slot::Done);
+        Ok(())
+    }
+}
