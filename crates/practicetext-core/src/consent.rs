@@ -232,9 +232,8 @@ fn export_row(c: &ConsentChange) -> [String; 8] {
 /// Prefixes `'` to text a spreadsheet would evaluate (`=`, `+`, `-`, `@`,
 /// tab, CR at the start), except E.164 numbers, which are data.
 pub(crate) fn defuse_formula(raw: &str) -> String {
-    let is_e164 = raw.len() == 12
-        && raw.starts_with("+1")
-        && raw.bytes().skip(2).all(|b| b.is_ascii_digit());
+    let is_e164 =
+        raw.len() == 12 && raw.starts_with("+1") && raw.bytes().skip(2).all(|b| b.is_ascii_digit());
     if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_e164 {
         format!("'{raw}")
     } else {
@@ -274,14 +273,21 @@ mod tests {
         assert!(t1.newly_opted_out());
         assert!(t1.after.blocks_ordinary_sends());
         let t2 = apply(&t1.after, &change(5, ConsentAction::OptOut, kw("STOP")));
-        assert!(!t2.newly_opted_out(), "a second STOP must not trigger a second confirmation");
+        assert!(
+            !t2.newly_opted_out(),
+            "a second STOP must not trigger a second confirmation"
+        );
         assert!(!t2.changed());
         assert_eq!(t2.after.updated_at, Some(at(0)));
     }
 
     #[test]
     fn c3_start_opts_back_in() {
-        let out = apply(&ConsentState::default(), &change(0, ConsentAction::OptOut, kw("STOP"))).after;
+        let out = apply(
+            &ConsentState::default(),
+            &change(0, ConsentAction::OptOut, kw("STOP")),
+        )
+        .after;
         let t = apply(&out, &change(10, ConsentAction::OptIn, kw("START")));
         assert!(t.newly_opted_in());
         assert!(!t.after.opted_out);
@@ -289,7 +295,9 @@ mod tests {
 
     #[test]
     fn c6_block_is_independent_of_opt_in_and_out() {
-        let staff = ConsentSource::Staff { username: "alice".into() };
+        let staff = ConsentSource::Staff {
+            username: "alice".into(),
+        };
         let s = replay(&[
             change(0, ConsentAction::Block, staff.clone()),
             change(1, ConsentAction::OptIn, kw("START")),
@@ -306,9 +314,23 @@ mod tests {
 
     #[test]
     fn x2_suppression_lasts_until_verified() {
-        let s = replay(&[change(0, ConsentAction::Suppress, ConsentSource::Carrier { error_code: 21211 })]);
+        let s = replay(&[change(
+            0,
+            ConsentAction::Suppress,
+            ConsentSource::Carrier { error_code: 21211 },
+        )]);
         assert!(s.suppressed && s.blocks_ordinary_sends());
-        let s = apply(&s, &change(1, ConsentAction::Verify, ConsentSource::Staff { username: "bob".into() })).after;
+        let s = apply(
+            &s,
+            &change(
+                1,
+                ConsentAction::Verify,
+                ConsentSource::Staff {
+                    username: "bob".into(),
+                },
+            ),
+        )
+        .after;
         assert!(!s.blocks_ordinary_sends());
     }
 
@@ -317,11 +339,30 @@ mod tests {
         let mut c = change(0, ConsentAction::OptOut, kw("STOP"));
         c.raw_text = Some(MessageBody::from("=HYPERLINK(\"x\"), stop"));
         c.via = Some(E164::parse("6502530001").unwrap());
-        let csv = export_csv(&[c, change(60, ConsentAction::Block, ConsentSource::Staff { username: "alice".into() })]);
+        let csv = export_csv(&[
+            c,
+            change(
+                60,
+                ConsentAction::Block,
+                ConsentSource::Staff {
+                    username: "alice".into(),
+                },
+            ),
+        ]);
         let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines[0], "time,number,action,source,actor_or_keyword,raw_text,via,scope");
-        assert!(lines[1].starts_with(&format!("{},+14162530000,opt_out,keyword,STOP,", at(0).to_rfc3339())));
-        assert!(lines[1].contains("\"'=HYPERLINK(\"\"x\"\"), stop\""), "{}", lines[1]);
+        assert_eq!(
+            lines[0],
+            "time,number,action,source,actor_or_keyword,raw_text,via,scope"
+        );
+        assert!(lines[1].starts_with(&format!(
+            "{},+14162530000,opt_out,keyword,STOP,",
+            at(0).to_rfc3339()
+        )));
+        assert!(
+            lines[1].contains("\"'=HYPERLINK(\"\"x\"\"), stop\""),
+            "{}",
+            lines[1]
+        );
         assert!(lines[1].ends_with(",+16502530001,organization:happy-paws"));
         assert!(lines[2].contains(",block,staff,alice,"));
     }

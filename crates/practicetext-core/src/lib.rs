@@ -24,8 +24,8 @@ pub mod error;
 pub mod ids;
 pub mod memory;
 pub mod phone;
-pub mod routing;
 pub mod ports;
+pub mod routing;
 pub mod sensitive;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;

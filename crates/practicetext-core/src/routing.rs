@@ -102,9 +102,11 @@ pub fn resolve_recipient(
             if organization != &dir.organization.id {
                 return Err(RoutingError::CrossOrganization);
             }
-            let user = dir.user(username).ok_or_else(|| RoutingError::UnknownUser {
-                alias: username.to_string(),
-            })?;
+            let user = dir
+                .user(username)
+                .ok_or_else(|| RoutingError::UnknownUser {
+                    alias: username.to_string(),
+                })?;
             Destination::Chat(user.username.clone())
         }
         Recipient::Typed(text) => resolve_typed(dir, text.trim())?,

@@ -77,32 +77,6 @@ impl Random for SeededRandom {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fixed_clock_moves_only_when_told() {
-        let t0 = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
-        let c = FixedClock::new(t0);
-        assert_eq!(c.now(), t0);
-        c.advance(TimeDelta::milliseconds(29_999));
-        assert_eq!((c.now() - t0).num_milliseconds(), 29_999);
-    }
-
-    #[test]
-    fn seeded_random_is_repeatable_and_not_constant() {
-        let (a, b) = (SeededRandom::new(7), SeededRandom::new(7));
-        let (mut x, mut y) = ([0u8; 20], [0u8; 20]);
-        a.fill(&mut x);
-        b.fill(&mut y);
-        assert_eq!(x, y);
-        let mut z = [0u8; 20];
-        a.fill(&mut z);
-        assert_ne!(x, z);
-    }
-}
-
 /// A small veterinary practice for tests and examples:
 /// - org `happy-paws` ("Happy Paws Veterinary"), SMS and two-way enabled;
 /// - `alice` (ext 101, admin) sends from and receives on +1 650-253-0001;
@@ -160,9 +134,38 @@ pub fn sample_directory() -> crate::directory::Directory {
             number("6502530001", Some(Route::User(Username::from("alice")))),
             number("6502530002", Some(Route::User(Username::from("bob")))),
             number("6502530003", Some(Route::User(Username::from("bob")))),
-            number("6502530010", Some(Route::Group(GroupId::from("front-desk")))),
+            number(
+                "6502530010",
+                Some(Route::Group(GroupId::from("front-desk"))),
+            ),
             number("6502530020", Some(Route::Queue(QueueId::from("refills")))),
             number("6502530030", None),
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_clock_moves_only_when_told() {
+        let t0 = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
+        let c = FixedClock::new(t0);
+        assert_eq!(c.now(), t0);
+        c.advance(TimeDelta::milliseconds(29_999));
+        assert_eq!((c.now() - t0).num_milliseconds(), 29_999);
+    }
+
+    #[test]
+    fn seeded_random_is_repeatable_and_not_constant() {
+        let (a, b) = (SeededRandom::new(7), SeededRandom::new(7));
+        let (mut x, mut y) = ([0u8; 20], [0u8; 20]);
+        a.fill(&mut x);
+        b.fill(&mut y);
+        assert_eq!(x, y);
+        let mut z = [0u8; 20];
+        a.fill(&mut z);
+        assert_ne!(x, z);
     }
 }

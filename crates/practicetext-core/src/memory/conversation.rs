@@ -74,14 +74,17 @@ impl ConversationStore for MemoryStore {
             });
         }
         let index_key = (org.clone(), message.id.clone());
-        let previous = state.message_index.insert(index_key, message.conversation.clone());
+        let previous = state
+            .message_index
+            .insert(index_key, message.conversation.clone());
         if let Some(old_conv) = previous {
             let list = state.messages.entry((org.clone(), old_conv)).or_default();
-            if let Some(slot) = list.iter_mut().find(|m| m.id == message.id) {
-                if slot.conversation == message.conversation {
-                    *slot = message.clone();
-                    return Ok(());
-                }
+            if let Some(slot) = list
+                .iter_mut()
+                .find(|m| m.id == message.id && m.conversation == message.conversation)
+            {
+                *slot = message.clone();
+                return Ok(());
             }
             list.retain(|m| m.id != message.id);
         }

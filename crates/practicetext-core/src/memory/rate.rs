@@ -79,7 +79,9 @@ impl IdempotencyStore for MemoryStore {
             _ => Claim::Acquired,
         };
         if outcome == Claim::Acquired {
-            state.keys.insert(k, Slot::InProgress { until: now + lease });
+            state
+                .keys
+                .insert(k, Slot::InProgress { until: now + lease });
         }
         Ok(outcome)
     }

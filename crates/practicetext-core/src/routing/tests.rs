@@ -95,7 +95,9 @@ fn r3_inbound_follows_the_route_of_the_number() {
     let dir = sample_directory();
     assert_eq!(
         route_inbound(&dir, n("6502530001")),
-        Delivery::User { username: u("alice") }
+        Delivery::User {
+            username: u("alice")
+        }
     );
     // Many numbers may route to one user.
     assert_eq!(
@@ -188,7 +190,11 @@ fn r3_lint_warns_when_outbound_number_does_not_route_back() {
     // Sending from a group number the user belongs to does route back.
     dir.users[1].outbound_number = Some(n("6502530010"));
     dir.users[1].assigned_numbers.push(n("6502530010"));
-    assert!(!lint(&dir).iter().any(|f| matches!(f, LintFinding::OutboundNotRoutedBack { .. })));
+    assert!(
+        !lint(&dir)
+            .iter()
+            .any(|f| matches!(f, LintFinding::OutboundNotRoutedBack { .. }))
+    );
 }
 
 #[test]
@@ -209,7 +215,12 @@ fn r3_lint_reports_unowned_unassigned_and_missing_members() {
     });
     let codes: Vec<String> = lint(&dir)
         .iter()
-        .map(|f| serde_json::to_value(f).unwrap()["code"].as_str().unwrap().to_owned())
+        .map(|f| {
+            serde_json::to_value(f).unwrap()["code"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     for want in [
         "outbound_not_owned",
@@ -218,6 +229,9 @@ fn r3_lint_reports_unowned_unassigned_and_missing_members() {
         "sms_user_without_number",
         "outbound_not_routed_back",
     ] {
-        assert!(codes.iter().any(|c| c == want), "{want} missing in {codes:?}");
+        assert!(
+            codes.iter().any(|c| c == want),
+            "{want} missing in {codes:?}"
+        );
     }
 }
