@@ -144,6 +144,9 @@ pub struct User {
     /// Every SMS number the user may send from; includes the outbound number.
     #[serde(default)]
     pub assigned_numbers: Vec<E164>,
+    /// The user's personal auto-responder (A1), if configured.
+    #[serde(default)]
+    pub auto_responder: Option<crate::autoreply::AutoResponder>,
 }
 
 impl User {

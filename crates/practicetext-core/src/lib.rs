@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+pub mod autoreply;
 pub mod consent;
 pub mod conversation;
 pub mod directory;

@@ -100,6 +100,7 @@ pub fn sample_directory() -> crate::directory::Directory {
         sms_enabled: true,
         outbound_number: Some(n(out)),
         assigned_numbers: assigned.iter().map(|s| n(s)).collect(),
+        auto_responder: None,
     };
     let number = |s: &str, route: Option<Route>| OwnedNumber {
         number: n(s),

@@ -212,6 +212,7 @@ fn r3_lint_reports_unowned_unassigned_and_missing_members() {
         sms_enabled: true,
         outbound_number: None,
         assigned_numbers: vec![],
+        auto_responder: None,
     });
     let codes: Vec<String> = lint(&dir)
         .iter()
