@@ -21,6 +21,14 @@ pub enum Participants {
         /// The outside party's number.
         outside_number: E164,
     },
+    /// SMS from a sender that cannot be texted back: a short code or an
+    /// alphanumeric sender (kept so nothing is lost; X4 never answers it).
+    SmsUnreplyable {
+        /// Our number.
+        our_number: E164,
+        /// The sender as the provider gave it.
+        sender: String,
+    },
     /// Chat between two users of the organization (R1); never SMS.
     Chat {
         /// The two usernames, in sorted order.
@@ -48,7 +56,7 @@ impl Participants {
     /// The thread's tag (V7).
     pub fn kind(&self) -> ThreadKind {
         match self {
-            Participants::Sms { .. } => ThreadKind::Sms,
+            Participants::Sms { .. } | Participants::SmsUnreplyable { .. } => ThreadKind::Sms,
             Participants::Chat { .. } => ThreadKind::Chat,
         }
     }

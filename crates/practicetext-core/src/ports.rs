@@ -199,6 +199,12 @@ pub trait RateWindowStore: Send + Sync {
         window: TimeDelta,
         now: Timestamp,
     ) -> Result<bool, StoreError>;
+    /// When `key` was last acquired, if ever.
+    fn last_acquired(
+        &self,
+        org: &OrganizationId,
+        key: &RateKey,
+    ) -> Result<Option<Timestamp>, StoreError>;
     /// How many successful acquisitions of `key` happened at or after `since`.
     fn count_since(
         &self,

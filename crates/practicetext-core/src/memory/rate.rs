@@ -48,6 +48,18 @@ impl RateWindowStore for MemoryStore {
         Ok(true)
     }
 
+    fn last_acquired(
+        &self,
+        org: &OrganizationId,
+        key: &RateKey,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let state = lock(&self.rate)?;
+        Ok(state
+            .acquisitions
+            .get(&(org.clone(), key.clone()))
+            .and_then(|t| t.last().copied()))
+    }
+
     fn count_since(
         &self,
         org: &OrganizationId,
