@@ -7,6 +7,7 @@ use crate::directory::DirectoryError;
 use crate::phone::PhoneError;
 use crate::ports::StoreError;
 use crate::sensitive::EmailError;
+use crate::webhook::WebhookError;
 
 /// Any refusal the library can give.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -23,6 +24,9 @@ pub enum Error {
     /// The store failed or refused.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A provider webhook was refused (X3).
+    #[error(transparent)]
+    Webhook(#[from] WebhookError),
 }
 
 impl Error {
@@ -34,6 +38,7 @@ impl Error {
             Error::Email(e) => e.code(),
             Error::Directory(e) => e.code(),
             Error::Store(e) => e.code(),
+            Error::Webhook(e) => e.code(),
         }
     }
 }

@@ -10,6 +10,8 @@
 //! - [`phone`]: N1, N2 (parsing and checking numbers)
 //! - [`directory`]: the organization, users, groups, numbers and clients
 //! - [`conversation`]: threads and messages
+//! - [`webhook`]: provider webhook authenticity and parsing (X3, V10)
+//! - [`delivery`]: delivery status, failure classes and retries (X2)
 //! - [`sensitive`]: patient-data newtypes that redact in `Debug`
 //! - [`ports`]: `Clock`, `Random` and the storage traits; [`memory`] is the
 //!   in-memory store
@@ -20,6 +22,7 @@
 pub mod autoreply;
 pub mod consent;
 pub mod conversation;
+pub mod delivery;
 pub mod directory;
 pub mod error;
 pub mod ids;
@@ -30,6 +33,7 @@ pub mod routing;
 pub mod sensitive;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
+pub mod webhook;
 
 pub use error::Error;
 pub use phone::{E164, PhoneError, Region};
