@@ -19,7 +19,11 @@ use clap::{Parser, Subcommand};
 /// Commands that judge input exit 0 whether the input passed or not (read
 /// the JSON), 1 when they could not run, and 2 on a usage error.
 #[derive(Parser)]
-#[command(name = "practicetext", version, after_help = "Examples:\n  practicetext phone \"(650) 253-0000\"\n  printf '{\"input\":\"650.253.0000\"}\\n' | practicetext phone --jsonl")]
+#[command(
+    name = "practicetext",
+    version,
+    after_help = "Examples:\n  practicetext phone \"(650) 253-0000\"\n  printf '{\"input\":\"650.253.0000\"}\\n' | practicetext phone --jsonl"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

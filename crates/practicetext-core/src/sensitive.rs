@@ -31,7 +31,11 @@ impl MessageBody {
 
 impl fmt::Debug for MessageBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "MessageBody(<{} chars redacted>)", self.0.chars().count())
+        write!(
+            f,
+            "MessageBody(<{} chars redacted>)",
+            self.0.chars().count()
+        )
     }
 }
 

@@ -28,7 +28,8 @@ impl FixedClock {
     }
     /// Moves the clock forward by `by`.
     pub fn advance(&self, by: TimeDelta) {
-        self.millis.fetch_add(by.num_milliseconds(), Ordering::SeqCst);
+        self.millis
+            .fetch_add(by.num_milliseconds(), Ordering::SeqCst);
     }
 }
 

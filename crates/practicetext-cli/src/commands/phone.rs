@@ -15,7 +15,9 @@ use crate::jsonl::{self, ErrorJson};
 /// unassigned_area_code, non_geographic_number, invalid_exchange,
 /// fictional_number) and a "message" for people.
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  practicetext phone \"(650) 253-0000\"\n  practicetext phone \"+44 20 7946 0958\"\n  printf '{\"input\":\"650.253.0000\"}\\n{\"input\":\"911\"}\\n' | practicetext phone --jsonl")]
+#[command(
+    after_help = "Examples:\n  practicetext phone \"(650) 253-0000\"\n  practicetext phone \"+44 20 7946 0958\"\n  printf '{\"input\":\"650.253.0000\"}\\n{\"input\":\"911\"}\\n' | practicetext phone --jsonl"
+)]
 pub struct Args {
     /// The number as written, e.g. "(650) 253-0000".
     #[arg(required_unless_present = "jsonl", conflicts_with = "jsonl")]

@@ -73,16 +73,22 @@ pub enum PhoneError {
     #[error("the phone number is empty; enter a 10-digit US or Canadian number")]
     Empty,
     /// Letters or symbols that are not part of a written phone number.
-    #[error("this is not a phone number: only digits, spaces, dashes, dots, parentheses and a leading + are allowed")]
+    #[error(
+        "this is not a phone number: only digits, spaces, dashes, dots, parentheses and a leading + are allowed"
+    )]
     NotANumber,
     /// Fewer digits than a North American number has.
-    #[error("the number has {digits} digits; a US or Canadian number has 10 digits including the area code")]
+    #[error(
+        "the number has {digits} digits; a US or Canadian number has 10 digits including the area code"
+    )]
     TooShort {
         /// Digits found.
         digits: usize,
     },
     /// More digits than a North American number has.
-    #[error("the number is too long ({digits} digits); a US or Canadian number has 10 digits, or 11 starting with 1")]
+    #[error(
+        "the number is too long ({digits} digits); a US or Canadian number has 10 digits, or 11 starting with 1"
+    )]
     TooLong {
         /// Digits found (counting stops a little past the limit).
         digits: usize,
@@ -91,13 +97,17 @@ pub enum PhoneError {
     #[error("only US and Canadian numbers (+1) can be texted; this number is in another country")]
     NotNorthAmerican,
     /// A +1 number of another NANP country or a US territory (Caribbean, Guam, ...).
-    #[error("area code {area_code} belongs to a North American Numbering Plan country outside the US and Canada; only US and Canadian numbers can be texted")]
+    #[error(
+        "area code {area_code} belongs to a North American Numbering Plan country outside the US and Canada; only US and Canadian numbers can be texted"
+    )]
     NotUsOrCanada {
         /// The area code.
         area_code: u16,
     },
     /// An area code that cannot exist (starts with 0 or 1, N11, or N9X).
-    #[error("{area_code} cannot be an area code (area codes start with 2-9, are not N11 and have no 9 in the middle); check the number")]
+    #[error(
+        "{area_code} cannot be an area code (area codes start with 2-9, are not N11 and have no 9 in the middle); check the number"
+    )]
     InvalidAreaCode {
         /// The area code.
         area_code: u16,
@@ -109,13 +119,17 @@ pub enum PhoneError {
         area_code: u16,
     },
     /// A premium-rate, personal or other non-geographic service code.
-    #[error("area code {area_code} is a premium-rate or special service code, which cannot receive texts")]
+    #[error(
+        "area code {area_code} is a premium-rate or special service code, which cannot receive texts"
+    )]
     NonGeographic {
         /// The area code.
         area_code: u16,
     },
     /// An exchange (the three digits after the area code) that cannot exist.
-    #[error("{exchange} cannot be an exchange (the three digits after the area code start with 2-9 and are not a service code like 411 or 911); check the number")]
+    #[error(
+        "{exchange} cannot be an exchange (the three digits after the area code start with 2-9 and are not a service code like 411 or 911); check the number"
+    )]
     InvalidExchange {
         /// The exchange.
         exchange: u16,
@@ -222,10 +236,8 @@ impl E164 {
     fn from_national_digits(d: &[u8; 10]) -> Result<E164, PhoneError> {
         let npa = u16::from(d[0]) * 100 + u16::from(d[1]) * 10 + u16::from(d[2]);
         let nxx = u16::from(d[3]) * 100 + u16::from(d[4]) * 10 + u16::from(d[5]);
-        let line = u16::from(d[6]) * 1000
-            + u16::from(d[7]) * 100
-            + u16::from(d[8]) * 10
-            + u16::from(d[9]);
+        let line =
+            u16::from(d[6]) * 1000 + u16::from(d[7]) * 100 + u16::from(d[8]) * 10 + u16::from(d[9]);
         if d[0] < 2 || (d[1] == 1 && d[2] == 1) || d[1] == 9 {
             return Err(PhoneError::InvalidAreaCode { area_code: npa });
         }

@@ -47,7 +47,15 @@ fn n2_refusal_empty() {
 
 #[test]
 fn n2_refusal_not_a_number() {
-    for input in ["abc", "650-CALL-NOW", "650 253 0000 x12", "+", "()", "6502530000!", "1+6502530000"] {
+    for input in [
+        "abc",
+        "650-CALL-NOW",
+        "650 253 0000 x12",
+        "+",
+        "()",
+        "6502530000!",
+        "1+6502530000",
+    ] {
         assert_eq!(code(input), "not_a_number", "{input:?}");
     }
 }
@@ -108,7 +116,12 @@ fn n2_refusal_non_geographic() {
 
 #[test]
 fn n2_refusal_invalid_exchange() {
-    for input in ["650 053 0000", "650 153 0000", "650 911 0000", "650 411 1234"] {
+    for input in [
+        "650 053 0000",
+        "650 153 0000",
+        "650 911 0000",
+        "650 411 1234",
+    ] {
         assert_eq!(code(input), "invalid_exchange", "{input:?}");
     }
 }
