@@ -6,6 +6,7 @@
 use crate::directory::DirectoryError;
 use crate::phone::PhoneError;
 use crate::ports::StoreError;
+use crate::secure::SecureError;
 use crate::sensitive::EmailError;
 
 /// Any refusal the library can give.
@@ -23,6 +24,9 @@ pub enum Error {
     /// The store failed or refused.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A secure-text operation was refused (S1-S5, X7).
+    #[error(transparent)]
+    Secure(#[from] SecureError),
 }
 
 impl Error {
@@ -34,6 +38,7 @@ impl Error {
             Error::Email(e) => e.code(),
             Error::Directory(e) => e.code(),
             Error::Store(e) => e.code(),
+            Error::Secure(e) => e.code(),
         }
     }
 }
@@ -53,5 +58,7 @@ mod tests {
         }
         .into();
         assert_eq!(s.code(), "not_found");
+        let x: Error = SecureError::LinkNotFound.into();
+        assert_eq!(x.code(), "link_not_found");
     }
 }

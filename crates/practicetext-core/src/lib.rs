@@ -11,6 +11,7 @@
 //! - [`directory`]: the organization, users, groups, numbers and clients
 //! - [`conversation`]: threads and messages
 //! - [`sensitive`]: patient-data newtypes that redact in `Debug`
+//! - [`secure`]: S1-S5, X7 (secure text: notice, links, PIN, lockout)
 //! - [`ports`]: `Clock`, `Random` and the storage traits; [`memory`] is the
 //!   in-memory store
 //! - [`error`]: the top-level [`Error`] with stable codes
@@ -24,6 +25,7 @@ pub mod ids;
 pub mod memory;
 pub mod phone;
 pub mod ports;
+pub mod secure;
 pub mod sensitive;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
