@@ -317,7 +317,9 @@ impl Directory {
             }
         }
         for g in &self.groups {
-            if let Some(e) = g.extension.as_ref().filter(|e| !exts.insert(e.as_str())) {
+            if let Some(e) = &g.extension
+                && !exts.insert(e.as_str())
+            {
                 return Err(DirectoryError::DuplicateExtension {
                     extension: e.as_str().to_owned(),
                 });

@@ -6,6 +6,7 @@
 use crate::directory::DirectoryError;
 use crate::phone::PhoneError;
 use crate::ports::StoreError;
+use crate::secure::SecureError;
 use crate::sensitive::EmailError;
 use crate::webhook::WebhookError;
 
@@ -27,6 +28,9 @@ pub enum Error {
     /// A provider webhook was refused (X3).
     #[error(transparent)]
     Webhook(#[from] WebhookError),
+    /// A secure-text operation was refused (S1-S5, X7).
+    #[error(transparent)]
+    Secure(#[from] SecureError),
 }
 
 impl Error {
@@ -39,6 +43,7 @@ impl Error {
             Error::Directory(e) => e.code(),
             Error::Store(e) => e.code(),
             Error::Webhook(e) => e.code(),
+            Error::Secure(e) => e.code(),
         }
     }
 }
@@ -58,5 +63,7 @@ mod tests {
         }
         .into();
         assert_eq!(s.code(), "not_found");
+        let x: Error = SecureError::LinkNotFound.into();
+        assert_eq!(x.code(), "link_not_found");
     }
 }

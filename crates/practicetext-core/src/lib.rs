@@ -13,6 +13,7 @@
 //! - [`webhook`]: provider webhook authenticity and parsing (X3, V10)
 //! - [`delivery`]: delivery status, failure classes and retries (X2)
 //! - [`sensitive`]: patient-data newtypes that redact in `Debug`
+//! - [`secure`]: S1-S5, X7 (secure text: notice, links, PIN, lockout)
 //! - [`ports`]: `Clock`, `Random` and the storage traits; [`memory`] is the
 //!   in-memory store
 //! - [`error`]: the top-level [`Error`] with stable codes
@@ -30,6 +31,7 @@ pub mod memory;
 pub mod phone;
 pub mod ports;
 pub mod routing;
+pub mod secure;
 pub mod sensitive;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
