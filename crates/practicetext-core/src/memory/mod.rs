@@ -7,6 +7,7 @@
 //! (`directory.rs`, ...); this file only holds them together.
 
 mod directory;
+mod secure;
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -16,6 +17,7 @@ use crate::ports::StoreError;
 #[derive(Default)]
 pub struct MemoryStore {
     directory: Mutex<directory::DirectoryState>,
+    secure: Mutex<secure::SecureState>,
 }
 
 impl MemoryStore {
