@@ -22,7 +22,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "practicetext",
     version,
-    after_help = "Examples:\n  practicetext phone \"(650) 253-0000\"\n  printf '{\"input\":\"650.253.0000\"}\\n' | practicetext phone --jsonl"
+    after_help = "Examples:\n  practicetext phone \"(650) 253-0000\"\n  printf '{\"input\":\"650.253.0000\"}\\n' | practicetext phone --jsonl\n  practicetext secure check-recipient '{\"kind\":\"patient\",\"email\":\"pat@mail.example\"}'"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -32,12 +32,14 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Phone(commands::phone::Args),
+    Secure(commands::secure::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Phone(args) => commands::phone::run(args),
+        Command::Secure(args) => commands::secure::run(args),
     };
     match result {
         Ok(code) => code,

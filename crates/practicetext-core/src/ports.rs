@@ -19,6 +19,7 @@ use crate::conversation::{Conversation, Message, Participants};
 use crate::directory::{Client, Directory, Group, Organization, OwnedNumber, User};
 use crate::ids::{ClientId, ConversationId, GroupId, OrganizationId, Username};
 use crate::phone::E164;
+use crate::secure::{SecureConversation, SecureEvent, TokenHash};
 
 /// An instant in UTC, millisecond precision or better.
 pub type Timestamp = DateTime<Utc>;
@@ -125,6 +126,54 @@ pub trait DirectoryStore: Send + Sync {
             numbers: self.numbers(org)?,
         })
     }
+}
+
+/// Secure conversations (SPEC S1-S5, X7): their state, an index from link
+/// token hashes to conversations, and the append-only history of events.
+///
+/// A conversation is written whole, together with the events that record
+/// the change, in one atomic step guarded by its version (optimistic
+/// concurrency): two patients' tabs racing on a PIN cannot lose a counted
+/// failure. Stores keep only token hashes, never tokens.
+pub trait SecureStore: Send + Sync {
+    /// Writes `conversation` and appends `events`, atomically.
+    ///
+    /// `expected_version` is `None` to create (refused with
+    /// [`StoreError::Conflict`] if the id exists in `org`) or the version
+    /// that was read (refused with `Conflict` if the stored one differs).
+    /// The conversation and every event must belong to `org`, and each
+    /// link's token hash may index only this conversation; otherwise
+    /// `Conflict`. Every link's token hash is indexed for
+    /// [`secure_conversation_by_link`](Self::secure_conversation_by_link).
+    fn save_secure_conversation(
+        &self,
+        org: &OrganizationId,
+        conversation: &SecureConversation,
+        expected_version: Option<u64>,
+        events: &[SecureEvent],
+    ) -> Result<(), StoreError>;
+
+    /// A secure conversation of `org` by id.
+    fn secure_conversation(
+        &self,
+        org: &OrganizationId,
+        id: &ConversationId,
+    ) -> Result<Option<SecureConversation>, StoreError>;
+
+    /// The secure conversation of `org` that has a link with this token
+    /// hash (live or not). Another organization's hash finds nothing.
+    fn secure_conversation_by_link(
+        &self,
+        org: &OrganizationId,
+        token_hash: &TokenHash,
+    ) -> Result<Option<SecureConversation>, StoreError>;
+
+    /// Every event of a secure conversation of `org`, oldest first.
+    fn secure_events(
+        &self,
+        org: &OrganizationId,
+        id: &ConversationId,
+    ) -> Result<Vec<SecureEvent>, StoreError>;
 }
 
 /// Looks a group up by id in `org`; a convenience over [`DirectoryStore::groups`].

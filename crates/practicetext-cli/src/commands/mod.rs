@@ -2,3 +2,4 @@
 //! prints JSON. No rule lives here.
 
 pub mod phone;
+pub mod secure;

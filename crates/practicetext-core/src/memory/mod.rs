@@ -10,6 +10,7 @@ mod consent;
 mod conversation;
 mod directory;
 mod rate;
+mod secure;
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -23,6 +24,7 @@ pub struct MemoryStore {
     rate: Mutex<rate::RateState>,
     idempotency: Mutex<rate::IdempotencyState>,
     conversations: Mutex<conversation::ConversationState>,
+    secure: Mutex<secure::SecureState>,
 }
 
 impl MemoryStore {

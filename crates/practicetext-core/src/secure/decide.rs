@@ -224,8 +224,9 @@ pub fn set_pin(
     })
 }
 
-/// Forgot PIN (SPEC S5): verify identity, then set a new PIN. The third
-/// failed verification locks the reset; the second does not.
+/// Forgot PIN (SPEC S5): verify identity, then set a new PIN (or a first
+/// one, when none was set). The third failed verification locks the reset;
+/// the second does not. Success also lifts a PIN-entry lock.
 pub fn reset_pin(
     conversation: &SecureConversation,
     token: &TokenHash,

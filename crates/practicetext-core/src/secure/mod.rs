@@ -25,7 +25,9 @@
 //! The design is sans-I/O: the decision functions in this module take the
 //! state of one [`SecureConversation`], `now` and a [`Random`] source, and
 //! return the new state, the [`SecureEvent`]s that record every change and
-//! the answer for the caller ([`Step`]).
+//! the answer for the caller ([`Step`]). [`SecureService`] is the thin layer
+//! that loads state from a [`SecureStore`](crate::ports::SecureStore),
+//! applies a decision and saves the result.
 //!
 //! Not done here (wired by the engine): the SMS notice still has to pass the
 //! content checks (`text::compliance`) and the consent check before it goes
@@ -45,6 +47,7 @@ mod link;
 mod notice;
 mod pin;
 mod recipient;
+mod service;
 mod state;
 
 pub use code::UnlockCode;
@@ -61,6 +64,7 @@ pub use pin::{Pin, PinHash};
 pub use recipient::{
     Methods, Missing, MissingItem, NotifyMethod, Prerequisites, Recipient, check_recipient,
 };
+pub use service::SecureService;
 pub use state::{PendingUnlockCode, SecureConversation, SecureEvent, SecureEventKind, Unlocker};
 
 /// Identity verification attempts before the PIN reset locks (SPEC S5): the

@@ -246,7 +246,8 @@ fn sms_name(name: &str, room: usize) -> Result<String, SecureError> {
     let mut out = String::new();
     for word in words {
         let sep = usize::from(!out.is_empty());
-        if out.chars().count() + sep + word.chars().count() > room {
+        let len = out.chars().count().saturating_add(sep);
+        if len.saturating_add(word.chars().count()) > room {
             if out.chars().count() < room / 2 {
                 // A long first word: cut it rather than lose most of the name.
                 if sep == 1 {

@@ -3,9 +3,10 @@
 
 use std::fmt;
 
-use argon2::password_hash::{self, PasswordHasher, PasswordVerifier};
+use argon2::password_hash::PasswordHasher;
 use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, PasswordHash, Version};
 use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
 
 use super::SecureError;
 use super::config::PinHashParams;
@@ -109,20 +110,30 @@ impl PinHash {
         Ok(PinHash(hash.to_string()))
     }
 
-    /// True when `pin` matches. The comparison of the hash outputs is
-    /// constant time (argon2's `Output` equality). A stored string that is
-    /// not an argon2id PHC string within sane cost limits is refused
-    /// (`pin_hash_failed`) rather than trusted.
+    /// True when `pin` matches. The PIN is hashed again with the stored
+    /// salt and parameters and the outputs are compared in constant time
+    /// (`subtle`). A stored string that is not an argon2id PHC string within
+    /// sane cost limits is refused (`pin_hash_failed`) rather than trusted.
     pub fn verify(&self, pin: &Pin) -> Result<bool, SecureError> {
+        self.verify_bytes(pin.as_bytes())
+    }
+
+    fn verify_bytes(&self, secret: &[u8]) -> Result<bool, SecureError> {
         let parsed = PasswordHash::new(&self.0).map_err(|_| SecureError::PinHashFailed)?;
-        if parsed.algorithm != ARGON2ID_IDENT || !within_stored_limits(&parsed) {
+        let params = argon2::Params::try_from(&parsed).map_err(|_| SecureError::PinHashFailed)?;
+        let version = Version::try_from(parsed.version.unwrap_or(0x13))
+            .map_err(|_| SecureError::PinHashFailed)?;
+        let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+            return Err(SecureError::PinHashFailed);
+        };
+        if parsed.algorithm != ARGON2ID_IDENT || !within_stored_limits(&params) {
             return Err(SecureError::PinHashFailed);
         }
-        match Argon2::default().verify_password(pin.as_bytes(), &parsed) {
-            Ok(()) => Ok(true),
-            Err(password_hash::Error::PasswordInvalid) => Ok(false),
-            Err(_) => Err(SecureError::PinHashFailed),
-        }
+        let mut computed = vec![0u8; expected.len()];
+        Argon2::new(Algorithm::Argon2id, version, params)
+            .hash_password_into(secret, salt.as_ref(), &mut computed)
+            .map_err(|_| SecureError::PinHashFailed)?;
+        Ok(computed.ct_eq(expected.as_ref()).into())
     }
 
     /// The PHC string, for stores.
@@ -136,12 +147,10 @@ impl PinHash {
     }
 }
 
-fn within_stored_limits(hash: &PasswordHash) -> bool {
-    argon2::Params::try_from(hash).is_ok_and(|p| {
-        p.m_cost() <= STORED_MAX_MEMORY_KIB
-            && p.t_cost() <= STORED_MAX_PASSES
-            && p.p_cost() <= STORED_MAX_LANES
-    })
+fn within_stored_limits(p: &argon2::Params) -> bool {
+    p.m_cost() <= STORED_MAX_MEMORY_KIB
+        && p.t_cost() <= STORED_MAX_PASSES
+        && p.p_cost() <= STORED_MAX_LANES
 }
 
 impl fmt::Debug for PinHash {
@@ -203,6 +212,16 @@ mod tests {
         let a = PinHash::new(&pin, PinHashParams::default(), &SeededRandom::new(5)).unwrap();
         let b = PinHash::new(&pin, PinHashParams::default(), &SeededRandom::new(5)).unwrap();
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn s5_verify_reads_standard_phc_strings() {
+        // Known-answer vector from the argon2 crate's own PHC tests.
+        let kat = PinHash::from_phc(
+            "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+        );
+        assert!(kat.verify_bytes(b"password").unwrap());
+        assert!(!kat.verify_bytes(b"sassword").unwrap());
     }
 
     #[test]

@@ -168,3 +168,41 @@ pub struct SecureEvent {
     #[serde(flatten)]
     pub kind: SecureEventKind,
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+
+    #[test]
+    fn event_json_contract() {
+        let at = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
+        let e = SecureEvent {
+            organization: "org-1".into(),
+            conversation: "conv-1".into(),
+            at,
+            kind: SecureEventKind::PinFailed { failures: 2 },
+        };
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "organization": "org-1",
+                "conversation": "conv-1",
+                "at": "2023-11-14T22:13:20Z",
+                "type": "pin_failed",
+                "failures": 2
+            })
+        );
+        let staff = SecureEventKind::Unlocked {
+            by: Unlocker::Staff("frontdesk".into()),
+        };
+        assert_eq!(
+            serde_json::to_value(&staff).unwrap(),
+            serde_json::json!({"type": "unlocked", "by": {"staff": "frontdesk"}})
+        );
+        let back: SecureEvent = serde_json::from_value(v).unwrap();
+        assert_eq!(back, e);
+    }
+}
