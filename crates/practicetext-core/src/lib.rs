@@ -10,6 +10,8 @@
 //! - [`phone`]: N1, N2 (parsing and checking numbers)
 //! - [`directory`]: the organization, users, groups, numbers and clients
 //! - [`conversation`]: threads and messages
+//! - [`hours`]: A4 business hours, X1 quiet hours and the recipient's time
+//!   zone from the area code
 //! - [`sensitive`]: patient-data newtypes that redact in `Debug`
 //! - [`ports`]: `Clock`, `Random` and the storage traits; [`memory`] is the
 //!   in-memory store
@@ -22,6 +24,7 @@ pub mod consent;
 pub mod conversation;
 pub mod directory;
 pub mod error;
+pub mod hours;
 pub mod ids;
 pub mod memory;
 pub mod phone;
