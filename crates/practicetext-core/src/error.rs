@@ -4,6 +4,7 @@
 //! errors by code, never by message text.
 
 use crate::directory::DirectoryError;
+use crate::hours::HoursError;
 use crate::phone::PhoneError;
 use crate::ports::StoreError;
 use crate::secure::SecureError;
@@ -22,6 +23,9 @@ pub enum Error {
     /// The directory is malformed.
     #[error(transparent)]
     Directory(#[from] DirectoryError),
+    /// A business-hours schedule or quiet-hours window was refused (A4, X1).
+    #[error(transparent)]
+    Hours(#[from] HoursError),
     /// The store failed or refused.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -41,6 +45,7 @@ impl Error {
             Error::Phone(e) => e.code(),
             Error::Email(e) => e.code(),
             Error::Directory(e) => e.code(),
+            Error::Hours(e) => e.code(),
             Error::Store(e) => e.code(),
             Error::Webhook(e) => e.code(),
             Error::Secure(e) => e.code(),
@@ -65,5 +70,12 @@ mod tests {
         assert_eq!(s.code(), "not_found");
         let x: Error = SecureError::LinkNotFound.into();
         assert_eq!(x.code(), "link_not_found");
+        let h: Error = HoursError::OverlappingHours {
+            first: "mon 08:00-12:00".into(),
+            second: "mon 11:00-13:00".into(),
+        }
+        .into();
+        assert_eq!(h.code(), "overlapping_hours");
+        assert!(h.to_string().contains("mon 11:00-13:00"));
     }
 }

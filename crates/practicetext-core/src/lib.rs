@@ -12,6 +12,8 @@
 //! - [`conversation`]: threads and messages
 //! - [`webhook`]: provider webhook authenticity and parsing (X3, V10)
 //! - [`delivery`]: delivery status, failure classes and retries (X2)
+//! - [`hours`]: A4 business hours, X1 quiet hours and the recipient's time
+//!   zone from the area code
 //! - [`sensitive`]: patient-data newtypes that redact in `Debug`
 //! - [`secure`]: S1-S5, X7 (secure text: notice, links, PIN, lockout)
 //! - [`ports`]: `Clock`, `Random` and the storage traits; [`memory`] is the
@@ -26,6 +28,7 @@ pub mod conversation;
 pub mod delivery;
 pub mod directory;
 pub mod error;
+pub mod hours;
 pub mod ids;
 pub mod memory;
 pub mod phone;
