@@ -314,12 +314,12 @@ impl Directory {
             }
         }
         for g in &self.groups {
-            if let Some(e) = &g.extension {
-                if !exts.insert(e.as_str()) {
-                    return Err(DirectoryError::DuplicateExtension {
-                        extension: e.as_str().to_owned(),
-                    });
-                }
+            if let Some(e) = &g.extension
+                && !exts.insert(e.as_str())
+            {
+                return Err(DirectoryError::DuplicateExtension {
+                    extension: e.as_str().to_owned(),
+                });
             }
         }
         let mut numbers = HashSet::new();
@@ -362,7 +362,9 @@ pub enum DirectoryError {
         number: String,
     },
     /// A user, group or number of another organization in this directory.
-    #[error("the directory contains a record of another organization; records never cross organizations")]
+    #[error(
+        "the directory contains a record of another organization; records never cross organizations"
+    )]
     ForeignRecord,
 }
 

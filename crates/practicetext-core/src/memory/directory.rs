@@ -19,7 +19,9 @@ pub(super) struct DirectoryState {
 
 impl DirectoryStore for MemoryStore {
     fn put_organization(&self, org: &Organization) -> Result<(), StoreError> {
-        lock(&self.directory)?.organizations.insert(org.id.clone(), org.clone());
+        lock(&self.directory)?
+            .organizations
+            .insert(org.id.clone(), org.clone());
         Ok(())
     }
 
@@ -66,15 +68,15 @@ impl DirectoryStore for MemoryStore {
 
     fn put_number(&self, number: &OwnedNumber) -> Result<(), StoreError> {
         let mut state = lock(&self.directory)?;
-        if let Some(existing) = state.numbers.get(&number.number) {
-            if existing.organization != number.organization {
-                return Err(StoreError::Conflict {
-                    message: format!(
-                        "the number {} belongs to another organization",
-                        number.number.redacted()
-                    ),
-                });
-            }
+        if let Some(existing) = state.numbers.get(&number.number)
+            && existing.organization != number.organization
+        {
+            return Err(StoreError::Conflict {
+                message: format!(
+                    "the number {} belongs to another organization",
+                    number.number.redacted()
+                ),
+            });
         }
         state.numbers.insert(number.number, number.clone());
         Ok(())
