@@ -7,6 +7,7 @@ use crate::directory::DirectoryError;
 use crate::phone::PhoneError;
 use crate::ports::StoreError;
 use crate::sensitive::EmailError;
+use crate::text::TextError;
 
 /// Any refusal the library can give.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -23,6 +24,9 @@ pub enum Error {
     /// The store failed or refused.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A text or text policy was refused (P7, P6, C1).
+    #[error(transparent)]
+    Text(#[from] TextError),
 }
 
 impl Error {
@@ -34,6 +38,7 @@ impl Error {
             Error::Email(e) => e.code(),
             Error::Directory(e) => e.code(),
             Error::Store(e) => e.code(),
+            Error::Text(e) => e.code(),
         }
     }
 }
@@ -53,5 +58,13 @@ mod tests {
         }
         .into();
         assert_eq!(s.code(), "not_found");
+        let t: Error = TextError::TooLong {
+            segments: 11,
+            chars: 1700,
+            max_segments: 10,
+            max_chars: 1600,
+        }
+        .into();
+        assert_eq!(t.code(), "text_too_long");
     }
 }

@@ -11,6 +11,8 @@
 //! - [`directory`]: the organization, users, groups, numbers and clients
 //! - [`conversation`]: threads and messages
 //! - [`sensitive`]: patient-data newtypes that redact in `Debug`
+//! - [`text`]: P1-P7, C1-C3, C5 (segments, content compliance, opt-out
+//!   keywords)
 //! - [`ports`]: `Clock`, `Random` and the storage traits; [`memory`] is the
 //!   in-memory store
 //! - [`error`]: the top-level [`Error`] with stable codes
@@ -27,6 +29,7 @@ pub mod ports;
 pub mod sensitive;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
+pub mod text;
 
 pub use error::Error;
 pub use phone::{E164, PhoneError, Region};
