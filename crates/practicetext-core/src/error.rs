@@ -10,6 +10,7 @@ use crate::ports::StoreError;
 use crate::secure::SecureError;
 use crate::sensitive::EmailError;
 use crate::webhook::WebhookError;
+use crate::text::TextError;
 
 /// Any refusal the library can give.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -35,6 +36,9 @@ pub enum Error {
     /// A secure-text operation was refused (S1-S5, X7).
     #[error(transparent)]
     Secure(#[from] SecureError),
+    /// A text or text policy was refused (P7, P6, C1).
+    #[error(transparent)]
+    Text(#[from] TextError),
 }
 
 impl Error {
@@ -49,6 +53,7 @@ impl Error {
             Error::Store(e) => e.code(),
             Error::Webhook(e) => e.code(),
             Error::Secure(e) => e.code(),
+            Error::Text(e) => e.code(),
         }
     }
 }
@@ -77,5 +82,13 @@ mod tests {
         .into();
         assert_eq!(h.code(), "overlapping_hours");
         assert!(h.to_string().contains("mon 11:00-13:00"));
+        let t: Error = TextError::TooLong {
+            segments: 11,
+            chars: 1700,
+            max_segments: 10,
+            max_chars: 1600,
+        }
+        .into();
+        assert_eq!(t.code(), "text_too_long");
     }
 }

@@ -16,6 +16,8 @@
 //!   zone from the area code
 //! - [`sensitive`]: patient-data newtypes that redact in `Debug`
 //! - [`secure`]: S1-S5, X7 (secure text: notice, links, PIN, lockout)
+//! - [`text`]: P1-P7, C1-C3, C5 (segments, content compliance, opt-out
+//!   keywords)
 //! - [`ports`]: `Clock`, `Random` and the storage traits; [`memory`] is the
 //!   in-memory store
 //! - [`error`]: the top-level [`Error`] with stable codes
@@ -39,6 +41,7 @@ pub mod sensitive;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 pub mod webhook;
+pub mod text;
 
 pub use error::Error;
 pub use phone::{E164, PhoneError, Region};

@@ -1,0 +1,748 @@
+//! Opt-out, opt-in and help keywords in inbound texts: SPEC C1, C2, C3, C5.
+//!
+//! - **C1** A keyword matches the *whole* message after normalising:
+//!   compatibility forms (full-width letters), case, accents, white space,
+//!   punctuation, quotes and emoji are ignored, so "Stop.", " stop ",
+//!   "STOP!!", "ＳＴＯＰ", "stop 🛑" and "Opt-Out" all count. Opt-out:
+//!   STOP, STOPALL, STOP ALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE,
+//!   OPTOUT, OPT OUT, OPT-OUT, ARRET, ARRÊT, PARAR, BAJA, CANCELAR.
+//! - **C2** Plain-language requests ("please stop", "remove me from your
+//!   list", "don't text me anymore", "no more texts") opt out too and are
+//!   flagged for staff review ([`KeywordFlag::NaturalLanguageOptOut`]); so is
+//!   a message with an opt-out keyword as a sentence of its own ("Wrong
+//!   number. STOP"). Texts that merely contain the word ("can I stop by
+//!   tomorrow?", "when do I stop the antibiotics?", "don't stop the
+//!   reminders", "stop sign") are `None`: a phrase preceded by a negation
+//!   (up to five words back in the same sentence) does not count, and
+//!   "stop" alone only counts with words like "please", "now", "it".
+//! - **C3** START and UNSTOP opt in; YES opts in only when the number is
+//!   opted out (clinics ask "Reply YES to confirm"). HELP, INFO and AYUDA
+//!   ask for help, even from an opted-out number.
+//! - **C5** CANCEL (and CANCELAR) alone opts out and is flagged as a
+//!   possible appointment cancellation.
+//!
+//! Every list is data ([`KeywordLists`]) an organization can extend.
+//!
+//! ```
+//! use practicetext_core::text::{KeywordAction, KeywordClassifier, KeywordFlag};
+//! let k = KeywordClassifier::default();
+//! assert_eq!(k.classify("STOP!!", false).action, KeywordAction::OptOut);
+//! let c = k.classify("please don't text me anymore", false);
+//! assert_eq!(c.action, KeywordAction::OptOut);
+//! assert!(c.review);
+//! assert_eq!(c.flags, vec![KeywordFlag::NaturalLanguageOptOut]);
+//! assert_eq!(k.classify("Can I stop by tomorrow?", false).action, KeywordAction::None);
+//! assert_eq!(k.classify("yes", false).action, KeywordAction::None);
+//! assert_eq!(k.classify("yes", true).action, KeywordAction::OptIn);
+//! ```
+
+use std::fmt;
+use std::sync::{Arc, LazyLock};
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use serde::{Deserialize, Serialize};
+
+use super::TextError;
+use super::fold::fold_non_ascii;
+
+/// What an inbound text asks for (C1, C3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeywordAction {
+    /// Stop all texts from the organization (C1, C2, C5).
+    OptOut,
+    /// Start texts again (C3).
+    OptIn,
+    /// Send the organization's help reply (C3).
+    Help,
+    /// An ordinary message.
+    None,
+}
+
+/// Why staff should look at an inbound text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeywordFlag {
+    /// The opt-out was read from plain language, not a keyword (C2).
+    NaturalLanguageOptOut,
+    /// CANCEL may have meant an appointment (C5).
+    PossibleCancellation,
+}
+
+/// The classification of one inbound text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Classification {
+    /// What the text asks for.
+    pub action: KeywordAction,
+    /// True when staff should review it (whenever `flags` is not empty).
+    pub review: bool,
+    /// Why staff should review it.
+    pub flags: Vec<KeywordFlag>,
+    /// The list entry matched, upper case with single spaces (e.g. "STOP";
+    /// "opt out" and "OPT-OUT" report the first entry with the same
+    /// letters, "OPTOUT"), or for a plain-language opt-out the phrase
+    /// matched in lower case (e.g. "stop texting me"). `None` for `None`.
+    pub keyword: Option<String>,
+}
+
+impl Classification {
+    fn none() -> Self {
+        Classification {
+            action: KeywordAction::None,
+            review: false,
+            flags: Vec::new(),
+            keyword: None,
+        }
+    }
+}
+
+/// The keyword lists as data (C1-C3, C5). Serde: a field left out keeps
+/// the built-in list. Extend with [`KeywordLists::extend`].
+///
+/// Phrases in `opt_out_phrases` are words separated by spaces, matched as
+/// consecutive words after the same normalisation as keywords (so "don't"
+/// and "do not" both read "dont"). A word may list alternatives with `/`
+/// (`text/message`), end in `?` to be optional (`me?`), or be `^` / `$` to
+/// pin the phrase to the start / end of a sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KeywordLists {
+    /// Whole-message opt-out keywords (C1).
+    pub opt_out: Vec<String>,
+    /// Whole-message opt-in keywords (C3).
+    pub opt_in: Vec<String>,
+    /// Whole-message keywords that opt in only a number that is opted out
+    /// (C3: YES).
+    pub opt_in_when_opted_out: Vec<String>,
+    /// Whole-message help keywords (C3).
+    pub help: Vec<String>,
+    /// Keywords that may also mean an appointment cancellation (C5).
+    pub cancellation: Vec<String>,
+    /// Plain-language opt-out phrases (C2).
+    pub opt_out_phrases: Vec<String>,
+}
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+const OPT_OUT: &[&str] = &[
+    "STOP",
+    "STOPALL",
+    "STOP ALL",
+    "UNSUBSCRIBE",
+    "CANCEL",
+    "END",
+    "QUIT",
+    "REVOKE",
+    "OPTOUT",
+    "OPT OUT",
+    "OPT-OUT",
+    "ARRET",
+    "ARRÊT",
+    "PARAR",
+    "BAJA",
+    "CANCELAR",
+];
+
+/// Built-in plain-language opt-outs (C2). Our own list: the FCC's
+/// "reasonable person" test has no list.
+const PHRASES: &[&str] = &[
+    "stop/quit/cease texting/txting/texing/messaging/msging/spamming me/us?",
+    "stop/quit/cease contacting/calling/bothering/emailing me/us",
+    "stop/quit sending/texting me? texts/text/messages/message/txts/msgs/sms/these/this/them/reminders/spam",
+    "stop/end all/the/these/your/ur/those? texts/messages/txts/msgs/reminders/notifications/alerts/spam",
+    "stop/quit receiving/getting",
+    "dont/never text/txt/message/msg/contact/call/sms/email me/us",
+    "dont/never send me texts/messages/txts/msgs/anything/reminders",
+    "dont want/need these/your/any/the/those/more/this? texts/messages/txts/msgs/reminders/notifications/alerts",
+    "dont want to receive/get these/your/any/the/those/more? texts/messages/txts/msgs/reminders",
+    "no more texts/messages/txts/msgs/reminders/notifications/alerts/spam/texting",
+    "no texts/messages/txts/msgs/texting $",
+    "remove me/us $",
+    "remove/delete my/this number",
+    "remove/delete/take me/us from/off your/the/this/ur/our/my? list/texts/texting/messages/contacts/mailing/system/database",
+    "remove/delete/take my/this number from/off your/the/this/ur/our? list/texts/texting/messages/contacts/mailing/system/database",
+    "take me/us off $",
+    "take me/us off your/the/this/ur list/texts/texting",
+    "unsubscribe",
+    "unsub",
+    "opt me/us out",
+    "opt out",
+    "optout",
+    "leave me alone",
+    "wrong number",
+    "wrong person",
+    "not interested",
+    "no mas mensajes/textos",
+    "no me envien/manden mas mensajes/textos",
+    "ya no quiero mensajes/textos",
+    "dejen de enviarme/mandarme mensajes/textos",
+    "arretez de m/me envoyer",
+];
+
+impl Default for KeywordLists {
+    fn default() -> Self {
+        KeywordLists {
+            opt_out: strings(OPT_OUT),
+            opt_in: strings(&["START", "UNSTOP"]),
+            opt_in_when_opted_out: strings(&["YES"]),
+            help: strings(&["HELP", "INFO", "AYUDA"]),
+            cancellation: strings(&["CANCEL", "CANCELAR"]),
+            opt_out_phrases: strings(PHRASES),
+        }
+    }
+}
+
+fn add_unique(list: &mut Vec<String>, more: Vec<String>) {
+    for m in more {
+        if !list.contains(&m) {
+            list.push(m);
+        }
+    }
+}
+
+impl KeywordLists {
+    /// Lists with nothing in them, to build an organization's own.
+    pub fn empty() -> Self {
+        KeywordLists {
+            opt_out: Vec::new(),
+            opt_in: Vec::new(),
+            opt_in_when_opted_out: Vec::new(),
+            help: Vec::new(),
+            cancellation: Vec::new(),
+            opt_out_phrases: Vec::new(),
+        }
+    }
+
+    /// Adds an organization's entries (C1), skipping those already present.
+    pub fn extend(&mut self, more: KeywordLists) {
+        add_unique(&mut self.opt_out, more.opt_out);
+        add_unique(&mut self.opt_in, more.opt_in);
+        add_unique(&mut self.opt_in_when_opted_out, more.opt_in_when_opted_out);
+        add_unique(&mut self.help, more.help);
+        add_unique(&mut self.cancellation, more.cancellation);
+        add_unique(&mut self.opt_out_phrases, more.opt_out_phrases);
+    }
+}
+
+/// What a whole-message keyword does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    OptOut,
+    OptIn,
+    OptInWhenOptedOut,
+    Help,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    /// Folded letters and digits only ("optout").
+    key: String,
+    /// Display form ("OPT OUT").
+    display: String,
+    kind: Kind,
+    cancellation: bool,
+}
+
+/// The longest key the classifier ever needs to build.
+const MAX_KEY: usize = 48;
+
+/// Words that never change a bare "stop" into something else ("please
+/// stop", "stop it now", "stop the texts").
+const FILLERS: &[&str] = &[
+    "all",
+    "already",
+    "asap",
+    "enough",
+    "immediately",
+    "it",
+    "just",
+    "me",
+    "messages",
+    "msgs",
+    "no",
+    "now",
+    "ok",
+    "okay",
+    "please",
+    "pls",
+    "plz",
+    "right",
+    "seriously",
+    "sms",
+    "text",
+    "texting",
+    "texts",
+    "thank",
+    "thanks",
+    "the",
+    "them",
+    "these",
+    "this",
+    "thx",
+    "txts",
+    "ty",
+    "us",
+    "you",
+    "your",
+];
+
+/// Negations that cancel a phrase after them ("don't stop texting me").
+const NEGATIONS: &[&str] = &[
+    "dont", "doesnt", "didnt", "never", "not", "wont", "cant", "shouldnt", "wouldnt", "isnt",
+];
+
+/// Words after a phrase that turn it around ("I don't want the reminders
+/// to stop").
+const CONTINUATIONS: &[&str] = &["to", "stop", "stopped", "stopping", "ending", "ended"];
+
+/// Opt-out keywords too ambiguous to count next to filler words ("cancel
+/// it" is usually an appointment), though they still count alone or as a
+/// sentence of their own.
+const AMBIGUOUS: &[&str] = &["end", "cancel", "cancelar", "baja"];
+
+/// The most phrases one `opt_out_phrases` entry may expand to.
+const MAX_EXPANSIONS: usize = 4096;
+
+struct Compiled {
+    lists: KeywordLists,
+    /// Sorted by key.
+    entries: Vec<Entry>,
+    /// Opt-out keys that count next to filler words.
+    bare_stops: Vec<String>,
+    phrases: Option<AhoCorasick>,
+    phrase_text: Vec<String>,
+}
+
+/// [`KeywordLists`] compiled for fast classification (C1-C3, C5). Cheap to
+/// clone and share between threads.
+#[derive(Clone)]
+pub struct KeywordClassifier {
+    inner: Arc<Compiled>,
+}
+
+impl fmt::Debug for KeywordClassifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeywordClassifier")
+            .field("keywords", &self.inner.entries.len())
+            .field("phrases", &self.inner.phrase_text.len())
+            .finish_non_exhaustive()
+    }
+}
+
+static DEFAULT_CLASSIFIER: LazyLock<KeywordClassifier> = LazyLock::new(|| {
+    KeywordClassifier::new(&KeywordLists::default()).expect("the built-in keyword lists are valid") // ok: proven by c1_builtin_lists_compile
+});
+
+impl Default for KeywordClassifier {
+    /// The classifier for the built-in lists (compiled once per process).
+    fn default() -> Self {
+        DEFAULT_CLASSIFIER.clone()
+    }
+}
+
+/// Folds `text` to its letters and digits, lower case (C1). `None` when the
+/// result would be longer than `max` bytes.
+fn compact(text: &str, max: usize) -> Option<String> {
+    let mut out = String::with_capacity(max.min(text.len()));
+    for c in text.chars() {
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                out.push(c.to_ascii_lowercase());
+            }
+        } else {
+            fold_non_ascii(c, &mut |f| {
+                if f.is_alphanumeric() {
+                    out.push(f);
+                }
+            });
+        }
+        if out.len() > max {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// The display form of a list entry: folded upper case, single spaces,
+/// other punctuation as written ("opt-out" → "OPT-OUT").
+fn display(entry: &str) -> String {
+    entry
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase()
+}
+
+/// The words of `text`, folded and lower case, as "| w1 w2 | w3 |": `|`
+/// marks sentence and clause breaks (. ! ? ; , : and line breaks), words
+/// are separated by one space, apostrophes inside words are dropped
+/// ("don't" → "dont") and "do not", "can not", "will not" become "dont",
+/// "cant", "wont".
+fn words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    out.push('|');
+    let mut in_word = false;
+    let mut word_start = 0usize;
+    let mut prev_start: Option<usize> = None;
+    let end_word =
+        |out: &mut String, in_word: &mut bool, word_start: usize, prev: &mut Option<usize>| {
+            if !*in_word {
+                return;
+            }
+            *in_word = false;
+            *prev = Some(merge_not(out, word_start, *prev));
+        };
+    for c in text.chars() {
+        let mut handle = |f: char, out: &mut String| {
+            if f.is_alphanumeric() {
+                if !in_word {
+                    out.push(' ');
+                    word_start = out.len();
+                    in_word = true;
+                }
+                out.push(f);
+            } else if matches!(f, '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '`') && in_word {
+                // inside a word: "don't"
+            } else if matches!(
+                f,
+                '.' | '!' | '?' | ';' | ',' | ':' | '\n' | '\r' | '\u{2028}' | '\u{2029}'
+            ) {
+                end_word(out, &mut in_word, word_start, &mut prev_start);
+                prev_start = None;
+                if !out.ends_with('|') {
+                    out.push_str(" |");
+                }
+            } else {
+                end_word(out, &mut in_word, word_start, &mut prev_start);
+            }
+        };
+        if c.is_ascii() {
+            handle(c.to_ascii_lowercase(), &mut out);
+        } else {
+            fold_non_ascii(c, &mut |f| handle(f, &mut out));
+        }
+    }
+    end_word(&mut out, &mut in_word, word_start, &mut prev_start);
+    if !out.ends_with('|') {
+        out.push_str(" |");
+    }
+    out
+}
+
+/// Turns "do not" into "dont" (and the like) when the word just finished
+/// at `start` is "not". Returns where the last word now starts.
+fn merge_not(out: &mut String, start: usize, prev: Option<usize>) -> usize {
+    let Some(prev) = prev else { return start };
+    if out.get(start..) != Some("not") {
+        return start;
+    }
+    let merged = match out.get(prev..start.saturating_sub(1)) {
+        Some("do") => "dont",
+        Some("does") => "doesnt",
+        Some("did") => "didnt",
+        Some("can") => "cant",
+        Some("will") => "wont",
+        _ => return start,
+    };
+    out.truncate(prev);
+    out.push_str(merged);
+    prev
+}
+
+/// Expands one phrase entry into concrete word sequences with anchors.
+fn expand(entry: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = vec![String::new()];
+    for token in entry.split_whitespace() {
+        let (alts, optional) = match token.strip_suffix('?') {
+            Some(t) => (t, true),
+            None => (token, false),
+        };
+        let mut next = Vec::new();
+        for base in &out {
+            if optional {
+                next.push(base.clone());
+            }
+            for alt in alts.split('/').filter(|a| !a.is_empty()) {
+                next.push(format!("{base} {alt}"));
+            }
+        }
+        if next.len() > MAX_EXPANSIONS {
+            return Err(format!(
+                "opt-out phrase {entry:?} expands to more than {MAX_EXPANSIONS} phrases; split it"
+            ));
+        }
+        out = next;
+    }
+    Ok(out)
+}
+
+/// The automaton pattern for one expanded phrase: its words normalised,
+/// bounded by spaces, or by `|` where anchored.
+fn phrase_pattern(phrase: &str) -> Option<String> {
+    let start = phrase.trim_start().starts_with('^');
+    let end = phrase.trim_end().ends_with('$');
+    let body = phrase.trim().trim_start_matches('^').trim_end_matches('$');
+    let w = words(body);
+    let inner = w.trim_start_matches('|').trim_end_matches('|').trim();
+    if inner.is_empty() || inner.contains('|') {
+        return None;
+    }
+    Some(format!(
+        "{} {} {}",
+        if start { "|" } else { "" },
+        inner,
+        if end { "|" } else { "" }
+    ))
+}
+
+impl KeywordClassifier {
+    /// Compiles `lists`. Refuses them with [`TextError::InvalidPolicy`]
+    /// (code `"invalid_policy"`) listing every problem: entries without
+    /// letters or digits, a keyword in two lists with different actions, a
+    /// phrase with no words or too many expansions.
+    pub fn new(lists: &KeywordLists) -> Result<Self, TextError> {
+        let mut problems = Vec::new();
+        let mut entries: Vec<Entry> = Vec::new();
+        let groups: [(Kind, &str, &[String]); 4] = [
+            (Kind::OptOut, "opt-out", &lists.opt_out),
+            (Kind::OptIn, "opt-in", &lists.opt_in),
+            (
+                Kind::OptInWhenOptedOut,
+                "opt-in-when-opted-out",
+                &lists.opt_in_when_opted_out,
+            ),
+            (Kind::Help, "help", &lists.help),
+        ];
+        let cancellation: Vec<String> = lists
+            .cancellation
+            .iter()
+            .filter_map(|c| compact(c, MAX_KEY).filter(|k| !k.is_empty()))
+            .collect();
+        for c in &lists.cancellation {
+            if compact(c, MAX_KEY).is_none_or(|k| k.is_empty()) {
+                problems.push(format!(
+                    "cancellation keyword {c:?} needs 1 to {MAX_KEY} letters or digits"
+                ));
+            }
+        }
+        for (kind, what, list) in groups {
+            for k in list {
+                let Some(key) = compact(k, MAX_KEY).filter(|k| !k.is_empty()) else {
+                    problems.push(format!(
+                        "{what} keyword {k:?} needs 1 to {MAX_KEY} letters or digits"
+                    ));
+                    continue;
+                };
+                match entries.iter().find(|e| e.key == key) {
+                    Some(e) if e.kind != kind => problems.push(format!(
+                        "keyword {k:?} is in two lists with different actions ({what} and another); keep it in one"
+                    )),
+                    Some(_) => {}
+                    None => entries.push(Entry {
+                        cancellation: cancellation.contains(&key),
+                        key,
+                        display: display(k),
+                        kind,
+                    }),
+                }
+            }
+        }
+        entries.sort_by(|a, b| a.key.cmp(&b.key));
+        let bare_stops = entries
+            .iter()
+            .filter(|e| {
+                e.kind == Kind::OptOut && !e.cancellation && !AMBIGUOUS.contains(&e.key.as_str())
+            })
+            .map(|e| e.key.clone())
+            .chain(["unsub".to_owned()])
+            .collect();
+        let (phrases, phrase_text) = compile_phrases(&lists.opt_out_phrases, &mut problems);
+        if !problems.is_empty() {
+            return Err(TextError::InvalidPolicy {
+                what: "keyword lists",
+                problems,
+            });
+        }
+        Ok(KeywordClassifier {
+            inner: Arc::new(Compiled {
+                lists: lists.clone(),
+                entries,
+                bare_stops,
+                phrases,
+                phrase_text,
+            }),
+        })
+    }
+
+    /// The lists this classifier was compiled from.
+    pub fn lists(&self) -> &KeywordLists {
+        &self.inner.lists
+    }
+
+    /// Classifies an inbound text (C1-C3, C5). `opted_out` is whether the
+    /// sender's number is opted out now (only YES depends on it).
+    pub fn classify(&self, text: &str, opted_out: bool) -> Classification {
+        if let Some(c) = self.whole_message(text, opted_out) {
+            return c;
+        }
+        match self.natural_opt_out(text) {
+            Some((phrase, cancellation)) => {
+                let mut flags = vec![KeywordFlag::NaturalLanguageOptOut];
+                if cancellation {
+                    flags.push(KeywordFlag::PossibleCancellation);
+                }
+                Classification {
+                    action: KeywordAction::OptOut,
+                    review: true,
+                    flags,
+                    keyword: Some(phrase),
+                }
+            }
+            None => Classification::none(),
+        }
+    }
+
+    fn entry(&self, key: &str) -> Option<&Entry> {
+        let e = &self.inner.entries;
+        e.binary_search_by(|x| x.key.as_str().cmp(key))
+            .ok()
+            .and_then(|i| e.get(i))
+    }
+
+    /// C1, C3, C5: the whole message is a keyword.
+    fn whole_message(&self, text: &str, opted_out: bool) -> Option<Classification> {
+        let key = compact(text, MAX_KEY)?;
+        let e = self.entry(&key)?;
+        let action = match e.kind {
+            Kind::OptOut => KeywordAction::OptOut,
+            Kind::OptIn => KeywordAction::OptIn,
+            Kind::OptInWhenOptedOut if opted_out => KeywordAction::OptIn,
+            Kind::OptInWhenOptedOut => return Some(Classification::none()),
+            Kind::Help => KeywordAction::Help,
+        };
+        let flags = if e.cancellation {
+            vec![KeywordFlag::PossibleCancellation]
+        } else {
+            Vec::new()
+        };
+        Some(Classification {
+            action,
+            review: !flags.is_empty(),
+            flags,
+            keyword: Some(e.display.clone()),
+        })
+    }
+
+    /// C2: a plain-language opt-out, with whether it may be a cancellation.
+    fn natural_opt_out(&self, text: &str) -> Option<(String, bool)> {
+        let w = words(text);
+        for clause in w.split('|') {
+            if let Some(found) = self.clause_opt_out(clause) {
+                return Some(found);
+            }
+        }
+        let ac = self.inner.phrases.as_ref()?;
+        for m in ac.find_overlapping_iter(&w) {
+            if negated(&w, m.start()) || continued(&w, m.end()) {
+                continue;
+            }
+            let phrase = self.inner.phrase_text.get(m.pattern().as_usize())?;
+            return Some((phrase.clone(), false));
+        }
+        None
+    }
+
+    /// A sentence that is an opt-out keyword on its own ("Wrong number.
+    /// STOP"), or "stop" with only filler words ("please stop", "stop it
+    /// now").
+    fn clause_opt_out(&self, clause: &str) -> Option<(String, bool)> {
+        let clause = clause.trim();
+        if clause.is_empty() {
+            return None;
+        }
+        let key: String = clause.split(' ').collect();
+        if let Some(e) = self.entry(&key).filter(|e| e.kind == Kind::OptOut) {
+            return Some((e.display.clone(), e.cancellation));
+        }
+        let mut stop = None;
+        for word in clause.split(' ') {
+            if let Some(s) = self.inner.bare_stops.iter().find(|s| s.as_str() == word) {
+                stop = Some(s);
+            } else if FILLERS.binary_search(&word).is_err() {
+                return None;
+            }
+        }
+        stop.map(|_| (clause.to_owned(), false))
+    }
+}
+
+/// True when a negation is among the five words before byte `at` of the
+/// word string, in the same sentence.
+fn negated(w: &str, at: usize) -> bool {
+    let before = w.get(..at).unwrap_or("");
+    let sentence = before.rsplit('|').next().unwrap_or("");
+    sentence
+        .split(' ')
+        .rev()
+        .filter(|x| !x.is_empty())
+        .take(5)
+        .any(|x| NEGATIONS.contains(&x))
+}
+
+/// True when the word right after byte `at` turns the phrase around.
+fn continued(w: &str, at: usize) -> bool {
+    // A match ends with its trailing space (or `|`); the next word follows.
+    let rest = w.get(at..).unwrap_or("");
+    let next = rest.trim_start().split(' ').next().unwrap_or("");
+    CONTINUATIONS.contains(&next)
+}
+
+fn compile_phrases(
+    entries: &[String],
+    problems: &mut Vec<String>,
+) -> (Option<AhoCorasick>, Vec<String>) {
+    let mut patterns: Vec<String> = Vec::new();
+    let mut text: Vec<String> = Vec::new();
+    for entry in entries {
+        let expanded = match expand(entry) {
+            Ok(e) => e,
+            Err(p) => {
+                problems.push(p);
+                continue;
+            }
+        };
+        let mut produced = false;
+        for phrase in expanded {
+            let Some(p) = phrase_pattern(&phrase) else {
+                continue;
+            };
+            produced = true;
+            if !patterns.contains(&p) {
+                text.push(p.trim_matches(|c| c == ' ' || c == '|').to_owned());
+                patterns.push(p);
+            }
+        }
+        if !produced {
+            problems.push(format!("opt-out phrase {entry:?} has no words"));
+        }
+    }
+    if patterns.is_empty() {
+        return (None, text);
+    }
+    let ac = AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(&patterns);
+    match ac {
+        Ok(ac) => (Some(ac), text),
+        Err(e) => {
+            problems.push(format!("the opt-out phrases are too many to compile: {e}"));
+            (None, text)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,263 @@
+use super::*;
+
+fn k() -> KeywordClassifier {
+    KeywordClassifier::default()
+}
+
+fn action(text: &str) -> KeywordAction {
+    k().classify(text, false).action
+}
+
+#[test]
+fn c1_builtin_lists_compile() {
+    assert!(KeywordClassifier::new(&KeywordLists::default()).is_ok());
+    assert!(
+        FILLERS.windows(2).all(|w| w[0] < w[1]),
+        "FILLERS must stay sorted"
+    );
+}
+
+#[test]
+fn c1_every_builtin_opt_out_keyword_opts_out() {
+    for kw in OPT_OUT {
+        let c = k().classify(kw, false);
+        assert_eq!(c.action, KeywordAction::OptOut, "{kw}");
+        assert_eq!(
+            c.keyword.as_deref().map(|s| s.replace(['-', ' '], "")),
+            Some(kw.replace(['-', ' '], "").replace('Ê', "E")),
+            "{kw}"
+        );
+        let lower = kw.to_lowercase();
+        assert_eq!(action(&lower), KeywordAction::OptOut, "{lower}");
+    }
+}
+
+#[test]
+fn c1_stop_with_punctuation_case_space_quotes_and_emoji_opts_out() {
+    for text in [
+        "Stop.",
+        " stop ",
+        "STOP!!",
+        "ＳＴＯＰ",
+        "stop 🛑",
+        "🛑STOP🛑",
+        "\"Stop\"",
+        "‘stop’",
+        "Stop\n",
+        "sToP?!",
+        "opt-out",
+        "Opt Out",
+        "optout",
+        "stop all",
+        "Arrêt",
+        "arret",
+        "¡BAJA!",
+        "Unsubscribe.",
+    ] {
+        let c = k().classify(text, false);
+        assert_eq!(c.action, KeywordAction::OptOut, "{text:?}");
+        assert!(
+            !c.flags.contains(&KeywordFlag::NaturalLanguageOptOut),
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
+fn c1_keyword_reports_normalised_form() {
+    assert_eq!(
+        k().classify(" stop!! ", false).keyword.as_deref(),
+        Some("STOP")
+    );
+    assert_eq!(
+        k().classify("opt out", false).keyword.as_deref(),
+        Some("OPTOUT")
+    );
+    assert_eq!(
+        k().classify("stop all", false).keyword.as_deref(),
+        Some("STOPALL")
+    );
+}
+
+#[test]
+fn c2_plain_language_opt_outs_are_flagged_for_review() {
+    for text in [
+        "please stop",
+        "Please stop!",
+        "remove me from your list",
+        "Please remove me from your list.",
+        "don't text me anymore",
+        "Do not text me",
+        "stop texting me",
+        "Stop texting me!!!",
+        "no more texts",
+        "No more texts please",
+        "unsubscribe me please",
+        "please opt me out",
+        "STOP PLEASE",
+        "stop stop stop",
+        "Wrong number. STOP",
+        "who is this? stop",
+        "I want to opt out",
+        "how do I unsubscribe?",
+        "take me off your list",
+        "Stop sending me these messages",
+        "I don't want these texts anymore",
+        "Leave me alone",
+        "wrong number",
+        "remove my number",
+        "no más mensajes",
+    ] {
+        let c = k().classify(text, false);
+        assert_eq!(c.action, KeywordAction::OptOut, "{text:?}");
+        assert!(c.review, "{text:?}");
+        assert!(
+            c.flags.contains(&KeywordFlag::NaturalLanguageOptOut),
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
+fn c2_texts_that_merely_contain_the_word_are_none() {
+    for text in [
+        "can I stop by tomorrow?",
+        "When do I stop the antibiotics?",
+        "don't stop the reminders",
+        "Please don't stop the reminders!",
+        "stop sign",
+        "I will stop at the pharmacy",
+        "Please stop by anytime",
+        "Should I stop giving him the pills?",
+        "I don't want the reminders to stop",
+        "Can you stop sending the refill to the old pharmacy?",
+        "Don't stop texting me, I like the reminders",
+        "Please remove me from the waiting list for Saturday",
+        "Cancel my appointment please",
+        "See you at the end of the week",
+        "The weekend works",
+        "Thanks, the info helped",
+        "Yes please",
+        "Start time?",
+        "Help! My dog ate chocolate",
+    ] {
+        let c = k().classify(text, false);
+        assert_eq!(c.action, KeywordAction::None, "{text:?}: {c:?}");
+        assert!(!c.review, "{text:?}");
+    }
+}
+
+#[test]
+fn c3_start_and_unstop_opt_in() {
+    for text in ["START", "start.", "Unstop", "ＳＴＡＲＴ"] {
+        assert_eq!(action(text), KeywordAction::OptIn, "{text}");
+        assert_eq!(
+            k().classify(text, true).action,
+            KeywordAction::OptIn,
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn c3_yes_opts_in_only_when_opted_out() {
+    for text in ["YES", "yes!", "Yes."] {
+        let not_out = k().classify(text, false);
+        assert_eq!(not_out.action, KeywordAction::None, "{text}");
+        assert_eq!(not_out.keyword, None);
+        let out = k().classify(text, true);
+        assert_eq!(out.action, KeywordAction::OptIn, "{text}");
+        assert_eq!(out.keyword.as_deref(), Some("YES"));
+    }
+}
+
+#[test]
+fn c3_help_even_when_opted_out() {
+    for text in ["HELP", "help?", "Info", "ayuda", "¿Ayuda?"] {
+        assert_eq!(action(text), KeywordAction::Help, "{text}");
+        assert_eq!(
+            k().classify(text, true).action,
+            KeywordAction::Help,
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn c5_cancel_opts_out_and_is_flagged_as_possible_cancellation() {
+    for text in ["CANCEL", "cancel.", "Cancelar"] {
+        let c = k().classify(text, false);
+        assert_eq!(c.action, KeywordAction::OptOut, "{text}");
+        assert!(c.review);
+        assert_eq!(c.flags, vec![KeywordFlag::PossibleCancellation]);
+    }
+    let c = k().classify("Wrong number. Cancel", false);
+    assert_eq!(c.action, KeywordAction::OptOut);
+    assert_eq!(
+        c.flags,
+        vec![
+            KeywordFlag::NaturalLanguageOptOut,
+            KeywordFlag::PossibleCancellation
+        ]
+    );
+}
+
+#[test]
+fn c1_organization_extends_the_lists() {
+    let mut lists = KeywordLists::default();
+    lists.extend(KeywordLists {
+        opt_out: vec!["ALTO".into()],
+        opt_out_phrases: vec!["quit bugging me/us".into()],
+        ..KeywordLists::empty()
+    });
+    let c = KeywordClassifier::new(&lists).unwrap();
+    assert_eq!(c.classify("alto", false).action, KeywordAction::OptOut);
+    assert_eq!(
+        c.classify("please quit bugging me", false)
+            .keyword
+            .as_deref(),
+        Some("quit bugging me")
+    );
+    assert_eq!(c.classify("STOP", false).action, KeywordAction::OptOut);
+}
+
+#[test]
+fn c1_bad_lists_are_refused_with_every_problem() {
+    let lists = KeywordLists {
+        opt_out: vec!["STOP".into(), "!!".into()],
+        opt_in: vec!["stop".into()],
+        opt_out_phrases: vec!["?".into()],
+        ..KeywordLists::empty()
+    };
+    let e = KeywordClassifier::new(&lists).unwrap_err();
+    assert_eq!(e.code(), "invalid_policy");
+    let TextError::InvalidPolicy { problems, .. } = e else {
+        panic!()
+    };
+    assert_eq!(problems.len(), 3, "{problems:?}");
+}
+
+#[test]
+fn c1_lists_json_partial_keeps_builtins() {
+    let l: KeywordLists = serde_json::from_str(r#"{"help":["SOS"]}"#).unwrap();
+    assert_eq!(l.help, vec!["SOS"]);
+    assert_eq!(l.opt_out, KeywordLists::default().opt_out);
+}
+
+#[test]
+fn c1_classification_json_is_snake_case() {
+    let v = serde_json::to_value(k().classify("cancel", false)).unwrap();
+    assert_eq!(v["action"], "opt_out");
+    assert_eq!(v["flags"][0], "possible_cancellation");
+    assert_eq!(v["review"], true);
+}
+
+#[test]
+fn words_normalise_contractions_and_clauses() {
+    assert_eq!(
+        words("Don't TEXT me. Do not call!"),
+        "| dont text me | dont call |"
+    );
+    assert_eq!(words("I can not, will not"), "| i cant | wont |");
+    assert_eq!(words(""), "|");
+}

@@ -1,0 +1,447 @@
+//! Finding links in a text, with or without a scheme, for SPEC P1 (public
+//! URL shorteners block, the practice's own domains pass) and the link
+//! checks of compliance.md "Implications" 12 (raw-IP links and links with
+//! credentials block).
+//!
+//! A link is either `scheme://authority...` or a bare host name with at
+//! least two labels and an alphabetic top-level label (`bit.ly/x`,
+//! `www.clinic.example`), or a bare dotted IPv4 address. Host names are
+//! matched case-insensitively after folding full-width letters, look-alike
+//! letters and ideographic full stops, and with invisible characters
+//! removed, so `ＢＩＴ．ＬＹ` and `bit\u{200B}.ly` are found too. An
+//! `name@host` without a password is an email address, not a link.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use super::fold::fold_non_ascii;
+
+/// One link found in a text. Positions are char indices into the original
+/// text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Link {
+    pub start: usize,
+    pub end: usize,
+    /// The host, lower case (empty for bracketed IPv6 hosts).
+    pub host: String,
+    /// A user name or password before `@`.
+    pub credentials: bool,
+    /// The host is an IP address.
+    pub raw_ip: bool,
+    /// The public shortener domain the host is on.
+    pub shortener: Option<String>,
+    /// The host is one of the practice's own domains (or a subdomain).
+    pub own: bool,
+}
+
+/// Prebuilt domain sets.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LinkRules {
+    pub shorteners: HashSet<String>,
+    pub own: HashSet<String>,
+}
+
+/// The text as scanned: ASCII texts as they are, other texts folded, with a
+/// map from each byte of the view back to the original char index.
+struct View<'a> {
+    s: Cow<'a, str>,
+    map: Option<Vec<u32>>,
+    chars: usize,
+}
+
+impl<'a> View<'a> {
+    fn new(text: &'a str) -> Self {
+        if text.is_ascii() {
+            return View {
+                s: Cow::Borrowed(text),
+                map: None,
+                chars: text.len(),
+            };
+        }
+        let mut s = String::with_capacity(text.len());
+        let mut map = Vec::with_capacity(text.len());
+        let mut chars = 0usize;
+        for (ci, c) in text.chars().enumerate() {
+            chars = ci + 1;
+            let ci32 = u32::try_from(ci).unwrap_or(u32::MAX);
+            let mut push = |f: char| {
+                s.push(f);
+                map.resize(s.len(), ci32);
+            };
+            match c {
+                '\u{3002}' | '\u{FF61}' | '\u{FE12}' => push('.'),
+                c if c.is_ascii() => push(c.to_ascii_lowercase()),
+                c if c.is_whitespace() => push(' '),
+                c => fold_non_ascii(c, &mut push),
+            }
+        }
+        View {
+            s: Cow::Owned(s),
+            map: Some(map),
+            chars,
+        }
+    }
+
+    fn char_start(&self, byte: usize) -> usize {
+        match &self.map {
+            None => byte,
+            Some(m) => m.get(byte).map_or(self.chars, |&c| c as usize),
+        }
+    }
+
+    fn char_end(&self, byte_end: usize) -> usize {
+        match &self.map {
+            None => byte_end,
+            Some(m) => match byte_end.checked_sub(1).and_then(|b| m.get(b)) {
+                Some(&c) => c as usize + 1,
+                None => 0,
+            },
+        }
+    }
+}
+
+fn is_host_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_' || (!c.is_ascii() && c.is_alphanumeric())
+}
+
+fn is_space(c: char) -> bool {
+    c.is_whitespace()
+}
+
+/// Characters that end a link when they are its last character.
+fn is_trailing_punct(c: char) -> bool {
+    matches!(
+        c,
+        '.' | ',' | ';' | ':' | '!' | '?' | ')' | ']' | '}' | '>' | '\'' | '"' | '*'
+    ) || (!c.is_ascii() && !c.is_alphanumeric())
+}
+
+/// Characters that end an authority.
+fn ends_authority(c: char) -> bool {
+    is_space(c)
+        || matches!(
+            c,
+            '/' | '?' | '#' | '\\' | '"' | '<' | '>' | '\'' | ')' | '('
+        )
+}
+
+fn prev_char(s: &str, i: usize) -> Option<char> {
+    s.get(..i)?.chars().next_back()
+}
+
+fn next_char(s: &str, i: usize) -> Option<char> {
+    s.get(i..)?.chars().next()
+}
+
+/// Moves left from `i` while `keep` holds.
+fn scan_left(s: &str, mut i: usize, keep: impl Fn(char) -> bool) -> usize {
+    while let Some(c) = prev_char(s, i) {
+        if !keep(c) {
+            break;
+        }
+        i -= c.len_utf8();
+    }
+    i
+}
+
+/// Moves right from `i` while `keep` holds.
+fn scan_right(s: &str, mut i: usize, keep: impl Fn(char) -> bool) -> usize {
+    while let Some(c) = next_char(s, i) {
+        if !keep(c) {
+            break;
+        }
+        i += c.len_utf8();
+    }
+    i
+}
+
+/// The end of a link whose host ends at `i`: the path, query and fragment up
+/// to white space, without trailing punctuation.
+fn link_end(s: &str, i: usize) -> usize {
+    let mut end = i;
+    if matches!(next_char(s, i), Some('/' | '?' | '#' | ':')) {
+        end = scan_right(s, i, |c| !is_space(c));
+    }
+    while end > i {
+        match prev_char(s, end) {
+            Some(c) if is_trailing_punct(c) => end -= c.len_utf8(),
+            _ => break,
+        }
+    }
+    end
+}
+
+/// True when every dot-separated label is a number (decimal, or hex with
+/// 0x): a host written as an IP address, as browsers read it.
+fn is_numeric_host(host: &str) -> bool {
+    !host.is_empty()
+        && host.split('.').all(|l| {
+            let hex = l.strip_prefix("0x").or_else(|| l.strip_prefix("0X"));
+            match hex {
+                Some(h) => h.chars().all(|c| c.is_ascii_hexdigit()),
+                None => !l.is_empty() && l.chars().all(|c| c.is_ascii_digit()),
+            }
+        })
+}
+
+/// A dotted-quad IPv4 address written without a scheme.
+fn is_dotted_quad(host: &str) -> bool {
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.len() == 4
+        && labels.iter().all(|l| {
+            (1..=3).contains(&l.len())
+                && l.chars().all(|c| c.is_ascii_digit())
+                && l.parse::<u16>().is_ok_and(|n| n <= 255)
+        })
+}
+
+/// A host name a phone would turn into a link: two or more labels and an
+/// alphabetic top-level label of at least two letters.
+fn is_domain(host: &str) -> bool {
+    let mut labels = host.split('.');
+    let Some(tld) = labels.next_back() else {
+        return false;
+    };
+    let tld_ok = tld.starts_with("xn--")
+        || (tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic));
+    tld_ok && labels.next_back().is_some_and(|l| !l.is_empty()) && !host.contains("..")
+}
+
+/// The entry of `set` that `host` is, or is a subdomain of.
+fn find_suffix(set: &HashSet<String>, host: &str) -> Option<String> {
+    if set.is_empty() {
+        return None;
+    }
+    let mut h = host;
+    loop {
+        if set.contains(h) {
+            return Some(h.to_owned());
+        }
+        h = h.split_once('.')?.1;
+    }
+}
+
+impl LinkRules {
+    fn classify(&self, host: &str, numeric: bool) -> (bool, Option<String>, bool) {
+        if numeric {
+            return (true, None, false);
+        }
+        let own = find_suffix(&self.own, host).is_some();
+        let shortener = if own {
+            None
+        } else {
+            find_suffix(&self.shorteners, host)
+        };
+        (false, shortener, own)
+    }
+
+    /// Every link in `text`, in order.
+    pub(crate) fn scan(&self, text: &str) -> Vec<Link> {
+        let bytes = text.as_bytes();
+        if !bytes.iter().any(|&b| b == b'.' || b == b':' || b >= 0x80) {
+            return Vec::new();
+        }
+        let view = View::new(text);
+        let s: &str = &view.s;
+        let mut links = Vec::new();
+        let mut covered: Vec<(usize, usize)> = Vec::new();
+        self.scan_schemes(&view, &mut links, &mut covered);
+        self.scan_hosts(s, &view, &mut links, &covered);
+        links.sort_by_key(|l| l.start);
+        links
+    }
+
+    /// Links written with `scheme://`.
+    fn scan_schemes(&self, view: &View, links: &mut Vec<Link>, covered: &mut Vec<(usize, usize)>) {
+        let s: &str = &view.s;
+        for (p, _) in s.match_indices("://") {
+            let start = scan_left(s, p, |c| {
+                c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')
+            });
+            let a = p + 3;
+            let e = scan_right(s, a, |c| !ends_authority(c));
+            let Some(authority) = s.get(a..e) else {
+                continue;
+            };
+            let (userinfo, hostport) = match authority.rsplit_once('@') {
+                Some((u, h)) => (Some(u), h),
+                None => (None, authority),
+            };
+            let host = strip_port(hostport)
+                .trim_end_matches('.')
+                .to_ascii_lowercase();
+            if host.is_empty() && userinfo.is_none() && !hostport.starts_with('[') {
+                continue;
+            }
+            let numeric = hostport.starts_with('[') || is_numeric_host(&host);
+            let (raw_ip, shortener, own) = self.classify(&host, numeric);
+            let end = link_end(s, e).max(e);
+            covered.push((start, end));
+            links.push(Link {
+                start: view.char_start(start),
+                end: view.char_end(end),
+                host,
+                credentials: userinfo.is_some(),
+                raw_ip,
+                shortener,
+                own,
+            });
+        }
+    }
+
+    /// Links written as a bare host name or IPv4 address.
+    fn scan_hosts(&self, s: &str, view: &View, links: &mut Vec<Link>, covered: &[(usize, usize)]) {
+        let mut from = 0usize;
+        while let Some(off) = s.get(from..).and_then(|r| r.find('.')) {
+            let dot = from + off;
+            from = dot + 1;
+            if covered.iter().any(|&(a, b)| dot >= a && dot < b) {
+                continue;
+            }
+            if !prev_char(s, dot).is_some_and(is_host_char)
+                || !next_char(s, dot + 1).is_some_and(is_host_char)
+            {
+                continue;
+            }
+            let hs = scan_left(s, dot, |c| is_host_char(c) || c == '.');
+            let he = host_end(s, dot + 1);
+            from = he.max(from);
+            if next_char(s, he) == Some('@') {
+                from = host_end(s, he + 1).max(from); // the name part of an email address
+                continue;
+            }
+            let Some(raw_host) = s.get(hs..he) else {
+                continue;
+            };
+            let host = raw_host.trim_start_matches('.').to_ascii_lowercase();
+            let numeric = is_dotted_quad(&host);
+            if !numeric && !is_domain(&host) {
+                continue;
+            }
+            let mut start = hs;
+            let mut credentials = false;
+            if prev_char(s, hs) == Some('@') {
+                let us = scan_left(s, hs - 1, |c| {
+                    !is_space(c) && !matches!(c, '/' | '(' | '<' | '"')
+                });
+                let userinfo = s.get(us..hs - 1).unwrap_or("");
+                if !userinfo.contains(':') || userinfo.to_ascii_lowercase().starts_with("mailto:") {
+                    continue; // an email address
+                }
+                credentials = true;
+                start = us;
+            }
+            let end = link_end(s, he);
+            from = end.max(from);
+            let (raw_ip, shortener, own) = self.classify(&host, numeric);
+            links.push(Link {
+                start: view.char_start(start),
+                end: view.char_end(end),
+                host,
+                credentials,
+                raw_ip,
+                shortener,
+                own,
+            });
+        }
+    }
+}
+
+/// The end of a host name starting at `i`: host characters, and dots that
+/// are followed by one.
+fn host_end(s: &str, mut i: usize) -> usize {
+    loop {
+        i = scan_right(s, i, is_host_char);
+        if next_char(s, i) == Some('.') && next_char(s, i + 1).is_some_and(is_host_char) {
+            i += 1;
+        } else {
+            return i;
+        }
+    }
+}
+
+fn strip_port(hostport: &str) -> &str {
+    if hostport.starts_with('[') {
+        return hostport;
+    }
+    match hostport.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => hostport,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> LinkRules {
+        LinkRules {
+            shorteners: ["bit.ly", "tinyurl.com", "t.co"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            own: ["happypaws.example"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }
+    }
+
+    fn one(text: &str) -> Link {
+        let links = rules().scan(text);
+        assert_eq!(links.len(), 1, "{text:?}: {links:?}");
+        links.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn p1_finds_shorteners_with_and_without_scheme_in_any_case() {
+        for text in [
+            "see bit.ly/abc",
+            "see https://bit.ly/abc",
+            "see HTTP://BIT.LY/ABC",
+            "see Bit.Ly/x.",
+            "see (bit.ly/abc)",
+            "see www.bit.ly/abc",
+            "see ＢＩＴ．ＬＹ/x",
+            "see bit\u{200B}.ly/x",
+            "see bit。ly/x",
+        ] {
+            let l = one(text);
+            assert_eq!(l.shortener.as_deref(), Some("bit.ly"), "{text:?}");
+            let expected = if text.contains('(') { 5 } else { 4 };
+            assert_eq!(l.start, expected, "{text:?}");
+        }
+        assert_eq!(one("go https://bit.ly/abc.").end, 21);
+    }
+
+    #[test]
+    fn p1_own_domain_passes() {
+        let l = one("Book at https://book.happypaws.example/dental today");
+        assert!(l.own);
+        assert!(l.shortener.is_none());
+    }
+
+    #[test]
+    fn raw_ip_and_credentials() {
+        assert!(one("http://192.168.0.1/login").raw_ip);
+        assert!(one("go to 10.0.0.7/pay now").raw_ip);
+        assert!(one("http://3232235777/").raw_ip);
+        assert!(one("http://[::1]/x").raw_ip);
+        let l = one("https://user:pw@clinic.example/x");
+        assert!(l.credentials && !l.raw_ip);
+        assert!(one("user:pw@clinic.example/x").credentials);
+        assert!(one("http://admin@clinic.example").credentials);
+    }
+
+    #[test]
+    fn ordinary_text_has_no_links() {
+        for text in [
+            "Dr. Smith will see you at 10.30 a.m. on 10.12.2024, e.g. Monday.",
+            "Email us at front.desk@happypaws.example or call.",
+            "Max is 12.5 lbs. Thanks!",
+            "version 1.2.3 ready",
+        ] {
+            assert_eq!(rules().scan(text), vec![], "{text:?}");
+        }
+    }
+}
