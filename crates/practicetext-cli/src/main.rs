@@ -32,6 +32,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Phone(commands::phone::Args),
+    Replay(commands::replay::Args),
     Secure(commands::secure::Args),
 }
 
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Phone(args) => commands::phone::run(args),
+        Command::Replay(args) => commands::replay::run(args),
         Command::Secure(args) => commands::secure::run(args),
     };
     match result {

@@ -37,9 +37,10 @@ pub struct OrganizationSettings {
     pub time_zone: Tz,
     /// Which kinds of content besides text and links may be sent (R7).
     pub attachments: Attachments,
-    /// The practice's own web domains: links to them pass the shortener
-    /// rule (P1), e.g. `["happypaws.example"]`.
-    pub own_domains: Vec<String>,
+    /// The organization's texting policy: after-hours responder, auto-reply
+    /// limits, help reply, keyword and content-term extensions, own domains,
+    /// length limits.
+    pub policy: crate::policy::TextingPolicy,
 }
 
 impl Default for OrganizationSettings {
@@ -49,7 +50,7 @@ impl Default for OrganizationSettings {
             two_way_enabled: true,
             time_zone: chrono_tz::America::New_York,
             attachments: Attachments::default(),
-            own_domains: Vec::new(),
+            policy: Default::default(),
         }
     }
 }

@@ -4,13 +4,14 @@
 //! errors by code, never by message text.
 
 use crate::directory::DirectoryError;
+use crate::engine::EngineError;
 use crate::hours::HoursError;
 use crate::phone::PhoneError;
 use crate::ports::StoreError;
 use crate::secure::SecureError;
 use crate::sensitive::EmailError;
-use crate::webhook::WebhookError;
 use crate::text::TextError;
+use crate::webhook::WebhookError;
 
 /// Any refusal the library can give.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -27,6 +28,12 @@ pub enum Error {
     /// A business-hours schedule or quiet-hours window was refused (A4, X1).
     #[error(transparent)]
     Hours(#[from] HoursError),
+    /// The engine refused an operation (an unknown number).
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// A scenario file is malformed.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
     /// The store failed or refused.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -41,12 +48,22 @@ pub enum Error {
     Text(#[from] TextError),
 }
 
+/// A scenario file that cannot be run (feature `test-util`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid scenario: {message}")]
+pub struct ScenarioError {
+    /// What is wrong with it.
+    pub message: String,
+}
+
 impl Error {
     /// Stable machine-readable code of the underlying refusal, e.g.
     /// `"invalid_area_code"`.
     pub fn code(&self) -> &'static str {
         match self {
             Error::Phone(e) => e.code(),
+            Error::Engine(e) => e.code(),
+            Error::Scenario(_) => "invalid_scenario",
             Error::Email(e) => e.code(),
             Error::Directory(e) => e.code(),
             Error::Hours(e) => e.code(),

@@ -29,19 +29,25 @@ pub mod consent;
 pub mod conversation;
 pub mod delivery;
 pub mod directory;
+pub mod engine;
 pub mod error;
 pub mod hours;
 pub mod ids;
+pub mod inbound;
 pub mod memory;
 pub mod phone;
+pub mod policy;
 pub mod ports;
 pub mod routing;
+#[cfg(feature = "test-util")]
+pub mod scenario;
 pub mod secure;
+pub mod send;
 pub mod sensitive;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
-pub mod webhook;
 pub mod text;
+pub mod webhook;
 
 pub use error::Error;
 pub use phone::{E164, PhoneError, Region};

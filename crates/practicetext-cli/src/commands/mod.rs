@@ -2,4 +2,5 @@
 //! prints JSON. No rule lives here.
 
 pub mod phone;
+pub mod replay;
 pub mod secure;

@@ -1,0 +1,71 @@
+//! An organization's texting policy: the rules it can change, as data
+//! (SPEC C1 "the lists are data an organization can extend", P6 "the term
+//! lists are data", A2 window, A4 after-hours responder, P7 limits, X4 cap).
+//! Stored with the organization's settings; compiled once into matchers by
+//! [`TextingPolicy::inbound_rules`] and [`TextingPolicy::send_rules`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::autoreply::AutoReplyLimits;
+use crate::error::Error;
+use crate::inbound::{AfterHours, Rules};
+use crate::text::compliance::{ComplianceChecker, ContentPolicy, PolicyAdditions};
+use crate::text::keywords::{KeywordClassifier, KeywordLists};
+use crate::text::segments::LengthLimits;
+
+/// What an organization configures about texting.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TextingPolicy {
+    /// The after-hours responder and business hours (A4).
+    pub after_hours: Option<AfterHours>,
+    /// Auto-reply window and per-conversation cap (A2, X4).
+    pub auto_reply: AutoReplyLimits,
+    /// The reply to HELP/INFO (C3); a default names the practice and number.
+    pub help_reply: Option<String>,
+    /// Keywords added to the built-in lists (C1, C3).
+    pub extra_keywords: KeywordLists,
+    /// Terms and domains added to the built-in content rules (P6).
+    pub extra_content: PolicyAdditions,
+    /// The practice's own web domains: links to them pass (P1).
+    pub own_domains: Vec<String>,
+    /// Maximum length (P7).
+    pub length: LengthLimits,
+}
+
+/// The compiled rules for outbound texts.
+#[derive(Debug, Clone)]
+pub struct SendRules {
+    /// Content checks (P1-P6).
+    pub content: ComplianceChecker,
+    /// Length limits (P7).
+    pub limits: LengthLimits,
+}
+
+impl TextingPolicy {
+    /// Compiles the inbound rules; refuses invalid keyword lists or
+    /// business hours with their own error codes.
+    pub fn inbound_rules(&self) -> Result<Rules, Error> {
+        let mut lists = KeywordLists::default();
+        lists.extend(self.extra_keywords.clone());
+        if let Some(ah) = &self.after_hours {
+            ah.hours.validate()?;
+        }
+        Ok(Rules {
+            keywords: KeywordClassifier::new(&lists)?,
+            limits: self.auto_reply.clone(),
+            after_hours: self.after_hours.clone(),
+            help_reply: self.help_reply.clone(),
+        })
+    }
+
+    /// Compiles the outbound rules.
+    pub fn send_rules(&self) -> Result<SendRules, Error> {
+        let mut content = ContentPolicy::default().with_own_domains(self.own_domains.clone());
+        content.extend(self.extra_content.clone());
+        Ok(SendRules {
+            content: ComplianceChecker::new(&content)?,
+            limits: self.length,
+        })
+    }
+}
