@@ -41,7 +41,9 @@ use std::fmt;
 
 use serde::Deserialize;
 
-pub use event::{InboundSms, MediaItem, Sender, StatusCallback, parse_inbound, parse_status};
+pub use event::{
+    InboundSms, MAX_PROVIDER_ID_LEN, MediaItem, Sender, StatusCallback, parse_inbound, parse_status,
+};
 pub use form::parse_form;
 pub use signature::{SIGNATURE_HEADER, authenticate, expected_signature, verify_signature};
 
