@@ -11,7 +11,7 @@ use crate::phone::E164;
 use crate::sensitive::MessageBody;
 
 /// Who a thread is between.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Participants {
     /// SMS between one of the organization's numbers and an outside number.

@@ -292,12 +292,10 @@ impl<S: Store, T: Transport> Engine<S, T> {
             },
         };
         let conversation = self.active_or_new(&org, participants, text.received_at)?;
-        let history = self.store.messages(&org, &conversation.id)?;
-        let previous_body = history
-            .iter()
-            .rev()
-            .find(|m| m.direction == Direction::Inbound)
-            .map(|m| m.body.clone());
+        let previous_body = self
+            .store
+            .last_message(&org, &conversation.id, Direction::Inbound)?
+            .map(|m| m.body);
         let (last_auto_reply_at, auto_replies_last_day) = match from {
             Some(n) => (
                 self.store

@@ -49,5 +49,9 @@ pub mod testing;
 pub mod text;
 pub mod webhook;
 
+/// The date-time crate the public API uses, re-exported so hosts use the same version.
+pub use chrono;
+/// The time-zone database the public API uses (`Tz`), re-exported.
+pub use chrono_tz;
 pub use error::Error;
 pub use phone::{E164, PhoneError, Region};

@@ -13,8 +13,9 @@ use crate::text::compliance::{ComplianceChecker, ContentPolicy, PolicyAdditions}
 use crate::text::keywords::{KeywordClassifier, KeywordLists};
 use crate::text::segments::LengthLimits;
 
-/// What an organization configures about texting.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// What an organization configures about texting. The default adds
+/// nothing to the built-in lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TextingPolicy {
     /// The after-hours responder and business hours (A4).
@@ -31,6 +32,20 @@ pub struct TextingPolicy {
     pub own_domains: Vec<String>,
     /// Maximum length (P7).
     pub length: LengthLimits,
+}
+
+impl Default for TextingPolicy {
+    fn default() -> Self {
+        TextingPolicy {
+            after_hours: None,
+            auto_reply: AutoReplyLimits::default(),
+            help_reply: None,
+            extra_keywords: KeywordLists::empty(),
+            extra_content: PolicyAdditions::default(),
+            own_domains: Vec::new(),
+            length: LengthLimits::default(),
+        }
+    }
 }
 
 /// The compiled rules for outbound texts.
@@ -67,5 +82,47 @@ impl TextingPolicy {
             content: ComplianceChecker::new(&content)?,
             limits: self.length,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c1_default_policy_adds_nothing_and_extensions_extend_the_built_in_lists() {
+        let p = TextingPolicy::default();
+        assert_eq!(p.extra_keywords, KeywordLists::empty());
+        let json: TextingPolicy = serde_json::from_str("{}").unwrap();
+        assert_eq!(json, p);
+        let mut extended = TextingPolicy::default();
+        extended.extra_keywords.opt_out.push("DETENER".into());
+        let rules = extended.inbound_rules().unwrap();
+        assert_eq!(
+            rules.keywords.classify("detener", false).action,
+            crate::text::keywords::KeywordAction::OptOut
+        );
+        // The built-in keywords still work.
+        assert_eq!(
+            rules.keywords.classify("STOP", false).action,
+            crate::text::keywords::KeywordAction::OptOut
+        );
+        let plain = TextingPolicy::default().inbound_rules().unwrap();
+        assert_eq!(
+            plain.keywords.classify("detener", false).action,
+            crate::text::keywords::KeywordAction::None
+        );
+    }
+
+    #[test]
+    fn p1_own_domains_pass_and_extra_terms_block() {
+        let mut p = TextingPolicy::default();
+        p.own_domains = vec!["happypaws.example".into()];
+        let rules = p.send_rules().unwrap();
+        let r = rules.content.check(
+            "Book at https://happypaws.example/book",
+            crate::text::compliance::Mode::Conversation,
+        );
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
     }
 }

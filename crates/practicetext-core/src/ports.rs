@@ -313,6 +313,14 @@ pub trait ConversationStore: Send + Sync {
     fn put_conversation(&self, conversation: &Conversation) -> Result<(), StoreError>;
     /// Appends a message; putting a message id twice replaces it.
     fn put_message(&self, message: &Message) -> Result<(), StoreError>;
+    /// The newest message of a conversation in `direction`, if any (the
+    /// loop breaker compares a text with the sender's previous one, X4).
+    fn last_message(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+        direction: crate::conversation::Direction,
+    ) -> Result<Option<Message>, StoreError>;
     /// Messages of a conversation, oldest first.
     fn messages(
         &self,

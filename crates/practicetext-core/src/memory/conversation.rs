@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{MemoryStore, lock};
-use crate::conversation::{Conversation, ConversationStatus, Message, Participants};
+use crate::conversation::{Conversation, ConversationStatus, Direction, Message, Participants};
 use crate::ids::{ConversationId, MessageId, OrganizationId};
 use crate::ports::{ConversationStore, StoreError};
 
@@ -13,6 +13,8 @@ pub(super) struct ConversationState {
     /// Messages in insertion order per conversation, keyed by message id.
     messages: BTreeMap<(OrganizationId, ConversationId), Vec<Message>>,
     message_index: BTreeMap<(OrganizationId, MessageId), ConversationId>,
+    /// The active conversation of each set of participants.
+    active: BTreeMap<(OrganizationId, Participants), ConversationId>,
 }
 
 impl ConversationStore for MemoryStore {
@@ -23,13 +25,9 @@ impl ConversationStore for MemoryStore {
     ) -> Result<Option<Conversation>, StoreError> {
         let state = lock(&self.conversations)?;
         Ok(state
-            .conversations
-            .values()
-            .find(|c| {
-                &c.organization == org
-                    && &c.participants == participants
-                    && c.status == ConversationStatus::Active
-            })
+            .active
+            .get(&(org.clone(), participants.clone()))
+            .and_then(|id| state.conversations.get(&(org.clone(), id.clone())))
             .cloned())
     }
 
@@ -44,19 +42,24 @@ impl ConversationStore for MemoryStore {
 
     fn put_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {
         let mut state = lock(&self.conversations)?;
-        let clash = conversation.status == ConversationStatus::Active
-            && state.conversations.values().any(|c| {
-                c.organization == conversation.organization
-                    && c.participants == conversation.participants
-                    && c.status == ConversationStatus::Active
-                    && c.id != conversation.id
-            });
-        if clash {
-            return Err(StoreError::Conflict {
-                message: "these participants already have an active conversation".into(),
-            });
+        let org = conversation.organization.clone();
+        let slot = (org.clone(), conversation.participants.clone());
+        let active = conversation.status == ConversationStatus::Active;
+        match state.active.get(&slot) {
+            Some(id) if active && id != &conversation.id => {
+                return Err(StoreError::Conflict {
+                    message: "these participants already have an active conversation".into(),
+                });
+            }
+            Some(id) if !active && id == &conversation.id => {
+                state.active.remove(&slot);
+            }
+            _ => {}
         }
-        let key = (conversation.organization.clone(), conversation.id.clone());
+        if active {
+            state.active.insert(slot, conversation.id.clone());
+        }
+        let key = (org, conversation.id.clone());
         state.conversations.insert(key, conversation.clone());
         Ok(())
     }
@@ -94,6 +97,20 @@ impl ConversationStore for MemoryStore {
             .or_default()
             .push(message.clone());
         Ok(())
+    }
+
+    fn last_message(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+        direction: Direction,
+    ) -> Result<Option<Message>, StoreError> {
+        let state = lock(&self.conversations)?;
+        Ok(state
+            .messages
+            .get(&(org.clone(), conversation.clone()))
+            .and_then(|list| list.iter().rev().find(|m| m.direction == direction))
+            .cloned())
     }
 
     fn messages(

@@ -40,11 +40,14 @@ impl RateWindowStore for MemoryStore {
             .acquisitions
             .entry((org.clone(), key.clone()))
             .or_default();
-        let blocked = times.last().is_some_and(|&last| now < last + window);
+        // Kept sorted, so a late caller with an earlier `now` still finds
+        // the acquisitions around it.
+        let at = times.partition_point(|&t| t <= now);
+        let blocked = at > 0 && times.get(at - 1).is_some_and(|&prev| now < prev + window);
         if blocked {
             return Ok(false);
         }
-        times.push(now);
+        times.insert(at, now);
         Ok(true)
     }
 
@@ -70,7 +73,7 @@ impl RateWindowStore for MemoryStore {
         let n = state
             .acquisitions
             .get(&(org.clone(), key.clone()))
-            .map_or(0, |t| t.iter().filter(|&&at| at >= since).count());
+            .map_or(0, |t| t.len() - t.partition_point(|&at| at < since));
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 }

@@ -1,0 +1,97 @@
+//! Inbound decisions (issue: decisions). Targets on one core: a pure
+//! inbound decision ≤ 1 µs; the engine over the in-memory store ≤ 3 µs.
+//! Run: `cargo bench --bench decisions`.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use practicetext::autoreply::AutoResponder;
+use practicetext::chrono::{DateTime, TimeDelta, Utc};
+use practicetext::consent::ConsentState;
+use practicetext::engine::Engine;
+use practicetext::inbound::{self, InboundState, InboundText, Rules};
+use practicetext::memory::MemoryStore;
+use practicetext::phone::E164;
+use practicetext::ports::DirectoryStore;
+use practicetext::scenario::RecordingTransport;
+use practicetext::sensitive::MessageBody;
+use practicetext::testing::{FixedClock, SeededRandom, sample_directory};
+use practicetext::webhook::Sender;
+
+fn t0() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-23T15:00:00Z")
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+fn text(i: u64) -> InboundText {
+    InboundText {
+        provider_id: Some(format!("SM{i}")),
+        from: Sender::Number(E164::parse("4162530000").unwrap_or_else(|_| unreachable!())),
+        to: E164::parse("6502530001").unwrap_or_else(|_| unreachable!()),
+        body: MessageBody::from("Hi, is Rex ready to be picked up this afternoon? Thanks!"),
+        media_count: 0,
+        received_at: t0() + TimeDelta::milliseconds(i as i64),
+    }
+}
+
+fn decisions(c: &mut Criterion) {
+    let mut dir = sample_directory();
+    dir.users[0].auto_responder = Some(AutoResponder {
+        enabled: true,
+        text: "Alice is away today.".into(),
+    });
+    let rules = Rules::default();
+    let consent = ConsentState::default();
+    let state = InboundState {
+        directory: &dir,
+        consent: &consent,
+        previous_body: None,
+        last_auto_reply_at: None,
+        auto_replies_last_day: 0,
+    };
+    let t = text(0);
+    c.bench_function("inbound_decision_pure", |b| {
+        b.iter(|| inbound::decide(black_box(&t), black_box(&state), &rules))
+    });
+    let stop = InboundText {
+        body: MessageBody::from("Stop."),
+        ..text(0)
+    };
+    c.bench_function("inbound_decision_pure_stop", |b| {
+        b.iter(|| inbound::decide(black_box(&stop), black_box(&state), &rules))
+    });
+
+    let store = MemoryStore::new();
+    let _ = store.put_organization(&dir.organization);
+    for u in &dir.users {
+        let _ = store.put_user(u);
+    }
+    for g in &dir.groups {
+        let _ = store.put_group(g);
+    }
+    for n in &dir.numbers {
+        let _ = store.put_number(n);
+    }
+    let engine = Engine::new(
+        store,
+        RecordingTransport::default(),
+        Arc::new(FixedClock::new(t0())),
+        Arc::new(SeededRandom::new(1)),
+    );
+    let mut i = 0u64;
+    c.bench_function("engine_handle_inbound_memory", |b| {
+        b.iter(|| {
+            i += 1;
+            let out = engine.handle_inbound(black_box(&text(i)));
+            if i.is_multiple_of(1024) {
+                let _ = engine.transport().take();
+            }
+            out
+        })
+    });
+}
+
+criterion_group!(benches, decisions);
+criterion_main!(benches);
