@@ -4,6 +4,7 @@
 //! errors by code, never by message text.
 
 use crate::directory::DirectoryError;
+use crate::inbox::InboxError;
 use crate::phone::PhoneError;
 use crate::ports::StoreError;
 use crate::secure::SecureError;
@@ -31,6 +32,9 @@ pub enum Error {
     /// A secure-text operation was refused (S1-S5, X7).
     #[error(transparent)]
     Secure(#[from] SecureError),
+    /// An inbox operation was refused (V1-V9).
+    #[error(transparent)]
+    Inbox(#[from] InboxError),
 }
 
 impl Error {
@@ -44,6 +48,7 @@ impl Error {
             Error::Store(e) => e.code(),
             Error::Webhook(e) => e.code(),
             Error::Secure(e) => e.code(),
+            Error::Inbox(e) => e.code(),
         }
     }
 }
@@ -65,5 +70,8 @@ mod tests {
         assert_eq!(s.code(), "not_found");
         let x: Error = SecureError::LinkNotFound.into();
         assert_eq!(x.code(), "link_not_found");
+        let i: Error = InboxError::ConversationNotFound { id: "c9".into() }.into();
+        assert_eq!(i.code(), "conversation_not_found");
+        assert!(i.to_string().contains("c9"));
     }
 }

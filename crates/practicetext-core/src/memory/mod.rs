@@ -9,7 +9,10 @@
 mod consent;
 mod conversation;
 mod directory;
+mod history;
+mod inbox;
 mod rate;
+mod usage;
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -23,6 +26,9 @@ pub struct MemoryStore {
     rate: Mutex<rate::RateState>,
     idempotency: Mutex<rate::IdempotencyState>,
     conversations: Mutex<conversation::ConversationState>,
+    history: Mutex<history::HistoryState>,
+    inbox: Mutex<inbox::InboxState>,
+    usage: Mutex<usage::UsageState>,
 }
 
 impl MemoryStore {
