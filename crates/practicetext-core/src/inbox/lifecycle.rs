@@ -499,7 +499,7 @@ fn move_history<S: HistoryStore + ?Sized>(
         let others = store.unassigned_history(org, number)?;
         entries.extend(others.into_iter().filter(|e| e.conversation.id != conv.id));
     }
-    let mut moved = 0;
+    let mut moved: usize = 0;
     for mut entry in entries {
         if entry.client.as_ref() == Some(client) {
             continue;
@@ -507,7 +507,7 @@ fn move_history<S: HistoryStore + ?Sized>(
         entry.client = Some(client.clone());
         entry.conversation.client = Some(client.clone());
         store.put_history(&entry)?;
-        moved += 1;
+        moved = moved.saturating_add(1);
     }
     Ok(moved)
 }
