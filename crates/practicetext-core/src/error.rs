@@ -6,6 +6,7 @@
 use crate::directory::DirectoryError;
 use crate::engine::EngineError;
 use crate::hours::HoursError;
+use crate::inbox::InboxError;
 use crate::phone::PhoneError;
 use crate::ports::StoreError;
 use crate::secure::SecureError;
@@ -46,6 +47,9 @@ pub enum Error {
     /// A text or text policy was refused (P7, P6, C1).
     #[error(transparent)]
     Text(#[from] TextError),
+    /// An inbox operation was refused (V1-V9).
+    #[error(transparent)]
+    Inbox(#[from] InboxError),
 }
 
 /// A scenario file that cannot be run (feature `test-util`).
@@ -71,6 +75,7 @@ impl Error {
             Error::Webhook(e) => e.code(),
             Error::Secure(e) => e.code(),
             Error::Text(e) => e.code(),
+            Error::Inbox(e) => e.code(),
         }
     }
 }
@@ -107,5 +112,8 @@ mod tests {
         }
         .into();
         assert_eq!(t.code(), "text_too_long");
+        let i: Error = InboxError::ConversationNotFound { id: "c9".into() }.into();
+        assert_eq!(i.code(), "conversation_not_found");
+        assert!(i.to_string().contains("c9"));
     }
 }

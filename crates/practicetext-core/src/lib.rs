@@ -10,6 +10,8 @@
 //! - [`phone`]: N1, N2 (parsing and checking numbers)
 //! - [`directory`]: the organization, users, groups, numbers and clients
 //! - [`conversation`]: threads and messages
+//! - [`inbox`]: the inbox, V1-V9 (conversation lifecycle, unread and
+//!   notifications, workflow queues, usage statistics)
 //! - [`webhook`]: provider webhook authenticity and parsing (X3, V10)
 //! - [`delivery`]: delivery status, failure classes and retries (X2)
 //! - [`hours`]: A4 business hours, X1 quiet hours and the recipient's time
@@ -34,6 +36,7 @@ pub mod error;
 pub mod hours;
 pub mod ids;
 pub mod inbound;
+pub mod inbox;
 pub mod memory;
 pub mod phone;
 pub mod policy;

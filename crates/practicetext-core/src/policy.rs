@@ -116,8 +116,10 @@ mod tests {
 
     #[test]
     fn p1_own_domains_pass_and_extra_terms_block() {
-        let mut p = TextingPolicy::default();
-        p.own_domains = vec!["happypaws.example".into()];
+        let p = TextingPolicy {
+            own_domains: vec!["happypaws.example".into()],
+            ..Default::default()
+        };
         let rules = p.send_rules().unwrap();
         let r = rules.content.check(
             "Book at https://happypaws.example/book",

@@ -11,13 +11,16 @@
 
 use std::fmt;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::consent::{ConsentChange, ConsentState, ConsentTransition};
-use crate::conversation::{Conversation, Message, Participants};
+use crate::conversation::{Conversation, ConversationStatus, Direction, Message, Participants};
 use crate::directory::{Client, Directory, Group, Organization, OwnedNumber, User};
-use crate::ids::{ClientId, ConversationId, GroupId, OrganizationId, Username};
+use crate::ids::{ClientId, ConversationId, GroupId, MessageId, OrganizationId, Username};
+use crate::inbox::lifecycle::HistoryEntry;
+use crate::inbox::state::{InboxEntry, Presence};
+use crate::inbox::usage::UsageRow;
 use crate::phone::E164;
 use crate::secure::{SecureConversation, SecureEvent, TokenHash};
 
@@ -327,15 +330,237 @@ pub trait ConversationStore: Send + Sync {
         org: &OrganizationId,
         conversation: &ConversationId,
     ) -> Result<Vec<Message>, StoreError>;
+    /// Conversations of `org` that pass `filter`, oldest `started_at` first
+    /// (then by id).
+    fn conversations(
+        &self,
+        org: &OrganizationId,
+        filter: &ConversationFilter,
+    ) -> Result<Vec<Conversation>, StoreError>;
+    /// Deletes a conversation and every one of its messages for good (V3);
+    /// nothing of it can be read back. [`StoreError::NotFound`] when `org`
+    /// has no such conversation.
+    fn delete_conversation(
+        &self,
+        org: &OrganizationId,
+        id: &ConversationId,
+    ) -> Result<(), StoreError>;
+    /// Deletes one message of a conversation for good (V3).
+    /// [`StoreError::NotFound`] when the conversation of `org` has no such
+    /// message.
+    fn delete_message(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+        message: &MessageId,
+    ) -> Result<(), StoreError>;
+}
+
+/// Which conversations [`ConversationStore::conversations`] returns; every
+/// field that is set must hold (an empty filter returns them all).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConversationFilter {
+    /// Only active or only closed ones.
+    pub status: Option<ConversationStatus>,
+    /// Only those assigned to this client (V4).
+    pub client: Option<ClientId>,
+    /// Only SMS conversations with this outside number.
+    pub outside_number: Option<E164>,
+}
+
+impl ConversationFilter {
+    /// The active conversations (the inbox).
+    pub fn active() -> Self {
+        ConversationFilter {
+            status: Some(ConversationStatus::Active),
+            ..Default::default()
+        }
+    }
+    /// True when `conversation` passes every condition that is set.
+    pub fn matches(&self, conversation: &Conversation) -> bool {
+        let status = self.status.is_none_or(|s| s == conversation.status);
+        let client = self
+            .client
+            .as_ref()
+            .is_none_or(|c| conversation.client.as_ref() == Some(c));
+        let outside = self.outside_number.is_none_or(|n| {
+            matches!(conversation.participants,
+                Participants::Sms { outside_number, .. } if outside_number == n)
+        });
+        status && client && outside
+    }
+}
+
+/// The communication history of clients: what closed conversations leave
+/// behind (V3). One entry per conversation; putting it again replaces it.
+pub trait HistoryStore: Send + Sync {
+    /// Saves (or replaces) the entry of `entry.conversation.id`.
+    fn put_history(&self, entry: &HistoryEntry) -> Result<(), StoreError>;
+    /// The entry a conversation left, if it was closed.
+    fn history_entry(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+    ) -> Result<Option<HistoryEntry>, StoreError>;
+    /// The communication history of a client, oldest `closed_at` first.
+    fn client_history(
+        &self,
+        org: &OrganizationId,
+        client: &ClientId,
+    ) -> Result<Vec<HistoryEntry>, StoreError>;
+    /// Entries with no client whose outside number is `number` (SMS
+    /// conversations closed before the number was assigned, V4), oldest
+    /// `closed_at` first.
+    fn unassigned_history(
+        &self,
+        org: &OrganizationId,
+        number: E164,
+    ) -> Result<Vec<HistoryEntry>, StoreError>;
+    /// Removes the entry of a conversation, if any (a permanent delete, V3).
+    fn delete_history(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+    ) -> Result<(), StoreError>;
+}
+
+/// Per-user inbox state (V5, V6): unread messages and last activity per
+/// conversation, mutes and presence. The rules that decide who gets what
+/// live in [`crate::inbox::state`]; a store only keeps the marks.
+pub trait InboxStore: Send + Sync {
+    /// Marks `message` (sent or received `at`) unread for each of `users` in
+    /// `conversation`, and moves each one's last activity there to `at` if
+    /// that is later. Marking a message twice changes nothing.
+    fn mark_delivered(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+        message: &MessageId,
+        at: Timestamp,
+        users: &[Username],
+    ) -> Result<(), StoreError>;
+    /// Moves `user`'s last activity in `conversation` to `at` if that is
+    /// later, without marking anything unread (the author of a message).
+    fn touch(
+        &self,
+        org: &OrganizationId,
+        user: &Username,
+        conversation: &ConversationId,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Clears everything unread for `user` in `conversation`.
+    fn mark_read(
+        &self,
+        org: &OrganizationId,
+        user: &Username,
+        conversation: &ConversationId,
+    ) -> Result<(), StoreError>;
+    /// Removes every user's marks for a conversation (closed or deleted).
+    /// A user's mute of it goes too.
+    fn forget_conversation(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+    ) -> Result<(), StoreError>;
+    /// Removes one message from every user's unread marks (deleted, V3).
+    fn forget_message(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+        message: &MessageId,
+    ) -> Result<(), StoreError>;
+    /// Turns `user`'s notifications for `conversation` off (`true`) or on.
+    fn set_muted(
+        &self,
+        org: &OrganizationId,
+        user: &Username,
+        conversation: &ConversationId,
+        muted: bool,
+    ) -> Result<(), StoreError>;
+    /// Whether `user` turned notifications for `conversation` off.
+    fn is_muted(
+        &self,
+        org: &OrganizationId,
+        user: &Username,
+        conversation: &ConversationId,
+    ) -> Result<bool, StoreError>;
+    /// Records `user`'s presence.
+    fn set_presence(
+        &self,
+        org: &OrganizationId,
+        user: &Username,
+        presence: &Presence,
+    ) -> Result<(), StoreError>;
+    /// `user`'s presence; offline and never logged in if nothing was recorded.
+    fn presence(&self, org: &OrganizationId, user: &Username) -> Result<Presence, StoreError>;
+    /// Every conversation `user` has marks in, sorted by conversation id.
+    fn entries(&self, org: &OrganizationId, user: &Username)
+    -> Result<Vec<InboxEntry>, StoreError>;
+
+    /// Unread counts of `user`, only conversations with at least one unread
+    /// message, sorted by conversation id.
+    fn unread(
+        &self,
+        org: &OrganizationId,
+        user: &Username,
+    ) -> Result<Vec<(ConversationId, u32)>, StoreError> {
+        Ok(self
+            .entries(org, user)?
+            .into_iter()
+            .filter(|e| e.unread > 0)
+            .map(|e| (e.conversation, e.unread))
+            .collect())
+    }
+}
+
+/// Usage statistics (V9): texts and segments in and out per organization,
+/// per user and per day (the day in the organization's time zone, computed
+/// by [`crate::inbox::usage::local_day`]).
+pub trait UsageStore: Send + Sync {
+    /// Adds one text of `segments` segments in `direction` to the counters
+    /// of (`org`, `user`, `day`). `user` is `None` for texts no single user
+    /// sent or received (an inbound text to a group or queue, an automated
+    /// reply). Counters saturate instead of overflowing.
+    fn record(
+        &self,
+        org: &OrganizationId,
+        user: Option<&Username>,
+        day: NaiveDate,
+        direction: Direction,
+        segments: u32,
+    ) -> Result<(), StoreError>;
+    /// Rows of `org` with `from <= day <= to`, sorted by day, then user
+    /// (`None` first). Days and users with no texts have no row.
+    fn usage(
+        &self,
+        org: &OrganizationId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<UsageRow>, StoreError>;
 }
 
 /// Every port at once: what the engine needs from a store.
 pub trait Store:
-    DirectoryStore + ConsentStore + RateWindowStore + IdempotencyStore + ConversationStore
+    DirectoryStore
+    + ConsentStore
+    + RateWindowStore
+    + IdempotencyStore
+    + ConversationStore
+    + HistoryStore
+    + InboxStore
+    + UsageStore
 {
 }
 
 impl<T> Store for T where
-    T: DirectoryStore + ConsentStore + RateWindowStore + IdempotencyStore + ConversationStore
+    T: DirectoryStore
+        + ConsentStore
+        + RateWindowStore
+        + IdempotencyStore
+        + ConversationStore
+        + HistoryStore
+        + InboxStore
+        + UsageStore
 {
 }

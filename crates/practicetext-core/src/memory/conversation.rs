@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::{MemoryStore, lock};
 use crate::conversation::{Conversation, ConversationStatus, Direction, Message, Participants};
 use crate::ids::{ConversationId, MessageId, OrganizationId};
-use crate::ports::{ConversationStore, StoreError};
+use crate::ports::{ConversationFilter, ConversationStore, StoreError};
 
 #[derive(Default)]
 pub(super) struct ConversationState {
@@ -124,5 +124,65 @@ impl ConversationStore for MemoryStore {
             .get(&(org.clone(), conversation.clone()))
             .cloned()
             .unwrap_or_default())
+    }
+
+    fn conversations(
+        &self,
+        org: &OrganizationId,
+        filter: &ConversationFilter,
+    ) -> Result<Vec<Conversation>, StoreError> {
+        let state = lock(&self.conversations)?;
+        let mut found: Vec<Conversation> = state
+            .conversations
+            .iter()
+            .filter(|((o, _), c)| o == org && filter.matches(c))
+            .map(|(_, c)| c.clone())
+            .collect();
+        found.sort_by(|a, b| a.started_at.cmp(&b.started_at).then(a.id.cmp(&b.id)));
+        Ok(found)
+    }
+
+    fn delete_conversation(
+        &self,
+        org: &OrganizationId,
+        id: &ConversationId,
+    ) -> Result<(), StoreError> {
+        let mut state = lock(&self.conversations)?;
+        let key = (org.clone(), id.clone());
+        let Some(removed) = state.conversations.remove(&key) else {
+            return Err(StoreError::NotFound {
+                what: "conversation",
+                id: id.to_string(),
+            });
+        };
+        let slot = (org.clone(), removed.participants);
+        if state.active.get(&slot) == Some(id) {
+            state.active.remove(&slot);
+        }
+        for message in state.messages.remove(&key).unwrap_or_default() {
+            state.message_index.remove(&(org.clone(), message.id));
+        }
+        Ok(())
+    }
+
+    fn delete_message(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+        message: &MessageId,
+    ) -> Result<(), StoreError> {
+        let mut state = lock(&self.conversations)?;
+        let index_key = (org.clone(), message.clone());
+        if state.message_index.get(&index_key) != Some(conversation) {
+            return Err(StoreError::NotFound {
+                what: "message",
+                id: message.to_string(),
+            });
+        }
+        state.message_index.remove(&index_key);
+        if let Some(list) = state.messages.get_mut(&(org.clone(), conversation.clone())) {
+            list.retain(|m| &m.id != message);
+        }
+        Ok(())
     }
 }

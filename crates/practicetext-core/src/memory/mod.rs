@@ -9,8 +9,11 @@
 mod consent;
 mod conversation;
 mod directory;
+mod history;
+mod inbox;
 mod rate;
 mod secure;
+mod usage;
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -25,6 +28,9 @@ pub struct MemoryStore {
     idempotency: Mutex<rate::IdempotencyState>,
     conversations: Mutex<conversation::ConversationState>,
     secure: Mutex<secure::SecureState>,
+    history: Mutex<history::HistoryState>,
+    inbox: Mutex<inbox::InboxState>,
+    usage: Mutex<usage::UsageState>,
 }
 
 impl MemoryStore {
