@@ -126,6 +126,9 @@ fi
 
 export PRACTICETEXT_PG_URL="postgresql://practicetext@127.0.0.1:$port/postgres"
 say "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (throwaway)"
+# CMD runs in the foreground: Ctrl-C reaches it and then this script, which
+# cleans up on exit (a signal sent to this script alone takes effect when
+# CMD ends: bash runs traps between commands).
 status=0
 "$@" || status=$?
 exit "$status"
