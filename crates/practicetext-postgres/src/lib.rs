@@ -95,7 +95,7 @@ pub enum ConnectError {
     /// A schema migration failed; the schema stays at the version before it.
     #[error(
         "upgrading the database schema to version {version} failed: {message}; the schema was left at version {}",
-        version - 1
+        version.saturating_sub(1)
     )]
     Migration {
         /// The version the failed step would have reached.

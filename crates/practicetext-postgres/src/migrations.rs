@@ -61,15 +61,7 @@ pub(crate) fn migrate_with(
 }
 
 fn migrate_locked(client: &mut Client, schema: &str, steps: &[&str]) -> Result<(), ConnectError> {
-    client
-        .batch_execute(&format!(
-            "CREATE SCHEMA IF NOT EXISTS {}; \
-             CREATE TABLE IF NOT EXISTS schema_migrations (\
-                 version INTEGER PRIMARY KEY, \
-                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
-            quoted(schema)
-        ))
-        .map_err(open_failed)?;
+    create_bookkeeping(client, schema).map_err(open_failed)?;
     let supported = u32::try_from(steps.len()).unwrap_or(u32::MAX);
     let found = current_version(client).map_err(open_failed)?;
     if found > supported {
@@ -83,6 +75,28 @@ fn migrate_locked(client: &mut Client, schema: &str, steps: &[&str]) -> Result<(
         tracing::info!(version, schema, "postgres store: schema migrated");
     }
     Ok(())
+}
+
+/// Creates the schema and its `schema_migrations` table unless they exist
+/// (checked first: an app user without the right to create schemas can
+/// still connect to an up-to-date one).
+fn create_bookkeeping(client: &mut Client, schema: &str) -> Result<(), postgres::Error> {
+    let exists: bool = client
+        .query_one(
+            "SELECT to_regclass(format('%I.schema_migrations', $1::text)) IS NOT NULL",
+            &[&schema],
+        )?
+        .get(0);
+    if exists {
+        return Ok(());
+    }
+    client.batch_execute(&format!(
+        "CREATE SCHEMA IF NOT EXISTS {}; \
+         CREATE TABLE IF NOT EXISTS schema_migrations (\
+             version INTEGER PRIMARY KEY, \
+             applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+        quoted(schema)
+    ))
 }
 
 fn apply(client: &mut Client, version: u32, sql: &str) -> Result<(), postgres::Error> {

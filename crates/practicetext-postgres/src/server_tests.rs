@@ -272,28 +272,81 @@ fn key_columns_compare_in_byte_order_whatever_the_database_locale() {
     }
 }
 
+/// The server process behind the store's connection.
+fn backend_pid(store: &PgStore) -> i32 {
+    let mut session = store.lock().unwrap();
+    let row = session.client.query_one("SELECT pg_backend_pid()", &[]);
+    row.unwrap().get(0)
+}
+
 #[test]
-fn a_lost_connection_fails_one_call_and_is_replaced() {
+fn a_lost_connection_fails_at_most_one_call_and_is_replaced() {
     let scratch = scratch_store();
     let org = fixtures::organization("org-a");
     scratch.put_organization(&org).unwrap();
-    let pid: i32 = {
-        let mut session = scratch.lock().unwrap();
-        session
-            .client
-            .query_one("SELECT pg_backend_pid()", &[])
-            .unwrap()
-            .get(0)
-    };
-    let mut admin = Client::connect(&url(), NoTls).unwrap();
+    let pid = backend_pid(&scratch);
+    let mut admin = Client::connect(&scratch.url, NoTls).unwrap();
     admin
         .execute("SELECT pg_terminate_backend($1)", &[&pid])
         .unwrap();
-    let first = scratch.organization(&org.id);
-    if let Err(e) = &first {
-        assert_eq!(e.code(), "store_backend", "{e}");
+    let gone = "SELECT count(*) FROM pg_stat_activity WHERE pid = $1";
+    for _ in 0..500 {
+        if admin.query_one(gone, &[&pid]).unwrap().get::<_, i64>(0) == 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    match scratch.organization(&org.id) {
+        Ok(found) => assert_eq!(found, Some(org.clone())),
+        Err(e) => assert_eq!(e.code(), "store_backend", "{e}"),
     }
     assert_eq!(scratch.organization(&org.id).unwrap(), Some(org));
+    assert_ne!(
+        backend_pid(&scratch),
+        pid,
+        "a new connection replaced the lost one"
+    );
+}
+
+/// `url` with another user (as key=value pairs; no password).
+fn url_as(url: &str, user: &str) -> String {
+    let config: postgres::Config = url.parse().unwrap();
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        Some(postgres::config::Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let dbname = config.get_dbname().unwrap_or(user);
+    format!("host='{host}' port={port} user={user} dbname='{dbname}'")
+}
+
+/// Needs a server where the test user may create roles (the throwaway one).
+#[test]
+fn a_user_without_create_rights_connects_to_an_up_to_date_schema() {
+    let scratch = scratch_store();
+    let role = format!("{}_app", scratch.schema);
+    let schema = quoted(&scratch.schema);
+    let mut admin = scratch.client();
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA {schema} TO {role}; \
+             GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {schema} TO {role}"
+        ))
+        .unwrap();
+    let connected = PgStore::connect_in_schema(&url_as(&scratch.url, &role), &scratch.schema);
+    let version = connected
+        .as_ref()
+        .map(|store| store.schema_version())
+        .map_err(Clone::clone);
+    drop(connected);
+    admin
+        .batch_execute(&format!(
+            "REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {role}; \
+             REVOKE ALL ON SCHEMA {schema} FROM {role}; DROP ROLE {role}"
+        ))
+        .unwrap();
+    assert_eq!(version, Ok(Ok(SCHEMA_VERSION)));
 }
 
 #[test]

@@ -64,7 +64,7 @@ pub enum OpenError {
     /// A schema migration failed; the database stays at the version before it.
     #[error(
         "upgrading the database schema to version {version} failed: {message}; the database was left at version {}",
-        version - 1
+        version.saturating_sub(1)
     )]
     Migration {
         /// The version the failed step would have reached.
