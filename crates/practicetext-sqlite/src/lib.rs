@@ -100,6 +100,7 @@ impl SqliteStore {
     /// schema up to date.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, OpenError> {
         let conn = Connection::open(path).map_err(open_failed)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_failed)?;
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))
             .map_err(open_failed)?;
         conn.pragma_update(None, "synchronous", "NORMAL")

@@ -145,6 +145,56 @@ mod tests {
     }
 
     #[test]
+    fn processes_opening_a_new_file_at_once_migrate_once() {
+        const OPENERS: usize = 4;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shared.db");
+        let start = std::sync::Barrier::new(OPENERS);
+        let stores: Vec<SqliteStore> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..OPENERS)
+                .map(|_| {
+                    s.spawn(|| {
+                        start.wait();
+                        SqliteStore::open(&path)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap().unwrap())
+                .collect()
+        });
+        for store in &stores {
+            assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        }
+    }
+
+    #[test]
+    fn two_stores_on_one_file_share_writes_and_wait_for_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shared.db");
+        let (a, b) = (
+            SqliteStore::open(&path).unwrap(),
+            SqliteStore::open(&path).unwrap(),
+        );
+        std::thread::scope(|s| {
+            for (name, store) in [("a", &a), ("b", &b)] {
+                s.spawn(move || {
+                    for i in 0..50 {
+                        let c = fixtures::bare_client("org-a", &format!("{name}{i:02}"), None);
+                        store.put_client(&c).unwrap();
+                    }
+                });
+            }
+        });
+        let org = "org-a".into();
+        let seen_by_a = a.client(&org, &"b49".into()).unwrap();
+        assert_eq!(seen_by_a, Some(fixtures::bare_client("org-a", "b49", None)));
+        let seen_by_b = b.client(&org, &"a49".into()).unwrap();
+        assert_eq!(seen_by_b, Some(fixtures::bare_client("org-a", "a49", None)));
+    }
+
+    #[test]
     fn refuses_a_database_newer_than_the_code() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("new.db");
