@@ -5,7 +5,7 @@
 CARGO ?= cargo
 SHELL := /bin/bash
 
-.PHONY: test demo lint rust-test bench fuzz
+.PHONY: test demo lint rust-test pg-test bench fuzz
 
 test: lint rust-test
 	@echo "make test: all suites passed"
@@ -14,11 +14,21 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 
+# --all-features includes practicetext-postgres/server-tests: the PostgreSQL
+# conformance and migration tests, which need a server. with-postgres.sh
+# starts a throwaway one (installing PostgreSQL if missing) unless
+# PRACTICETEXT_PG_URL names one; without either those tests fail, never skip.
 rust-test:
-	$(CARGO) test --workspace --all-features
+	bash scripts/with-postgres.sh $(CARGO) test --workspace --all-features
+
+# Only the PostgreSQL store's tests, for working on it.
+pg-test:
+	bash scripts/with-postgres.sh $(CARGO) test -p practicetext-postgres --features server-tests
 
 demo:
 	@bash scripts/demo.sh
 
 bench:
 	$(CARGO) bench --bench phone
+	$(CARGO) bench --bench store --features sqlite
+	$(CARGO) bench --bench decisions

@@ -1,0 +1,281 @@
+//! # practicetext-postgres
+//!
+//! The PostgreSQL store, for several app servers sharing one database.
+//! [`PgStore`] implements every storage port of [`practicetext_core::ports`]
+//! and passes the conformance suite that every store runs
+//! (`practicetext-store-tests`). It uses the synchronous `postgres` client:
+//! no async runtime to set up.
+//!
+//! ```no_run
+//! use practicetext_core::ports::DirectoryStore;
+//! use practicetext_postgres::PgStore;
+//!
+//! let store = PgStore::connect("postgresql://practicetext@db.internal/practice")?;
+//! let directory = store.directory(&"happy-paws".into())?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## How it stores
+//! - Tables live in one schema, `practicetext` unless
+//!   [`PgStore::connect_in_schema`] names another (tests give each run its
+//!   own schema).
+//! - Connecting applies the schema migrations the database lacks, each in its
+//!   own transaction, under a PostgreSQL advisory lock: app servers starting
+//!   at once migrate once. A schema written by a newer version is refused
+//!   ([`ConnectError::SchemaTooNew`]). Applied versions are listed in the
+//!   schema's `schema_migrations` table.
+//! - Columns that are queried (organization id, username, group and client
+//!   ids, numbers as E.164 text, cell phones) are typed, in the "C"
+//!   collation; the rest of each record is the core's serde JSON in a
+//!   `record` column. Every query names the organization.
+//! - One connection behind a mutex, with its prepared statements; a lost
+//!   connection fails the call in flight ([`StoreError::Backend`], safe to
+//!   retry) and is replaced on the next call.
+//! - Errors become [`StoreError`]s whose messages carry no patient data
+//!   (PostgreSQL's DETAIL lines, which quote key values, are dropped).
+//! - Plain TCP or a unix socket only: TLS is not wired in yet.
+//!
+//! ## Testing against a server
+//! The tests that need a server are compiled with the feature
+//! `server-tests` and read `PRACTICETEXT_PG_URL`; `make test` runs them via
+//! `scripts/with-postgres.sh`, which starts a throwaway server.
+
+#![warn(missing_docs)]
+
+mod directory;
+mod migrations;
+mod record;
+#[cfg(all(test, feature = "server-tests"))]
+mod server_tests;
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use postgres::{Client, Config, NoTls, Statement};
+use practicetext_core::ports::StoreError;
+
+pub use migrations::SCHEMA_VERSION;
+
+/// The schema [`PgStore::connect`] uses.
+pub const DEFAULT_SCHEMA: &str = "practicetext";
+
+/// A store kept in a PostgreSQL schema. `Send + Sync`: share it between
+/// threads behind an `Arc`.
+pub struct PgStore {
+    config: Config,
+    schema: String,
+    session: Mutex<Session>,
+}
+
+/// One connection and the statements prepared on it.
+struct Session {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
+}
+
+/// Why a store could not connect.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectError {
+    /// The URL is malformed or the server could not be reached or refused us.
+    #[error(
+        "could not connect to PostgreSQL: {message}; check the URL, the server and its access rules"
+    )]
+    Connect {
+        /// The client's or server's message.
+        message: String,
+    },
+    /// The schema name is not a plain identifier.
+    #[error(
+        "'{name}' is not a usable schema name: use 1 to 63 ASCII letters, digits and underscores, not starting with a digit"
+    )]
+    InvalidSchemaName {
+        /// The name given (cut to 64 characters).
+        name: String,
+    },
+    /// A schema migration failed; the schema stays at the version before it.
+    #[error(
+        "upgrading the database schema to version {version} failed: {message}; the schema was left at version {}",
+        version.saturating_sub(1)
+    )]
+    Migration {
+        /// The version the failed step would have reached.
+        version: u32,
+        /// The server's message.
+        message: String,
+    },
+    /// The schema was written by a newer version of practicetext.
+    #[error(
+        "the database schema has version {found} but this build knows versions up to {supported}; upgrade practicetext"
+    )]
+    SchemaTooNew {
+        /// The schema's version.
+        found: u32,
+        /// The newest version this build knows.
+        supported: u32,
+    },
+}
+
+impl ConnectError {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ConnectError::Connect { .. } => "store_connect_failed",
+            ConnectError::InvalidSchemaName { .. } => "store_invalid_schema_name",
+            ConnectError::Migration { .. } => "store_migration_failed",
+            ConnectError::SchemaTooNew { .. } => "store_schema_too_new",
+        }
+    }
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgresql://user:password@host/db`
+    /// or `host=... dbname=...`) and brings the `practicetext` schema up to date.
+    pub fn connect(url: &str) -> Result<PgStore, ConnectError> {
+        Self::connect_in_schema(url, DEFAULT_SCHEMA)
+    }
+
+    /// Like [`connect`](Self::connect), with the tables in `schema` (created
+    /// if missing): several deployments or test runs can share one database.
+    pub fn connect_in_schema(url: &str, schema: &str) -> Result<PgStore, ConnectError> {
+        let schema = checked_schema(schema)?;
+        let config: Config = url.parse().map_err(connect_failed)?;
+        let mut client = session(&config, &schema).map_err(connect_failed)?;
+        migrations::migrate(&mut client, &schema)?;
+        Ok(PgStore {
+            config,
+            schema,
+            session: Mutex::new(Session {
+                client,
+                statements: HashMap::new(),
+            }),
+        })
+    }
+
+    /// The schema the tables live in.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// The schema version of the database (always [`SCHEMA_VERSION`] once
+    /// connect succeeded, unless a newer build migrated it since).
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        let mut session = self.lock()?;
+        migrations::current_version(&mut session.client).map_err(record::backend)
+    }
+
+    /// The session, reconnected first if the connection was lost.
+    fn lock(&self) -> Result<MutexGuard<'_, Session>, StoreError> {
+        let mut guard = self.session.lock().map_err(|_| StoreError::Backend {
+            message: "the PostgreSQL connection was poisoned by an earlier panic".into(),
+        })?;
+        if guard.client.is_closed() {
+            tracing::warn!("postgres store: connection lost, reconnecting");
+            guard.client = session(&self.config, &self.schema).map_err(record::backend)?;
+            guard.statements.clear();
+        }
+        Ok(guard)
+    }
+}
+
+impl Session {
+    /// `sql` prepared on this connection (once).
+    fn prepare(&mut self, sql: &'static str) -> Result<Statement, StoreError> {
+        if let Some(stmt) = self.statements.get(sql) {
+            return Ok(stmt.clone());
+        }
+        let stmt = self.client.prepare(sql).map_err(record::backend)?;
+        self.statements.insert(sql, stmt.clone());
+        Ok(stmt)
+    }
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("schema", &self.schema)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A connection whose unqualified names resolve in `schema`.
+fn session(config: &Config, schema: &str) -> Result<Client, postgres::Error> {
+    let mut client = config.connect(NoTls)?;
+    client.batch_execute(&format!("SET search_path TO {}", quoted(schema)))?;
+    Ok(client)
+}
+
+/// `schema` if it is a plain identifier (so quoting it is enough to use it
+/// in SQL text).
+fn checked_schema(schema: &str) -> Result<String, ConnectError> {
+    let mut chars = schema.chars();
+    let ok = schema.len() <= 63
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(schema.to_owned())
+    } else {
+        Err(ConnectError::InvalidSchemaName {
+            name: schema.chars().take(64).collect(),
+        })
+    }
+}
+
+/// A checked schema name as an SQL identifier.
+fn quoted(schema: &str) -> String {
+    format!("\"{schema}\"")
+}
+
+fn connect_failed(e: postgres::Error) -> ConnectError {
+    ConnectError::Connect {
+        message: record::describe(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_is_send_and_sync() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<PgStore>();
+    }
+
+    #[test]
+    fn schema_names_must_be_plain_identifiers() {
+        for good in ["practicetext", "_x", "pt_test_12_3", &"a".repeat(63)] {
+            assert_eq!(checked_schema(good).as_deref(), Ok(good));
+        }
+        for bad in [
+            "",
+            "1abc",
+            "has space",
+            "x\"; DROP TABLE y; --",
+            "ü",
+            &"a".repeat(64),
+        ] {
+            let err = checked_schema(bad).unwrap_err();
+            assert_eq!(err.code(), "store_invalid_schema_name", "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_bad_schema_name_is_refused_before_connecting() {
+        let err = PgStore::connect_in_schema("postgresql://127.0.0.1:1/x", "a-b").unwrap_err();
+        assert_eq!(err.code(), "store_invalid_schema_name");
+    }
+
+    #[test]
+    fn an_unreachable_server_is_a_connect_error() {
+        let err = PgStore::connect("postgresql://nobody@127.0.0.1:1/nothing").unwrap_err();
+        assert_eq!(err.code(), "store_connect_failed", "{err}");
+    }
+
+    #[test]
+    fn a_malformed_url_is_a_connect_error() {
+        let err = PgStore::connect("postgresql://[::1").unwrap_err();
+        assert_eq!(err.code(), "store_connect_failed", "{err}");
+    }
+}

@@ -1,0 +1,374 @@
+//! Tests that need a PostgreSQL server (feature `server-tests`): the
+//! conformance suite and the migration tests. The server comes from
+//! `PRACTICETEXT_PG_URL`; without it every test here fails (a suite that
+//! silently passes would hide a broken store). `make test` provides one via
+//! `scripts/with-postgres.sh`.
+//!
+//! Each test works in a fresh schema of its own, dropped when the test ends
+//! (passed or failed), so the tests run in parallel and leave nothing behind.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use postgres::{Client, NoTls};
+use practicetext_core::directory::Directory;
+use practicetext_core::ports::DirectoryStore;
+use practicetext_store_tests::fixtures;
+
+use super::migrations::{MIGRATIONS, current_version, migrate_with};
+use super::*;
+
+/// Where the tests' server is.
+fn url() -> String {
+    std::env::var("PRACTICETEXT_PG_URL").unwrap_or_else(|_| {
+        panic!(
+            "the PostgreSQL tests need a server: set PRACTICETEXT_PG_URL or run via \
+             scripts/with-postgres.sh (e.g. `make pg-test`)"
+        )
+    })
+}
+
+/// A schema name no other test, run or process uses.
+fn fresh_schema_name() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    format!("pt_test_{}_{nanos}_{n}", std::process::id())
+}
+
+/// A schema of its own for one test, dropped (with everything in it) when
+/// this guard is dropped; derefs to the store when it has one.
+struct Scratch {
+    url: String,
+    schema: String,
+    store: Option<PgStore>,
+}
+
+impl Scratch {
+    fn empty() -> Scratch {
+        Scratch {
+            url: url(),
+            schema: fresh_schema_name(),
+            store: None,
+        }
+    }
+
+    /// A raw connection whose search_path is this schema.
+    fn client(&self) -> Client {
+        session(&self.url.parse().unwrap(), &self.schema).unwrap()
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = PgStore;
+    fn deref(&self) -> &PgStore {
+        self.store
+            .as_ref()
+            .expect("this scratch schema has a store")
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        drop(self.store.take());
+        let dropped = Client::connect(&self.url, NoTls).and_then(|mut c| {
+            c.batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {} CASCADE",
+                quoted(&self.schema)
+            ))
+        });
+        if let Err(e) = dropped {
+            eprintln!("could not drop test schema {}: {e}", self.schema);
+        }
+    }
+}
+
+/// A fresh, migrated store in its own schema.
+fn scratch_store() -> Scratch {
+    let mut scratch = Scratch::empty();
+    scratch.store = Some(PgStore::connect_in_schema(&scratch.url, &scratch.schema).unwrap());
+    scratch
+}
+
+practicetext_store_tests::store_conformance_tests!(scratch_store);
+
+/// Data as written at each version: `SEEDS[v]` inserts the records of
+/// [`seeded_directory`] into a schema at version `v` (nothing at 0). Adding
+/// a step to [`MIGRATIONS`] makes this array one short until the seed for
+/// the new version is added.
+const SEEDS: [&str; MIGRATIONS.len() + 1] = ["", include_str!("../migrations/seeds/0001.sql")];
+
+/// What every seed holds, as the current code must read it.
+fn seeded_directory() -> (Directory, practicetext_core::directory::Client) {
+    let org = "seed-org";
+    let dir = Directory {
+        organization: fixtures::organization(org),
+        users: vec![fixtures::user(org, "amir"), fixtures::bare_user(org, "zoe")],
+        groups: vec![fixtures::group(org, "front-desk")],
+        numbers: fixtures::every_route()
+            .into_iter()
+            .zip(10..)
+            .map(|(route, line)| fixtures::owned_number(org, fixtures::phone(line), route))
+            .collect(),
+    };
+    (dir, fixtures::client(org, "c-1", Some(fixtures::phone(30))))
+}
+
+/// A scratch schema at `version`, holding that version's seed.
+fn schema_at(version: usize) -> Scratch {
+    let scratch = Scratch::empty();
+    let mut client = scratch.client();
+    migrate_with(&mut client, &scratch.schema, &MIGRATIONS[..version]).unwrap();
+    assert_eq!(current_version(&mut client).unwrap() as usize, version);
+    client.batch_execute(SEEDS[version]).unwrap();
+    scratch
+}
+
+#[test]
+fn upgrades_from_every_earlier_version_keeping_data() {
+    for from in 0..=MIGRATIONS.len() {
+        let mut scratch = schema_at(from);
+        let store = PgStore::connect_in_schema(&url(), &scratch.schema)
+            .unwrap_or_else(|e| panic!("upgrade from version {from}: {e}"));
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let (want, client) = seeded_directory();
+        let org = &want.organization.id;
+        if from > 0 {
+            assert_eq!(
+                store.directory(org).unwrap(),
+                want,
+                "seed of version {from}"
+            );
+            let found = store.clients_by_phone(org, fixtures::phone(30)).unwrap();
+            assert_eq!(found, vec![client], "seed of version {from}");
+        }
+        let fresh = fixtures::client("other-org", "c-9", Some(fixtures::phone(31)));
+        store.put_client(&fresh).unwrap();
+        assert_eq!(
+            store.client(&fresh.organization, &fresh.id).unwrap(),
+            Some(fresh)
+        );
+        scratch.store = Some(store);
+    }
+}
+
+#[test]
+fn refuses_a_schema_newer_than_the_code() {
+    let scratch = schema_at(MIGRATIONS.len());
+    let newer = i32::try_from(SCHEMA_VERSION + 1).unwrap();
+    scratch
+        .client()
+        .execute(
+            "INSERT INTO schema_migrations (version) VALUES ($1)",
+            &[&newer],
+        )
+        .unwrap();
+    let err = PgStore::connect_in_schema(&url(), &scratch.schema).unwrap_err();
+    assert_eq!(
+        err,
+        ConnectError::SchemaTooNew {
+            found: SCHEMA_VERSION + 1,
+            supported: SCHEMA_VERSION
+        }
+    );
+    assert_eq!(err.code(), "store_schema_too_new");
+}
+
+#[test]
+fn a_failed_step_is_rolled_back_and_leaves_the_previous_version() {
+    let scratch = Scratch::empty();
+    let mut client = scratch.client();
+    let broken = "CREATE TABLE half_done (x TEXT); INSERT INTO no_such_table VALUES (1);";
+    let err = migrate_with(&mut client, &scratch.schema, &[MIGRATIONS[0], broken]).unwrap_err();
+    assert!(
+        matches!(err, ConnectError::Migration { version: 2, .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "store_migration_failed");
+    assert_eq!(current_version(&mut client).unwrap(), 1);
+    let half_done = client
+        .query_one("SELECT to_regclass('half_done') IS NOT NULL", &[])
+        .unwrap();
+    assert!(!half_done.get::<_, bool>(0));
+    let lock_free = client
+        .query_one(
+            "SELECT pg_try_advisory_lock($1, $2)",
+            &[&0x7074_i32, &super::migrations::schema_key(&scratch.schema)],
+        )
+        .unwrap();
+    assert!(
+        lock_free.get::<_, bool>(0),
+        "the migration lock was released"
+    );
+}
+
+#[test]
+fn app_servers_connecting_at_once_migrate_once() {
+    const SERVERS: usize = 6;
+    let mut scratch = Scratch::empty();
+    let start = Arc::new(Barrier::new(SERVERS));
+    let schema = scratch.schema.clone();
+    let stores: Vec<PgStore> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..SERVERS)
+            .map(|_| {
+                let (start, schema) = (Arc::clone(&start), schema.clone());
+                s.spawn(move || {
+                    start.wait();
+                    PgStore::connect_in_schema(&url(), &schema)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap().unwrap())
+            .collect()
+    });
+    let applied = scratch
+        .client()
+        .query_one("SELECT count(*) FROM schema_migrations", &[])
+        .unwrap();
+    assert_eq!(applied.get::<_, i64>(0), i64::from(SCHEMA_VERSION));
+    let org = fixtures::organization("org-a");
+    stores[0].put_organization(&org).unwrap();
+    assert_eq!(
+        stores[SERVERS - 1].organization(&org.id).unwrap(),
+        Some(org)
+    );
+    scratch.store = stores.into_iter().next();
+}
+
+#[test]
+fn stores_in_two_schemas_of_one_database_are_separate() {
+    let (a, b) = (scratch_store(), scratch_store());
+    let org = fixtures::organization("org-a");
+    a.put_organization(&org).unwrap();
+    a.put_number(&fixtures::owned_number("org-a", fixtures::phone(10), None))
+        .unwrap();
+    assert_eq!(b.organization(&org.id).unwrap(), None);
+    b.put_number(&fixtures::owned_number("org-b", fixtures::phone(10), None))
+        .unwrap();
+}
+
+#[test]
+fn key_columns_compare_in_byte_order_whatever_the_database_locale() {
+    let scratch = scratch_store();
+    let rows = scratch
+        .client()
+        .query(
+            "SELECT table_name::text, column_name::text, coalesce(collation_name::text, '') \
+             FROM information_schema.columns \
+             WHERE table_schema = $1 AND data_type = 'text' AND table_name <> 'schema_migrations'",
+            &[&scratch.schema],
+        )
+        .unwrap();
+    assert!(rows.len() >= 10, "found {} text columns", rows.len());
+    for row in rows {
+        let (table, column, collation): (String, String, String) =
+            (row.get(0), row.get(1), row.get(2));
+        assert_eq!(collation, "C", "{table}.{column} must use the C collation");
+    }
+}
+
+/// The server process behind the store's connection.
+fn backend_pid(store: &PgStore) -> i32 {
+    let mut session = store.lock().unwrap();
+    let row = session.client.query_one("SELECT pg_backend_pid()", &[]);
+    row.unwrap().get(0)
+}
+
+#[test]
+fn a_lost_connection_fails_at_most_one_call_and_is_replaced() {
+    let scratch = scratch_store();
+    let org = fixtures::organization("org-a");
+    scratch.put_organization(&org).unwrap();
+    let pid = backend_pid(&scratch);
+    let mut admin = Client::connect(&scratch.url, NoTls).unwrap();
+    admin
+        .execute("SELECT pg_terminate_backend($1)", &[&pid])
+        .unwrap();
+    let gone = "SELECT count(*) FROM pg_stat_activity WHERE pid = $1";
+    for _ in 0..500 {
+        if admin.query_one(gone, &[&pid]).unwrap().get::<_, i64>(0) == 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    match scratch.organization(&org.id) {
+        Ok(found) => assert_eq!(found, Some(org.clone())),
+        Err(e) => assert_eq!(e.code(), "store_backend", "{e}"),
+    }
+    assert_eq!(scratch.organization(&org.id).unwrap(), Some(org));
+    assert_ne!(
+        backend_pid(&scratch),
+        pid,
+        "a new connection replaced the lost one"
+    );
+}
+
+/// `url` with another user (as key=value pairs; no password).
+fn url_as(url: &str, user: &str) -> String {
+    let config: postgres::Config = url.parse().unwrap();
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        Some(postgres::config::Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let dbname = config.get_dbname().unwrap_or(user);
+    format!("host='{host}' port={port} user={user} dbname='{dbname}'")
+}
+
+/// Needs a server where the test user may create roles (the throwaway one).
+#[test]
+fn a_user_without_create_rights_connects_to_an_up_to_date_schema() {
+    let scratch = scratch_store();
+    let role = format!("{}_app", scratch.schema);
+    let schema = quoted(&scratch.schema);
+    let mut admin = scratch.client();
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA {schema} TO {role}; \
+             GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {schema} TO {role}"
+        ))
+        .unwrap();
+    let connected = PgStore::connect_in_schema(&url_as(&scratch.url, &role), &scratch.schema);
+    let version = connected
+        .as_ref()
+        .map(|store| store.schema_version())
+        .map_err(Clone::clone);
+    drop(connected);
+    admin
+        .batch_execute(&format!(
+            "REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {role}; \
+             REVOKE ALL ON SCHEMA {schema} FROM {role}; DROP ROLE {role}"
+        ))
+        .unwrap();
+    assert_eq!(version, Ok(Ok(SCHEMA_VERSION)));
+}
+
+#[test]
+fn conflict_and_backend_messages_carry_no_patient_data() {
+    let scratch = scratch_store();
+    let secret = fixtures::phone(4321);
+    scratch
+        .put_number(&fixtures::owned_number("org-a", secret, None))
+        .unwrap();
+    let err = scratch
+        .put_number(&fixtures::owned_number("org-b", secret, None))
+        .unwrap_err();
+    assert!(!err.to_string().contains("4321"), "{err}");
+    scratch
+        .client()
+        .execute(
+            "UPDATE numbers SET record = '{\"number\": \"Jane Doe +16502534321\"}'",
+            &[],
+        )
+        .unwrap();
+    let err = scratch.number(secret).unwrap_err();
+    assert_eq!(err.code(), "store_backend");
+    assert!(!err.to_string().contains("Jane"), "{err}");
+    assert!(!err.to_string().contains("4321"), "{err}");
+}

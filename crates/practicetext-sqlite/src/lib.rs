@@ -1,0 +1,195 @@
+//! # practicetext-sqlite
+//!
+//! The SQLite store: the embedded default, one database file per
+//! deployment. [`SqliteStore`] implements every storage port of
+//! [`practicetext_core::ports`] and passes the conformance suite that every
+//! store runs (`practicetext-store-tests`).
+//!
+//! ```
+//! use practicetext_core::ports::DirectoryStore;
+//! use practicetext_sqlite::SqliteStore;
+//!
+//! let dir = tempfile::tempdir()?;
+//! let store = SqliteStore::open(dir.path().join("practice.db"))?;
+//! assert_eq!(store.users(&"happy-paws".into())?, vec![]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## How it stores
+//! - Opening applies the schema migrations the file lacks, each in its own
+//!   transaction, and refuses a file written by a newer version
+//!   ([`OpenError::SchemaTooNew`]). The version is SQLite's `user_version`.
+//! - WAL journal, `synchronous = NORMAL`, foreign keys on, and a busy timeout
+//!   so several processes can share one file.
+//! - Columns that are queried (organization id, username, group and client
+//!   ids, numbers as E.164 text, cell phones) are typed; the rest of each
+//!   record is the core's serde JSON in a `record` column. Every query names
+//!   the organization.
+//! - One connection behind a mutex: calls from many threads are serialised.
+//! - Errors become [`StoreError`]s whose messages carry no patient data.
+
+#![warn(missing_docs)]
+
+mod directory;
+mod migrations;
+mod record;
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use practicetext_core::ports::StoreError;
+use rusqlite::Connection;
+
+pub use migrations::SCHEMA_VERSION;
+
+/// How long a call waits for another process's write lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A store kept in one SQLite database. `Send + Sync`: share it between
+/// threads behind an `Arc`.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+/// Why a database could not be opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OpenError {
+    /// SQLite could not open or configure the file.
+    #[error("could not open the SQLite database: {message}; check the path and its permissions")]
+    Open {
+        /// SQLite's message.
+        message: String,
+    },
+    /// A schema migration failed; the database stays at the version before it.
+    #[error(
+        "upgrading the database schema to version {version} failed: {message}; the database was left at version {}",
+        version.saturating_sub(1)
+    )]
+    Migration {
+        /// The version the failed step would have reached.
+        version: u32,
+        /// SQLite's message.
+        message: String,
+    },
+    /// The file was written by a newer version of practicetext.
+    #[error(
+        "the database has schema version {found} but this build knows versions up to {supported}; upgrade practicetext"
+    )]
+    SchemaTooNew {
+        /// The file's schema version.
+        found: u32,
+        /// The newest version this build knows.
+        supported: u32,
+    },
+}
+
+impl OpenError {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            OpenError::Open { .. } => "store_open_failed",
+            OpenError::Migration { .. } => "store_migration_failed",
+            OpenError::SchemaTooNew { .. } => "store_schema_too_new",
+        }
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and brings its
+    /// schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, OpenError> {
+        let conn = Connection::open(path).map_err(open_failed)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_failed)?;
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))
+            .map_err(open_failed)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_failed)?;
+        Self::configure(conn)
+    }
+
+    /// A private database in memory, gone when the store is dropped.
+    pub fn open_in_memory() -> Result<SqliteStore, OpenError> {
+        Self::configure(Connection::open_in_memory().map_err(open_failed)?)
+    }
+
+    fn configure(mut conn: Connection) -> Result<SqliteStore, OpenError> {
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(open_failed)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_failed)?;
+        migrations::migrate(&mut conn)?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// The schema version of the open database (always [`SCHEMA_VERSION`]
+    /// once open succeeded).
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        migrations::user_version(&*self.lock()?).map_err(record::backend)
+    }
+
+    /// The connection, for one call.
+    fn lock(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
+        self.conn.lock().map_err(|_| StoreError::Backend {
+            message: "the SQLite connection was poisoned by an earlier panic".into(),
+        })
+    }
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqliteStore { .. }")
+    }
+}
+
+fn open_failed(e: rusqlite::Error) -> OpenError {
+    OpenError::Open {
+        message: record::describe(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_is_send_and_sync() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<SqliteStore>();
+    }
+
+    #[test]
+    fn open_configures_wal_foreign_keys_and_busy_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
+        let conn = store.lock().unwrap();
+        let get = |pragma: &str| -> String {
+            conn.pragma_query_value(None, pragma, |r| {
+                r.get::<_, rusqlite::types::Value>(0)
+                    .map(|v| format!("{v:?}"))
+            })
+            .unwrap()
+        };
+        assert_eq!(get("journal_mode"), "Text(\"wal\")");
+        assert_eq!(get("foreign_keys"), "Integer(1)");
+        assert_eq!(get("busy_timeout"), "Integer(5000)");
+        assert_eq!(get("synchronous"), "Integer(1)");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_refused_with_a_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notes.txt");
+        std::fs::write(&path, "x".repeat(4096)).unwrap();
+        let err = SqliteStore::open(&path).unwrap_err();
+        assert_eq!(err.code(), "store_open_failed", "{err}");
+    }
+
+    #[test]
+    fn a_missing_directory_is_refused_with_a_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = SqliteStore::open(dir.path().join("no/such/dir/t.db")).unwrap_err();
+        assert_eq!(err.code(), "store_open_failed", "{err}");
+    }
+}

@@ -1,0 +1,91 @@
+//! # practicetext-store-tests
+//!
+//! The conformance suite every practicetext store runs unchanged (the
+//! matrix-rust-sdk pattern): one check function per promise of a storage
+//! port, and a macro that turns every check into its own `#[test]`.
+//!
+//! ```
+//! // tests/memory.rs
+//! use practicetext_core::memory::MemoryStore;
+//! practicetext_store_tests::store_conformance_tests!(|| Box::new(MemoryStore::new()));
+//! # fn main() {}
+//! ```
+//!
+//! The factory is called once per test and returns the store behind
+//! anything that dereferences to it: a `Box`, an `Arc`, or a guard that
+//! cleans up when dropped (the PostgreSQL suite drops its scratch schema so).
+//! Each test therefore starts from an empty store.
+//!
+//! ## Adding a port
+//! Write `src/<port>.rs` with one `pub fn check<S: ThePort>(store: &S)` per
+//! promise and a `<port>_store_tests!` macro listing them (copy
+//! [`directory_store_tests!`]), then add one line to
+//! [`store_conformance_tests!`]. A test of this crate fails when a check
+//! function is missing from its macro's list.
+//!
+//! This is test code: a check fails by panicking (`assert!`, `unwrap`).
+
+#![warn(missing_docs)]
+
+pub mod directory;
+pub mod fixtures;
+
+/// Generates one `#[test]` per check of every storage port, grouped in one
+/// module per port (`directory::users_are_sorted_by_username`, ...).
+/// Invoke it at module level with a factory returning a fresh store behind
+/// a `Deref` (see the crate documentation).
+#[macro_export]
+macro_rules! store_conformance_tests {
+    ($factory:expr) => {
+        $crate::directory_store_tests!($factory);
+    };
+}
+
+/// One module named after the port, one `#[test]` per listed check, each
+/// on a fresh store from the factory.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! conformance_section {
+    ($section:ident, $factory:expr, [$($check:ident),* $(,)?]) => {
+        mod $section {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[test]
+                fn $check() {
+                    let fixture = ($factory)();
+                    $crate::$section::$check(&*fixture);
+                }
+            )*
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    /// Names of the `pub fn` checks in a section's source.
+    fn checks(source: &str) -> Vec<&str> {
+        source
+            .lines()
+            .filter_map(|l| l.strip_prefix("pub fn "))
+            .filter_map(|l| l.split('<').next())
+            .collect()
+    }
+
+    #[test]
+    fn every_directory_check_is_listed_in_its_macro() {
+        let source = include_str!("directory.rs");
+        let (listing, _) = source
+            .split_once("fn org_id")
+            .expect("the macro comes before the checks");
+        let names = checks(source);
+        assert!(names.len() > 20, "found only {names:?}");
+        for name in names {
+            let entry = format!("            {name},\n");
+            assert!(
+                listing.contains(&entry),
+                "{name} is not in directory_store_tests!"
+            );
+        }
+    }
+}
