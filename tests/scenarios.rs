@@ -52,7 +52,7 @@ fn every_scenario_matches_its_expectations() {
 }
 
 #[test]
-fn every_rule_of_the_decisions_issue_has_a_scenario() {
+fn every_rule_of_the_decisions_and_inbox_issues_has_a_scenario() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
     let mut named = std::collections::BTreeSet::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
@@ -63,7 +63,7 @@ fn every_rule_of_the_decisions_issue_has_a_scenario() {
     }
     for rule in [
         "R1", "R2", "R3", "R4", "R5", "R6", "R7", "A1", "A2", "A3", "A4", "A5", "C1", "C2", "C3",
-        "C4", "C5", "C6", "C7", "X4", "V10",
+        "C4", "C5", "C6", "C7", "X4", "V1", "V3", "V4", "V5", "V6", "V7", "V8", "V9", "V10", "X2",
     ] {
         assert!(named.contains(rule), "no scenario names {rule}");
     }

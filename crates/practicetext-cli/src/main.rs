@@ -33,6 +33,8 @@ struct Cli {
 enum Command {
     Phone(commands::phone::Args),
     Replay(commands::replay::Args),
+    Inbox(commands::inbox::Args),
+    Webhook(commands::webhook::Args),
     Secure(commands::secure::Args),
 }
 
@@ -41,6 +43,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Phone(args) => commands::phone::run(args),
         Command::Replay(args) => commands::replay::run(args),
+        Command::Inbox(args) => commands::inbox::run(args),
+        Command::Webhook(args) => commands::webhook::run(args),
         Command::Secure(args) => commands::secure::run(args),
     };
     match result {

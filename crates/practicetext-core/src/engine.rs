@@ -27,6 +27,7 @@ use crate::consent::{
 use crate::conversation::{
     Author, Conversation, ConversationStatus, Direction, Message, Participants,
 };
+use crate::delivery::{self, DeliveryState, StatusEffect};
 use crate::directory::Directory;
 use crate::error::Error;
 use crate::ids::{ConversationId, MessageId, OrganizationId, Username};
@@ -34,13 +35,21 @@ use crate::inbound::{
     self, Disposition, EmailAlert, InboundDecision, InboundState, InboundText, PlannedReply,
     ReplyKind, Rules, Skipped,
 };
+use crate::inbox::lifecycle;
+use crate::inbox::notify::Notification;
+use crate::inbox::state as inbox_state;
+use crate::inbox::usage;
 use crate::phone::E164;
 use crate::policy::TextingPolicy;
+use crate::ports::DeliveryRecord;
 use crate::ports::{Claim, Clock, Random, Store, StoreError, Timestamp};
+use crate::routing::Delivery;
 use crate::routing::Destination;
 use crate::send::{self, SendCheck, SendContext, SendRequest};
 use crate::sensitive::MessageBody;
+use crate::text::segments;
 use crate::webhook::Sender;
+use crate::webhook::{self as webhook, StatusCallback, WebhookConfig};
 
 /// An SMS the engine asks the host to send.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,12 +148,35 @@ pub enum InboundOutcome {
         message: MessageId,
         /// Replies handed to the transport.
         sent: Vec<Delivered>,
+        /// Live notifications for the users who are online (V6).
+        notifications: Vec<Notification>,
     },
     /// The provider delivered this message id before (V10): nothing changed.
     Duplicate {
         /// True when another worker is handling it right now.
         in_progress: bool,
     },
+}
+
+/// What a status callback did (X2).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatusOutcome {
+    /// The message it is about.
+    pub message: MessageId,
+    /// Its delivery state now.
+    pub state: DeliveryState,
+    /// What follows: advanced, ignored (and why), suppress, retry at, give up.
+    pub effects: Vec<StatusEffect>,
+}
+
+/// What a webhook turned out to be.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "webhook", content = "outcome")]
+pub enum WebhookOutcome {
+    /// An inbound text.
+    Inbound(InboundOutcome),
+    /// A delivery status callback.
+    Status(StatusOutcome),
 }
 
 /// Refusals of an engine operation (an unknown number, a store failure).
@@ -156,6 +188,12 @@ pub enum EngineError {
         /// The number, redacted.
         number: String,
     },
+    /// A status callback for a message this library did not send.
+    #[error("no message with provider id '{provider_id}' was sent through this library")]
+    UnknownMessage {
+        /// The provider's message id.
+        provider_id: String,
+    },
 }
 
 impl EngineError {
@@ -163,6 +201,7 @@ impl EngineError {
     pub fn code(&self) -> &'static str {
         match self {
             EngineError::UnknownNumber { .. } => "unknown_number",
+            EngineError::UnknownMessage { .. } => "unknown_message",
         }
     }
 }
@@ -291,7 +330,17 @@ impl<S: Store, T: Transport> Engine<S, T> {
                 sender: sender.to_string(),
             },
         };
-        let conversation = self.active_or_new(&org, participants, text.received_at)?;
+        let conversation = lifecycle::conversation_for_inbound(
+            &self.store,
+            &org,
+            participants,
+            text.received_at,
+            ConversationId::new(self.new_id("conv")),
+        )?;
+        let known_client = match from {
+            Some(n) => !self.store.clients_by_phone(&org, n)?.is_empty(),
+            None => false,
+        };
         let previous_body = self
             .store
             .last_message(&org, &conversation.id, Direction::Inbound)?
@@ -314,6 +363,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
             previous_body: previous_body.as_ref(),
             last_auto_reply_at,
             auto_replies_last_day,
+            known_client,
         };
         let mut decision = inbound::decide(text, &state, &policy.rules);
 
@@ -322,7 +372,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
             Some(p) => MessageId::new(format!("in_{p}")),
             None => MessageId::new(self.new_id("in")),
         };
-        self.store.put_message(&Message {
+        let message = Message {
             id: message_id.clone(),
             organization: org.clone(),
             conversation: conversation.id.clone(),
@@ -331,7 +381,23 @@ impl<S: Store, T: Transport> Engine<S, T> {
             body: text.body.clone(),
             at: text.received_at,
             provider_id: text.provider_id.clone(),
-        })?;
+        };
+        self.store.put_message(&message)?;
+        let recipients = recipients(&decision.disposition);
+        let notifications = inbox_state::deliver(&self.store, &org, &message, &recipients)?;
+        let routed_user = match recipients.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        };
+        usage::record_text(
+            &self.store,
+            &org,
+            dir.organization.settings.time_zone,
+            routed_user,
+            text.received_at,
+            Direction::Inbound,
+            segments_of(&text.body),
+        )?;
         // 2. Record the consent change before any reply.
         let transition = match &decision.consent_change {
             Some(change) => Some(self.store.record_consent(&org, change)?),
@@ -355,6 +421,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
             conversation: conversation.id,
             message: message_id,
             sent,
+            notifications,
         })
     }
 
@@ -456,31 +523,79 @@ impl<S: Store, T: Transport> Engine<S, T> {
         reply: &PlannedReply,
         now: Timestamp,
     ) -> Result<Delivered, Error> {
-        let sms = OutboundSms {
-            organization: org.clone(),
+        let outbound = Outbound {
+            org,
+            conversation,
             from: reply.from,
             to: reply.to,
-            body: reply.body.clone(),
+            body: &reply.body,
+            author: Author::Automated,
+            now,
+        };
+        let (message, provider_id, error) = self.send_and_record(&outbound)?;
+        Ok(Delivered {
+            kind: reply.kind,
+            message,
+            provider_id,
+            error,
+        })
+    }
+
+    /// Hands one SMS to the transport and records it: the message in its
+    /// conversation, its delivery state (X2) and usage (V9).
+    fn send_and_record(
+        &self,
+        o: &Outbound<'_>,
+    ) -> Result<(MessageId, Option<String>, Option<String>), Error> {
+        let sms = OutboundSms {
+            organization: o.org.clone(),
+            from: o.from,
+            to: o.to,
+            body: o.body.clone(),
         };
         let result = self.transport.send_sms(&sms);
         let id = MessageId::new(self.new_id("out"));
         let provider_id = result.as_ref().ok().map(|r| r.provider_id.clone());
-        self.store.put_message(&Message {
+        let message = Message {
             id: id.clone(),
-            organization: org.clone(),
-            conversation: conversation.clone(),
+            organization: o.org.clone(),
+            conversation: o.conversation.clone(),
             direction: Direction::Outbound,
-            author: Author::Automated,
-            body: reply.body.clone(),
-            at: now,
+            author: o.author.clone(),
+            body: o.body.clone(),
+            at: o.now,
             provider_id: provider_id.clone(),
-        })?;
-        Ok(Delivered {
-            kind: reply.kind,
-            message: id,
-            provider_id,
-            error: result.err().map(|e| e.to_string()),
-        })
+        };
+        self.store.put_message(&message)?;
+        inbox_state::deliver(&self.store, o.org, &message, &[])?;
+        if let Some(pid) = &provider_id {
+            self.store.put_delivery(&DeliveryRecord {
+                organization: o.org.clone(),
+                provider_id: pid.clone(),
+                message: id.clone(),
+                to: o.to,
+                state: DeliveryState::queued(1, o.now),
+            })?;
+        }
+        let tz = self
+            .store
+            .organization(o.org)?
+            .map(|org| org.settings.time_zone)
+            .unwrap_or(chrono_tz::UTC);
+        let author = match &o.author {
+            Author::User(u) => Some(u),
+            _ => None,
+        };
+        usage::record_text(
+            &self.store,
+            o.org,
+            tz,
+            author,
+            o.now,
+            Direction::Outbound,
+            segments_of(o.body),
+        )?;
+        Ok((id, provider_id, result.err().map(|e| e.to_string())))
     }
 
     /// Checks a send request without sending (R2, R4-R7, N2, C4, C6, P1-P7):
@@ -532,31 +647,28 @@ impl<S: Store, T: Transport> Engine<S, T> {
             our_number: from,
             outside_number: to,
         };
-        let conversation = self.active_or_new(&req.organization, participants, now)?;
-        let sms = OutboundSms {
-            organization: req.organization.clone(),
+        let conversation = lifecycle::conversation_for_inbound(
+            &self.store,
+            &req.organization,
+            participants,
+            now,
+            ConversationId::new(self.new_id("conv")),
+        )?;
+        let outbound = Outbound {
+            org: &req.organization,
+            conversation: &conversation.id,
             from,
             to,
-            body: req.body.clone(),
-        };
-        let result = self.transport.send_sms(&sms);
-        let id = MessageId::new(self.new_id("out"));
-        let provider_id = result.as_ref().ok().map(|r| r.provider_id.clone());
-        self.store.put_message(&Message {
-            id: id.clone(),
-            organization: req.organization.clone(),
-            conversation: conversation.id,
-            direction: Direction::Outbound,
+            body: &req.body,
             author: Author::User(req.user.clone()),
-            body: req.body.clone(),
-            at: now,
-            provider_id: provider_id.clone(),
-        })?;
+            now,
+        };
+        let (message, provider_id, error) = self.send_and_record(&outbound)?;
         Ok(Delivered {
             kind: ReplyKind::Staff,
-            message: id,
+            message,
             provider_id,
-            error: result.err().map(|e| e.to_string()),
+            error,
         })
     }
 
@@ -569,7 +681,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
         let participants = Participants::chat(req.user.clone(), to.clone());
         let conversation = self.active_or_new(&req.organization, participants, now)?;
         let id = MessageId::new(self.new_id("chat"));
-        self.store.put_message(&Message {
+        let message = Message {
             id: id.clone(),
             organization: req.organization.clone(),
             conversation: conversation.id,
@@ -578,13 +690,101 @@ impl<S: Store, T: Transport> Engine<S, T> {
             body: req.body.clone(),
             at: now,
             provider_id: None,
-        })?;
+        };
+        self.store.put_message(&message)?;
+        inbox_state::deliver(
+            &self.store,
+            &req.organization,
+            &message,
+            std::slice::from_ref(to),
+        )?;
         Ok(Delivered {
             kind: ReplyKind::Chat,
             message: id,
             provider_id: None,
             error: None,
         })
+    }
+
+    /// Applies a provider status callback (X2, V10): statuses only move
+    /// forward, repeats and late callbacks change nothing, a permanent
+    /// failure suppresses the number until a person verifies it (recorded in
+    /// the consent history), a transient one comes back with its retry time.
+    pub fn handle_status(
+        &self,
+        callback: &StatusCallback,
+        now: Timestamp,
+    ) -> Result<StatusOutcome, Error> {
+        let record = self.store.delivery(&callback.provider_id)?.ok_or_else(|| {
+            EngineError::UnknownMessage {
+                provider_id: callback.provider_id.chars().take(64).collect(),
+            }
+        })?;
+        let dir = self.store.directory(&record.organization)?;
+        let policy = self.policy(&dir)?;
+        let (new_state, effects) =
+            delivery::apply_status(Some(&record.state), callback, now, &policy.source.retry);
+        if let Some(state) = &new_state {
+            self.store.put_delivery(&DeliveryRecord {
+                state: state.clone(),
+                ..record.clone()
+            })?;
+        }
+        for effect in &effects {
+            if let StatusEffect::Suppress { .. } = effect {
+                self.store.record_consent(
+                    &record.organization,
+                    &ConsentChange {
+                        at: now,
+                        number: record.to,
+                        action: ConsentAction::Suppress,
+                        source: ConsentSource::Carrier {
+                            error_code: callback.error_code.unwrap_or_default(),
+                        },
+                        raw_text: None,
+                        via: None,
+                        scope: ConsentScope::Organization {
+                            organization: record.organization.clone(),
+                        },
+                    },
+                )?;
+            }
+        }
+        Ok(StatusOutcome {
+            message: record.message,
+            state: new_state.unwrap_or(record.state),
+            effects,
+        })
+    }
+
+    /// Handles one provider webhook end to end (X3, V10): verifies the
+    /// signature against the configured public URL, parses the form and
+    /// dispatches it as an inbound text or a status callback. `now` is the
+    /// time of receipt.
+    pub fn handle_webhook(
+        &self,
+        config: &WebhookConfig,
+        path_and_query: &str,
+        body: &[u8],
+        signature: &str,
+        now: Timestamp,
+    ) -> Result<WebhookOutcome, Error> {
+        let fields = webhook::authenticate(config, path_and_query, body, signature)?;
+        let is_status = fields.iter().any(|(k, _)| k == "MessageStatus");
+        if is_status {
+            let cb = webhook::parse_status(&fields)?;
+            return Ok(WebhookOutcome::Status(self.handle_status(&cb, now)?));
+        }
+        let sms = webhook::parse_inbound(&fields)?;
+        let text = InboundText {
+            provider_id: Some(sms.provider_id),
+            from: sms.from,
+            to: sms.to,
+            body: sms.body,
+            media_count: u32::try_from(sms.media.len()).unwrap_or(u32::MAX),
+            received_at: now,
+        };
+        Ok(WebhookOutcome::Inbound(self.handle_inbound(&text)?))
     }
 
     /// Staff block (C6) or unblock an outside number; recorded with the
@@ -640,4 +840,33 @@ impl fmt::Display for Sender {
             Sender::ShortCode(s) | Sender::Other(s) => f.write_str(s),
         }
     }
+}
+
+/// One outbound SMS to send and record.
+struct Outbound<'a> {
+    org: &'a OrganizationId,
+    conversation: &'a ConversationId,
+    from: E164,
+    to: E164,
+    body: &'a MessageBody,
+    author: Author,
+    now: Timestamp,
+}
+
+/// The users an inbound text is delivered to (R3, R4); none when it is
+/// quarantined (C6), goes to a queue or is unrouted.
+fn recipients(disposition: &Disposition) -> Vec<Username> {
+    match disposition {
+        Disposition::Deliver {
+            delivery: Delivery::User { username },
+        } => vec![username.clone()],
+        Disposition::Deliver {
+            delivery: Delivery::Group { members, .. },
+        } => members.clone(),
+        _ => Vec::new(),
+    }
+}
+
+fn segments_of(body: &MessageBody) -> u32 {
+    u32::try_from(segments::count(body.as_str()).segments).unwrap_or(u32::MAX)
 }

@@ -22,6 +22,7 @@ use crate::consent::{ConsentAction, ConsentChange, ConsentScope, ConsentSource, 
 use crate::directory::Directory;
 use crate::hours::BusinessHours;
 use crate::ids::OrganizationId;
+use crate::inbox::queues::{QueueInput, QueueMatch, QueueRules};
 use crate::phone::E164;
 use crate::ports::{RateKey, Timestamp};
 use crate::routing::{self, Delivery};
@@ -83,6 +84,8 @@ pub struct Rules {
     /// The reply to HELP/INFO (C3); a default naming the practice and the
     /// number is used when `None`.
     pub help_reply: Option<String>,
+    /// Workflow queue rules (V8).
+    pub queues: QueueRules,
 }
 
 /// What the decision needs to know besides the text.
@@ -98,6 +101,8 @@ pub struct InboundState<'a> {
     pub last_auto_reply_at: Option<Timestamp>,
     /// Auto-replies in this conversation in the last 24 hours (X4).
     pub auto_replies_last_day: u32,
+    /// The sender is a known client (V8 queue rules).
+    pub known_client: bool,
 }
 
 /// Where the text goes.
@@ -211,6 +216,9 @@ pub struct InboundDecision {
     pub alerts: Vec<EmailAlert>,
     /// Flags for staff (C2, C5).
     pub flags: Vec<StaffFlag>,
+    /// The workflow queue the first matching rule sorts it into, and why
+    /// (V8); `None` when no rule matches.
+    pub queue: Option<QueueMatch>,
 }
 
 /// Decides what happens to `text` (C1-C7, R3, R4, A1-A5, X4).
@@ -238,11 +246,36 @@ pub fn decide(text: &InboundText, state: &InboundState<'_>, rules: &Rules) -> In
         skipped: Vec::new(),
         alerts: Vec::new(),
         flags: Vec::new(),
+        queue: None,
     };
     decision.flags = flags(&decision.classification);
     keyword_reply(text, state, rules, &mut decision);
     auto_reply(text, state, rules, &mut decision);
+    decision.queue = sort_into_queue(text, state, rules);
     decision
+}
+
+/// V8: the first queue rule that matches, with business hours from the
+/// after-hours schedule (always open without one).
+fn sort_into_queue(
+    text: &InboundText,
+    state: &InboundState<'_>,
+    rules: &Rules,
+) -> Option<QueueMatch> {
+    if state.consent.blocked {
+        return None;
+    }
+    let open = rules
+        .after_hours
+        .as_ref()
+        .is_none_or(|ah| ah.hours.is_open(text.received_at));
+    rules.queues.sort(&QueueInput {
+        our_number: text.to,
+        body: text.body.clone(),
+        known_client: state.known_client,
+        open,
+        direction: crate::conversation::Direction::Inbound,
+    })
 }
 
 fn consent_change(

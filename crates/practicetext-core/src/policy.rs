@@ -7,8 +7,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::autoreply::AutoReplyLimits;
+use crate::delivery::RetryPolicy;
 use crate::error::Error;
 use crate::inbound::{AfterHours, Rules};
+use crate::inbox::queues::QueueRules;
 use crate::text::compliance::{ComplianceChecker, ContentPolicy, PolicyAdditions};
 use crate::text::keywords::{KeywordClassifier, KeywordLists};
 use crate::text::segments::LengthLimits;
@@ -32,6 +34,10 @@ pub struct TextingPolicy {
     pub own_domains: Vec<String>,
     /// Maximum length (P7).
     pub length: LengthLimits,
+    /// Workflow rules that sort texts into queues (V8).
+    pub queues: QueueRules,
+    /// Retries of transient delivery failures (X2).
+    pub retry: RetryPolicy,
 }
 
 impl Default for TextingPolicy {
@@ -44,6 +50,8 @@ impl Default for TextingPolicy {
             extra_content: PolicyAdditions::default(),
             own_domains: Vec::new(),
             length: LengthLimits::default(),
+            queues: QueueRules::default(),
+            retry: RetryPolicy::default(),
         }
     }
 }
@@ -71,6 +79,7 @@ impl TextingPolicy {
             limits: self.auto_reply.clone(),
             after_hours: self.after_hours.clone(),
             help_reply: self.help_reply.clone(),
+            queues: self.queues.clone(),
         })
     }
 

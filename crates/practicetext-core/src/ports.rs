@@ -540,9 +540,35 @@ pub trait UsageStore: Send + Sync {
     ) -> Result<Vec<UsageRow>, StoreError>;
 }
 
+/// What the library knows about one outbound text at the provider (X2):
+/// who it went to and how far it got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryRecord {
+    /// The sending organization.
+    pub organization: OrganizationId,
+    /// The provider's message id.
+    pub provider_id: String,
+    /// The stored message.
+    pub message: crate::ids::MessageId,
+    /// The recipient.
+    pub to: E164,
+    /// Its delivery state.
+    pub state: crate::delivery::DeliveryState,
+}
+
+/// Delivery states of outbound texts, by provider message id (X2, V10).
+pub trait DeliveryStore: Send + Sync {
+    /// Creates or replaces the record of `record.provider_id`.
+    fn put_delivery(&self, record: &DeliveryRecord) -> Result<(), StoreError>;
+    /// The record of a provider message id, whichever organization sent it:
+    /// status callbacks name only the message.
+    fn delivery(&self, provider_id: &str) -> Result<Option<DeliveryRecord>, StoreError>;
+}
+
 /// Every port at once: what the engine needs from a store.
 pub trait Store:
     DirectoryStore
+    + DeliveryStore
     + ConsentStore
     + RateWindowStore
     + IdempotencyStore
@@ -555,6 +581,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: DirectoryStore
+        + DeliveryStore
         + ConsentStore
         + RateWindowStore
         + IdempotencyStore

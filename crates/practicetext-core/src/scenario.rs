@@ -14,20 +14,24 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::delivery::DeliveryStatus;
 use crate::directory::{Client, Directory};
 use crate::engine::{Engine, OutboundSms, SendReceipt, Transport, TransportError};
 use crate::error::Error;
 use crate::ids::Username;
 use crate::inbound::{EmailAlert, InboundText};
+use crate::inbox::lifecycle;
+use crate::inbox::state as inbox_state;
 use crate::memory::MemoryStore;
 use crate::phone::E164;
 use crate::policy::TextingPolicy;
 use crate::ports::{ConsentStore, DirectoryStore, Timestamp};
+use crate::ports::{ConversationStore, HistoryStore};
 use crate::routing;
 use crate::send::SendRequest;
 use crate::sensitive::MessageBody;
 use crate::testing::{FixedClock, SeededRandom};
-use crate::webhook::Sender;
+use crate::webhook::{Sender, StatusCallback};
 
 /// A scenario file.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -119,6 +123,95 @@ pub enum Action {
     },
     /// The directory lint (R3).
     Lint,
+    /// A provider status callback for a message sent earlier (X2).
+    Status {
+        /// The provider's message id (the recording transport numbers them
+        /// `SMrec0001`, `SMrec0002`, ... in sending order).
+        provider_id: String,
+        /// The provider's status word (`sent`, `delivered`, `failed`, ...).
+        status: String,
+        /// The provider's error code.
+        #[serde(default)]
+        error_code: Option<u32>,
+    },
+    /// A user closes the active conversation (V3).
+    Close {
+        /// Which conversation.
+        #[serde(flatten)]
+        thread: Thread,
+        /// The user.
+        by: Username,
+    },
+    /// A user deletes the active conversation (V3).
+    Delete {
+        /// Which conversation.
+        #[serde(flatten)]
+        thread: Thread,
+    },
+    /// A user assigns the active conversation and its number to a client (V4).
+    Assign {
+        /// Which conversation.
+        #[serde(flatten)]
+        thread: Thread,
+        /// An existing client (`"to": "existing", "client": id`) or a new
+        /// one (`"to": "new", "client": {...}`).
+        #[serde(flatten)]
+        to: crate::inbox::lifecycle::AssignTo,
+    },
+    /// A user reads the active conversation (V5).
+    Read {
+        /// Which conversation.
+        #[serde(flatten)]
+        thread: Thread,
+        /// The user.
+        user: Username,
+    },
+    /// A user mutes or unmutes the active conversation (V5).
+    Mute {
+        /// Which conversation.
+        #[serde(flatten)]
+        thread: Thread,
+        /// The user.
+        user: Username,
+        /// Muted or not.
+        muted: bool,
+    },
+    /// A user logs in: the missed-messages summary (V6).
+    Login {
+        /// The user.
+        user: Username,
+    },
+    /// A user logs out (V6).
+    Logout {
+        /// The user.
+        user: Username,
+    },
+    /// A user's conversation list (V5).
+    Inbox {
+        /// The user.
+        user: Username,
+    },
+    /// A client's communication history (V3).
+    History {
+        /// The client.
+        client: crate::ids::ClientId,
+    },
+    /// Usage from one local date to another, both included (V9).
+    Usage {
+        /// First day.
+        from: chrono::NaiveDate,
+        /// Last day.
+        to: chrono::NaiveDate,
+    },
+}
+
+/// An SMS conversation named by its two numbers.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Thread {
+    /// Our number.
+    pub our_number: E164,
+    /// The outside number.
+    pub outside_number: E164,
 }
 
 /// What one step produced, and whether it matched.
@@ -292,6 +385,88 @@ fn apply(
             json(serde_json::to_value(h))
         }
         Action::Lint => json(serde_json::to_value(routing::lint(dir))),
+        Action::Status {
+            provider_id,
+            status,
+            error_code,
+        } => {
+            let status = DeliveryStatus::from_provider(status)
+                .ok_or_else(|| invalid(format!("unknown delivery status '{status}'")))?;
+            let cb = StatusCallback {
+                provider_id: provider_id.clone(),
+                status,
+                error_code: *error_code,
+                to: None,
+            };
+            result_json(engine.handle_status(&cb, event.at))
+        }
+        _ => inbox_action(engine, org, event),
+    }
+}
+
+fn inbox_action(
+    engine: &Engine<MemoryStore, RecordingTransport>,
+    org: &crate::ids::OrganizationId,
+    event: &Event,
+) -> Result<Value, Error> {
+    let s = engine.store();
+    let at = event.at;
+    let thread = |t: &Thread| -> Result<crate::ids::ConversationId, Error> {
+        let p = crate::conversation::Participants::Sms {
+            our_number: t.our_number,
+            outside_number: t.outside_number,
+        };
+        // A thread with no active conversation is a refusal the step
+        // reports (`conversation_not_found`), not a broken scenario.
+        Ok(s.active_conversation(org, &p)?
+            .map(|c| c.id)
+            .unwrap_or_else(|| crate::ids::ConversationId::new("none")))
+    };
+    match &event.action {
+        Action::Close { thread: t, by } => {
+            result_json(lifecycle::close(s, org, &thread(t)?, by, at).map_err(Error::from))
+        }
+        Action::Delete { thread: t } => {
+            result_json(lifecycle::delete(s, org, &thread(t)?).map_err(Error::from))
+        }
+        Action::Assign { thread: t, to } => result_json(
+            lifecycle::assign(s, org, &thread(t)?, to.clone(), Default::default())
+                .map_err(Error::from),
+        ),
+        Action::Read { thread: t, user } => {
+            result_json(inbox_state::read(s, org, user, &thread(t)?).map_err(Error::from))
+        }
+        Action::Mute {
+            thread: t,
+            user,
+            muted,
+        } => result_json(
+            inbox_state::set_muted(s, org, user, &thread(t)?, *muted).map_err(Error::from),
+        ),
+        Action::Login { user } => {
+            result_json(inbox_state::login(s, org, user, at).map_err(Error::from))
+        }
+        Action::Logout { user } => {
+            result_json(inbox_state::logout(s, org, user).map_err(Error::from))
+        }
+        Action::Inbox { user } => {
+            result_json(inbox_state::conversation_list(s, org, user).map_err(Error::from))
+        }
+        Action::History { client } => {
+            result_json(s.client_history(org, client).map_err(Error::from))
+        }
+        Action::Usage { from, to } => {
+            result_json(crate::inbox::usage::report(s, org, *from, *to).map_err(Error::from))
+        }
+        _ => Err(invalid("unsupported action".into())),
+    }
+}
+
+/// The JSON of a result, or of its error as `{"error": {code, message}}`.
+fn result_json<T: Serialize>(r: Result<T, Error>) -> Result<Value, Error> {
+    match r {
+        Ok(v) => serde_json::to_value(v).map_err(|e| invalid(e.to_string())),
+        Err(e) => Ok(error_json(&e)),
     }
 }
 

@@ -8,6 +8,7 @@
 
 mod consent;
 mod conversation;
+mod delivery;
 mod directory;
 mod history;
 mod inbox;
@@ -23,6 +24,7 @@ use crate::ports::StoreError;
 #[derive(Default)]
 pub struct MemoryStore {
     directory: Mutex<directory::DirectoryState>,
+    deliveries: Mutex<delivery::DeliveryState>,
     consent: Mutex<consent::ConsentLedger>,
     rate: Mutex<rate::RateState>,
     idempotency: Mutex<rate::IdempotencyState>,
