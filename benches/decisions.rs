@@ -50,6 +50,7 @@ fn decisions(c: &mut Criterion) {
         previous_body: None,
         last_auto_reply_at: None,
         auto_replies_last_day: 0,
+        known_client: true,
     };
     let t = text(0);
     c.bench_function("inbound_decision_pure", |b| {
