@@ -45,6 +45,7 @@ use crate::ports::DeliveryRecord;
 use crate::ports::{Claim, Clock, Random, Store, StoreError, Timestamp};
 use crate::routing::Delivery;
 use crate::routing::Destination;
+use crate::secure::SecureNotice;
 use crate::send::{self, SendCheck, SendContext, SendRequest};
 use crate::sensitive::MessageBody;
 use crate::text::segments;
@@ -787,6 +788,79 @@ impl<S: Store, T: Transport> Engine<S, T> {
         Ok(WebhookOutcome::Inbound(self.handle_inbound(&text)?))
     }
 
+    /// Sends the notice of a secure message (S1, S3) from the
+    /// organization's number `from`: the SMS only when it passes the checks
+    /// every text passes (R6, C4, C6, X2, P1-P7, [`send::check_system`]);
+    /// the email as built. The notice carries no health information by
+    /// construction ([`crate::secure`]).
+    pub fn send_secure_notice(
+        &self,
+        org: &OrganizationId,
+        from: E164,
+        notice: &SecureNotice,
+    ) -> Result<NoticeOutcome, Error> {
+        let now = self.clock.now();
+        let mut outcome = NoticeOutcome::default();
+        if let Some(sms) = &notice.sms {
+            let dir = self.store.directory(org)?;
+            let policy = self.policy(&dir)?;
+            let store = &self.store;
+            let consent = |n: E164| store.consent(org, n).unwrap_or_default();
+            let ctx = SendContext {
+                directory: &dir,
+                content: &policy.send.content,
+                limits: &policy.send.limits,
+                consent: &consent,
+            };
+            let check = send::check_system(&ctx, from, sms.to, &sms.body);
+            let delivered = if check.allowed {
+                let conversation = lifecycle::conversation_for_inbound(
+                    &self.store,
+                    org,
+                    Participants::Sms {
+                        our_number: from,
+                        outside_number: sms.to,
+                    },
+                    now,
+                    ConversationId::new(self.new_id("conv")),
+                )?;
+                let o = Outbound {
+                    org,
+                    conversation: &conversation.id,
+                    from,
+                    to: sms.to,
+                    body: &sms.body,
+                    author: Author::Automated,
+                    now,
+                };
+                let (message, provider_id, error) = self.send_and_record(&o)?;
+                Some(Delivered {
+                    kind: ReplyKind::SecureNotice,
+                    message,
+                    provider_id,
+                    error,
+                })
+            } else {
+                None
+            };
+            outcome.sms = Some(SendOutcome { check, delivered });
+        }
+        if let Some(email) = &notice.email {
+            let alert = EmailAlert {
+                to: vec![email.to.clone()],
+                subject: email.subject.clone(),
+                body: email.body.as_str().to_owned(),
+            };
+            outcome.email_error = self
+                .transport
+                .send_email(&alert)
+                .err()
+                .map(|e| e.to_string());
+            outcome.email_sent = outcome.email_error.is_none();
+        }
+        Ok(outcome)
+    }
+
     /// Staff block (C6) or unblock an outside number; recorded with the
     /// staff member in the consent history (C7).
     pub fn set_blocked(
@@ -815,6 +889,17 @@ impl<S: Store, T: Transport> Engine<S, T> {
         };
         Ok(self.store.record_consent(org, &change)?)
     }
+}
+
+/// What [`Engine::send_secure_notice`] did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct NoticeOutcome {
+    /// The SMS: its checks and, when allowed, what was handed over.
+    pub sms: Option<SendOutcome>,
+    /// The email was handed to the transport.
+    pub email_sent: bool,
+    /// The transport's refusal of the email.
+    pub email_error: Option<String>,
 }
 
 /// The result of sending to one recipient.

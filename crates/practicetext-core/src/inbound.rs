@@ -136,6 +136,8 @@ pub enum ReplyKind {
     Staff,
     /// A chat message between users (R1).
     Chat,
+    /// The notice of a secure message (S3).
+    SecureNotice,
 }
 
 /// A reply the engine sends (after acquiring `rate` if present).

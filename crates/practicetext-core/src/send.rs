@@ -253,12 +253,44 @@ fn chat_check(req: &SendRequest, to: Username) -> SendCheck {
 fn sms_check(req: &SendRequest, ctx: &SendContext<'_>, user: &User, to: E164) -> SendCheck {
     let dir = ctx.directory;
     let (from, mut refusals) = sending_number(dir, user, req);
-    refusals.extend(recipient_refusals((ctx.consent)(to)));
     refusals.extend(attachment_refusals(dir, &req.attachments));
     if req.body.is_blank() && req.attachments.is_empty() {
         refusals.push(SendRefusal::EmptyMessage);
     }
-    let report = ctx.content.check(req.body.as_str(), Mode::Conversation);
+    checked(ctx, from, to, &req.body, refusals)
+}
+
+/// Checks a text the practice sends itself, with no staff member behind
+/// it (a secure-message notice, S3): the organization and `from` must be
+/// SMS enabled (R6), the recipient not opted out, blocked or suppressed
+/// (C4, C6, X2), the content and length acceptable (P1-P7).
+pub fn check_system(ctx: &SendContext<'_>, from: E164, to: E164, body: &MessageBody) -> SendCheck {
+    let dir = ctx.directory;
+    let mut refusals = Vec::new();
+    if !dir.organization.settings.sms_enabled {
+        refusals.push(SendRefusal::OrganizationSmsDisabled);
+    }
+    match dir.number(from) {
+        None => refusals.push(SendRefusal::NumberNotOwned { number: from }),
+        Some(n) if !n.sms_enabled => refusals.push(SendRefusal::NumberSmsDisabled { number: from }),
+        Some(_) => {}
+    }
+    if body.is_blank() {
+        refusals.push(SendRefusal::EmptyMessage);
+    }
+    checked(ctx, Some(from), to, body, refusals)
+}
+
+/// The recipient, content and length checks every SMS goes through.
+fn checked(
+    ctx: &SendContext<'_>,
+    from: Option<E164>,
+    to: E164,
+    body: &MessageBody,
+    mut refusals: Vec<SendRefusal>,
+) -> SendCheck {
+    refusals.extend(recipient_refusals((ctx.consent)(to)));
+    let report = ctx.content.check(body.as_str(), Mode::Conversation);
     // Length is refused below with the organization's limits (P7), once.
     let (blocking, warnings): (Vec<Finding>, Vec<Finding>) = report
         .findings
@@ -268,11 +300,11 @@ fn sms_check(req: &SendRequest, ctx: &SendContext<'_>, user: &User, to: E164) ->
     if !blocking.is_empty() {
         refusals.push(SendRefusal::ContentBlocked { findings: blocking });
     }
-    let segments = match segments::check_length(req.body.as_str(), ctx.limits) {
+    let segments = match segments::check_length(body.as_str(), ctx.limits) {
         Ok(count) => Some(count),
         Err(e) => {
             refusals.push(SendRefusal::TooLong(e));
-            Some(segments::count(req.body.as_str()))
+            Some(segments::count(body.as_str()))
         }
     };
     SendCheck {

@@ -204,3 +204,48 @@ fn inbound_text_debug_redacts_patient_data() {
     assert!(!shown.contains("fever"), "{shown}");
     assert!(!shown.contains("4162530000"), "{shown}");
 }
+
+fn notice(to: &str) -> practicetext_core::secure::SecureNotice {
+    use practicetext_core::secure::{EmailNotice, SecureNotice, SmsNotice};
+    SecureNotice {
+        sms: Some(SmsNotice {
+            to: n(to),
+            body: MessageBody::from(
+                "Happy Paws Veterinary: You have a secure message: https://secure.happypaws.example/s/abc Reply STOP to opt out.",
+            ),
+        }),
+        email: Some(EmailNotice {
+            to: practicetext_core::sensitive::EmailAddress::parse("pat@mail.example").unwrap(),
+            subject: "Happy Paws Veterinary: secure message".into(),
+            body: MessageBody::from("You have a secure message."),
+        }),
+    }
+}
+
+#[test]
+fn s3_secure_notice_goes_through_consent_and_content_checks() {
+    let e = engine_with(RecordingTransport::default(), false);
+    let org = "happy-paws".into();
+    let out = e
+        .send_secure_notice(&org, n("6502530001"), &notice("4162530000"))
+        .unwrap();
+    let sms = out.sms.unwrap();
+    assert!(sms.check.allowed, "{:?}", sms.check.refusals);
+    assert!(sms.delivered.is_some());
+    assert!(out.email_sent);
+    let (sent, emails) = e.transport().take();
+    assert_eq!((sent.len(), emails.len()), (1, 1));
+
+    // An opted-out patient gets no notice text (C4); the email still goes.
+    e.handle_inbound(&text("STOP", Some("SMstop"))).unwrap();
+    let _ = e.transport().take();
+    let out = e
+        .send_secure_notice(&org, n("6502530001"), &notice("4162530000"))
+        .unwrap();
+    let sms = out.sms.unwrap();
+    assert!(!sms.check.allowed);
+    assert_eq!(sms.check.refusals[0].code(), "recipient_opted_out");
+    assert!(sms.delivered.is_none());
+    let (sent, emails) = e.transport().take();
+    assert_eq!((sent.len(), emails.len()), (0, 1));
+}
