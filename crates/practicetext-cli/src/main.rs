@@ -31,6 +31,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    Demo(commands::demo::Args),
     Phone(commands::phone::Args),
     Replay(commands::replay::Args),
     Inbox(commands::inbox::Args),
@@ -41,6 +42,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => commands::demo::run(args),
         Command::Phone(args) => commands::phone::run(args),
         Command::Replay(args) => commands::replay::run(args),
         Command::Inbox(args) => commands::inbox::run(args),
