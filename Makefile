@@ -5,9 +5,9 @@
 CARGO ?= cargo
 SHELL := /bin/bash
 
-.PHONY: test demo lint rust-test pg-test bench fuzz
+.PHONY: test demo lint rust-test pg-test examples bench fuzz
 
-test: lint rust-test
+test: lint rust-test examples
 	@echo "make test: all suites passed"
 
 lint:
@@ -24,6 +24,10 @@ rust-test:
 # Only the PostgreSQL store's tests, for working on it.
 pg-test:
 	bash scripts/with-postgres.sh $(CARGO) test -p practicetext-postgres --features server-tests
+
+# Every example in examples/ runs (and must succeed) as part of make test.
+examples:
+	$(CARGO) run -q --example rust_webhook
 
 demo:
 	@bash scripts/demo.sh
