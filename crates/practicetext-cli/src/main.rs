@@ -28,12 +28,18 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Phone(commands::phone::Args),
+    Segments(commands::segments::Args),
+    Check(commands::check::Args),
+    Keyword(commands::keyword::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Phone(args) => commands::phone::run(args),
+        Command::Segments(args) => commands::segments::run(args),
+        Command::Check(args) => commands::check::run(args),
+        Command::Keyword(args) => commands::keyword::run(args),
     };
     match result {
         Ok(code) => code,

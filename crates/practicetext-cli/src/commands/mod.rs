@@ -1,4 +1,7 @@
 //! One module per subcommand: each parses its arguments, calls the core and
 //! prints JSON. No rule lives here.
 
+pub mod check;
+pub mod keyword;
 pub mod phone;
+pub mod segments;
