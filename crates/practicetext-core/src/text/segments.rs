@@ -519,6 +519,32 @@ mod tests {
         v
     }
 
+    fn full_clusters(text: &str) -> Vec<(String, usize, usize)> {
+        let mut v = Vec::new();
+        let mut s = 0;
+        for g in text.graphemes(true) {
+            if g == "\r\n" {
+                v.push(("\r".into(), s, 1));
+                v.push(("\n".into(), s + 1, 1));
+                s += 2;
+                continue;
+            }
+            let l = g.chars().count();
+            v.push((g.to_owned(), s, l));
+            s += l;
+        }
+        v
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn p7_fast_clusters_agree_with_full_segmentation_on_any_text(
+            text in "(\\PC|[\u{300}-\u{36F}\u{200D}\u{FE0F}\u{1F1E6}-\u{1F1FF}\u{1F3FB}-\u{1F3FF}\r\n\u{1100}-\u{11FF}\u{AC00}-\u{AC10}]){0,40}"
+        ) {
+            proptest::prop_assert_eq!(clusters(&text), full_clusters(&text));
+        }
+    }
+
     #[test]
     fn p7_fast_clusters_agree_with_full_segmentation() {
         for text in [

@@ -323,6 +323,13 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn p2_ascii_walk_agrees_with_folded_path(text in "[a-eA-E .\\-\n]{0,40}") {
+            spans(&["cbd", "abc", "bad", "dead", "ace", "cab"], &text);
+        }
+    }
+
     #[test]
     fn p2_whole_words_and_short_joins_only() {
         assert_eq!(spans(&["cbd"], "CBD oil"), vec![(0, 0, 3)]);
