@@ -37,6 +37,9 @@ enum Command {
     Inbox(commands::inbox::Args),
     Webhook(commands::webhook::Args),
     Secure(commands::secure::Args),
+    Segments(commands::segments::Args),
+    Check(commands::check::Args),
+    Keyword(commands::keyword::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +51,9 @@ fn main() -> ExitCode {
         Command::Inbox(args) => commands::inbox::run(args),
         Command::Webhook(args) => commands::webhook::run(args),
         Command::Secure(args) => commands::secure::run(args),
+        Command::Segments(args) => commands::segments::run(args),
+        Command::Check(args) => commands::check::run(args),
+        Command::Keyword(args) => commands::keyword::run(args),
     };
     match result {
         Ok(code) => code,

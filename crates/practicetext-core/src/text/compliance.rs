@@ -51,13 +51,13 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use super::fold::{fold_non_ascii, fold_str};
+use super::fold::fold_str;
 use super::links::{Link, LinkRules};
 use super::segments::{LengthLimits, SegmentCount, count};
+use super::terms::{TermMatcher, case_counts};
 use super::{TextError, char_index};
 
 /// Stable codes of the built-in findings.
@@ -555,7 +555,7 @@ struct TermRef {
 /// The compiled policy.
 struct Compiled {
     policy: ContentPolicy,
-    terms: Option<AhoCorasick>,
+    terms: Option<TermMatcher>,
     /// Per automaton pattern, the policy terms it stands for.
     refs: Vec<Vec<TermRef>>,
     links: LinkRules,
@@ -587,9 +587,6 @@ impl Default for ComplianceChecker {
         DEFAULT_CHECKER.clone()
     }
 }
-
-/// Longest gap of separators between two parts of one disguised term.
-const MAX_JOIN_GAP: usize = 3;
 
 static MONEY_OFFER: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
@@ -663,12 +660,8 @@ impl ComplianceChecker {
         let terms = if patterns.is_empty() {
             None
         } else {
-            match AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&patterns)
-            {
-                Ok(ac) => Some(ac),
+            match TermMatcher::new(&patterns) {
+                Ok(m) => Some(m),
                 Err(e) => {
                     problems.push(format!("the term lists are too large to compile: {e}"));
                     None
@@ -713,9 +706,8 @@ impl ComplianceChecker {
         }
         let links = c.links.scan(text);
         link_findings(&links, &mut findings);
-        let skeleton = Skeleton::new(text);
-        self.term_findings(text, &skeleton, mode, &mut findings);
-        all_caps_finding(text, &skeleton, &links, &c.policy.all_caps, &mut findings);
+        self.term_findings(text, mode, &mut findings);
+        all_caps_finding(text, &links, &c.policy.all_caps, &mut findings);
         findings.sort_by(|a, b| (a.start, a.end, &a.code).cmp(&(b.start, b.end, &b.code)));
         let verdict = findings
             .iter()
@@ -732,25 +724,21 @@ impl ComplianceChecker {
         }
     }
 
-    fn term_findings(&self, text: &str, sk: &Skeleton, mode: Mode, findings: &mut Vec<Finding>) {
+    fn term_findings(&self, text: &str, mode: Mode, findings: &mut Vec<Finding>) {
         let c = &*self.inner;
         let promo_severity = match mode {
             Mode::Conversation => Severity::Warn,
             Mode::Broadcast => Severity::Block,
         };
         let mut hits: Vec<(Category, usize, usize, &str)> = Vec::new();
-        if let Some(ac) = &c.terms {
-            for m in ac.find_overlapping_iter(&sk.bytes) {
-                if !sk.is_word_run(m.start(), m.end()) {
-                    continue;
+        if let Some(m) = &c.terms {
+            m.find(text, |h| {
+                for r in c.refs.get(h.pattern).into_iter().flatten() {
+                    hits.push((r.category, h.start, h.end, &r.term));
                 }
-                let (start, end) = sk.span(m.start(), m.end());
-                for r in c.refs.get(m.pattern().as_usize()).into_iter().flatten() {
-                    hits.push((r.category, start, end, &r.term));
-                }
-            }
+            });
         }
-        if text.as_bytes().iter().any(|&b| b == b'%' || b == b'$')
+        if (text.as_bytes().contains(&b'%') || text.as_bytes().contains(&b'$'))
             && let Some(re) = &*MONEY_OFFER
         {
             for m in re.find_iter(text) {
@@ -867,23 +855,22 @@ fn link_findings(links: &[Link], findings: &mut Vec<Finding>) {
     }
 }
 
-fn all_caps_finding(
-    text: &str,
-    sk: &Skeleton,
-    links: &[Link],
-    rule: &AllCapsRule,
-    findings: &mut Vec<Finding>,
-) {
-    let (mut upper, mut lower) = (sk.upper, sk.lower);
+fn all_caps_finding(text: &str, links: &[Link], rule: &AllCapsRule, findings: &mut Vec<Finding>) {
+    let (mut upper, mut lower, chars) = case_counts(text);
     if upper == 0 {
         return;
     }
     for l in links {
-        let (u, lo) = case_counts(
-            text.chars()
-                .skip(l.start)
-                .take(l.end.saturating_sub(l.start)),
-        );
+        let (u, lo, _) = match text.get(l.start..l.end).filter(|_| text.is_ascii()) {
+            Some(part) => case_counts(part),
+            None => case_counts(
+                &text
+                    .chars()
+                    .skip(l.start)
+                    .take(l.end.saturating_sub(l.start))
+                    .collect::<String>(),
+            ),
+        };
         upper = upper.saturating_sub(u);
         lower = lower.saturating_sub(lo);
     }
@@ -895,23 +882,11 @@ fn all_caps_finding(
         code: codes::ALL_CAPS.into(),
         severity: Severity::Warn,
         start: 0,
-        end: sk.chars,
+        end: chars,
         message: format!(
             "{upper} of the {cased} letters are capitals; carriers treat texts in all capitals as spam (SPEC P4). Use normal capitalization."
         ),
     });
-}
-
-fn case_counts(chars: impl Iterator<Item = char>) -> (usize, usize) {
-    chars.fold((0, 0), |(u, l), c| {
-        if c.is_uppercase() {
-            (u + 1, l)
-        } else if c.is_lowercase() {
-            (u, l + 1)
-        } else {
-            (u, l)
-        }
-    })
 }
 
 /// The matching form of a term: folded, letters and digits only.
@@ -977,134 +952,28 @@ fn domain_key(domain: &str) -> Option<String> {
 }
 
 fn link_rules(policy: &ContentPolicy, problems: &mut Vec<String>) -> LinkRules {
-    let mut rules = LinkRules::default();
+    let mut shorteners = Vec::new();
     for d in &policy.shortener_domains {
         match domain_key(d) {
-            Some(k) => {
-                rules.shorteners.insert(k);
-            }
+            Some(k) => shorteners.push(k),
             None => problems.push(format!(
                 "shortener domain {d:?} is not a host name like bit.ly"
             )),
         }
     }
+    let mut own = Vec::new();
     for d in &policy.own_domains {
         match domain_key(d) {
-            Some(k) if rules.shorteners.contains(&k) => problems.push(format!(
+            Some(k) if shorteners.contains(&k) => problems.push(format!(
                 "own domain {d:?} is a public URL shortener; carriers block it whoever uses it"
             )),
-            Some(k) => {
-                rules
-                    .own
-                    .insert(k.strip_prefix("www.").map(str::to_owned).unwrap_or(k));
-            }
+            Some(k) => own.push(k.strip_prefix("www.").map(str::to_owned).unwrap_or(k)),
             None => problems.push(format!(
                 "own domain {d:?} is not a host name like clinic.example"
             )),
         }
     }
-    rules
-}
-
-/// The folded words of a text, concatenated, with each byte's original char
-/// index and the kind of break before it.
-struct Skeleton {
-    bytes: Vec<u8>,
-    orig: Vec<u32>,
-    /// 0: inside a word; 1: a short gap (a word could be split here); 2: a
-    /// long gap, a line break or the start.
-    brk: Vec<u8>,
-    upper: usize,
-    lower: usize,
-    chars: usize,
-}
-
-impl Skeleton {
-    fn new(text: &str) -> Self {
-        let mut sk = Skeleton {
-            bytes: Vec::with_capacity(text.len()),
-            orig: Vec::with_capacity(text.len()),
-            brk: Vec::with_capacity(text.len()),
-            upper: 0,
-            lower: 0,
-            chars: 0,
-        };
-        let mut gap = 0usize;
-        let mut hard = true;
-        for (ci, c) in text.chars().enumerate() {
-            sk.chars = ci + 1;
-            let ci = u32::try_from(ci).unwrap_or(u32::MAX);
-            if c.is_ascii() {
-                if c.is_ascii_alphanumeric() {
-                    if c.is_ascii_uppercase() {
-                        sk.upper += 1;
-                    } else if c.is_ascii_lowercase() {
-                        sk.lower += 1;
-                    }
-                    sk.push(c.to_ascii_lowercase(), ci, &mut gap, &mut hard);
-                } else {
-                    gap += 1;
-                    hard |= c == '\n' || c == '\r';
-                }
-                continue;
-            }
-            if c.is_uppercase() {
-                sk.upper += 1;
-            } else if c.is_lowercase() {
-                sk.lower += 1;
-            }
-            fold_non_ascii(c, &mut |f| {
-                if f.is_alphanumeric() {
-                    sk.push(f, ci, &mut gap, &mut hard);
-                } else {
-                    gap += 1;
-                    hard |= matches!(f, '\u{2028}' | '\u{2029}' | '\u{85}');
-                }
-            });
-        }
-        sk
-    }
-
-    #[inline]
-    fn push(&mut self, f: char, ci: u32, gap: &mut usize, hard: &mut bool) {
-        let kind = if *hard || *gap > MAX_JOIN_GAP {
-            2
-        } else if *gap > 0 {
-            1
-        } else {
-            0
-        };
-        let mut buf = [0u8; 4];
-        for (i, b) in f.encode_utf8(&mut buf).bytes().enumerate() {
-            self.bytes.push(b);
-            self.orig.push(ci);
-            self.brk.push(if i == 0 { kind } else { 0 });
-        }
-        *gap = 0;
-        *hard = false;
-    }
-
-    /// True when `start..end` begins and ends on word edges and crosses no
-    /// long gap.
-    fn is_word_run(&self, start: usize, end: usize) -> bool {
-        let starts = self.brk.get(start).is_some_and(|&k| k != 0);
-        let ends = end == self.bytes.len() || self.brk.get(end).is_some_and(|&k| k != 0);
-        let inner_ok = self
-            .brk
-            .get(start + 1..end)
-            .is_some_and(|inner| inner.iter().all(|&k| k != 2));
-        starts && ends && inner_ok
-    }
-
-    /// The char span of skeleton bytes `start..end`.
-    fn span(&self, start: usize, end: usize) -> (usize, usize) {
-        let s = self.orig.get(start).map_or(0, |&c| c as usize);
-        let e = end
-            .checked_sub(1)
-            .and_then(|i| self.orig.get(i))
-            .map_or(s, |&c| c as usize + 1);
-        (s, e)
-    }
+    LinkRules::new(shorteners, own)
 }
 
 #[cfg(test)]

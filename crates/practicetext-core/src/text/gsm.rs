@@ -42,12 +42,6 @@ pub(crate) fn septets(c: char) -> u8 {
     }
 }
 
-/// Septets an ASCII byte costs (see [`septets`]).
-#[inline]
-pub(crate) fn ascii_septets(b: u8) -> u8 {
-    ASCII_SEPTETS.get(usize::from(b)).copied().unwrap_or(0)
-}
-
 /// The GSM-7 text that smart encoding puts in place of `c`, or `None` when
 /// `c` is kept. An empty string means the character is removed (zero-width
 /// characters). compliance.md 4.4, from Twilio's smart-encoding list, with
@@ -55,7 +49,11 @@ pub(crate) fn ascii_septets(b: u8) -> u8 {
 /// suggestion composes to NFC first, so "e" + U+0301 becomes "é" rather
 /// than "e'"), the single angle quotes map to `<` and `>` the right way
 /// round, and no-break spaces and tabs become one space.
+#[inline]
 pub(crate) fn smart_replacement(c: char) -> Option<&'static str> {
+    if c.is_ascii() && c != '`' && c != '\t' {
+        return None;
+    }
     let r = match c {
         '\u{00AB}' | '\u{00BB}' | '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}'
         | '\u{02BA}' | '\u{02EE}' | '\u{275D}' | '\u{275E}' | '\u{301D}' | '\u{301E}'

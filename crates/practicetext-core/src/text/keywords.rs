@@ -307,6 +307,8 @@ const MAX_EXPANSIONS: usize = 4096;
 
 struct Compiled {
     lists: KeywordLists,
+    /// Length of the longest key: longer texts are not keywords.
+    max_key: usize,
     /// Sorted by key.
     entries: Vec<Entry>,
     /// Opt-out keys that count next to filler words.
@@ -345,24 +347,69 @@ impl Default for KeywordClassifier {
 /// Folds `text` to its letters and digits, lower case (C1). `None` when the
 /// result would be longer than `max` bytes.
 fn compact(text: &str, max: usize) -> Option<String> {
-    let mut out = String::with_capacity(max.min(text.len()));
-    for c in text.chars() {
-        if c.is_ascii() {
-            if c.is_ascii_alphanumeric() {
-                out.push(c.to_ascii_lowercase());
-            }
-        } else {
-            fold_non_ascii(c, &mut |f| {
-                if f.is_alphanumeric() {
-                    out.push(f);
-                }
-            });
-        }
-        if out.len() > max {
-            return None;
+    let mut buf = KeyBuf::default();
+    buf.fill(text, max).map(str::to_owned)
+}
+
+/// A key built on the stack (no allocation per inbound text).
+struct KeyBuf {
+    buf: [u8; MAX_KEY],
+    len: usize,
+}
+
+impl Default for KeyBuf {
+    fn default() -> Self {
+        KeyBuf {
+            buf: [0; MAX_KEY],
+            len: 0,
         }
     }
-    Some(out)
+}
+
+impl KeyBuf {
+    /// Folds `text` into the buffer; `None` when longer than `max` bytes.
+    fn fill(&mut self, text: &str, max: usize) -> Option<&str> {
+        let max = max.min(MAX_KEY);
+        self.len = 0;
+        if text.is_ascii() {
+            for &b in text.as_bytes() {
+                if b.is_ascii_alphanumeric() {
+                    *self.buf.get_mut(self.len).filter(|_| self.len < max)? =
+                        b.to_ascii_lowercase();
+                    self.len += 1;
+                }
+            }
+        } else {
+            let mut overflow = false;
+            for c in text.chars() {
+                fold_non_ascii_or_ascii(c, &mut |f| {
+                    if f.is_alphanumeric() && !overflow {
+                        let mut tmp = [0u8; 4];
+                        let enc = f.encode_utf8(&mut tmp).as_bytes();
+                        match self.buf.get_mut(self.len..self.len + enc.len()) {
+                            Some(dst) if self.len + enc.len() <= max => {
+                                dst.copy_from_slice(enc);
+                                self.len += enc.len();
+                            }
+                            _ => overflow = true,
+                        }
+                    }
+                });
+                if overflow {
+                    return None;
+                }
+            }
+        }
+        std::str::from_utf8(self.buf.get(..self.len)?).ok()
+    }
+}
+
+fn fold_non_ascii_or_ascii(c: char, emit: &mut impl FnMut(char)) {
+    if c.is_ascii() {
+        emit(c.to_ascii_lowercase());
+    } else {
+        fold_non_ascii(c, emit);
+    }
 }
 
 /// The display form of a list entry: folded upper case, single spaces,
@@ -567,6 +614,7 @@ impl KeywordClassifier {
         }
         Ok(KeywordClassifier {
             inner: Arc::new(Compiled {
+                max_key: entries.iter().map(|e| e.key.len()).max().unwrap_or(0),
                 lists: lists.clone(),
                 entries,
                 bare_stops,
@@ -613,8 +661,9 @@ impl KeywordClassifier {
 
     /// C1, C3, C5: the whole message is a keyword.
     fn whole_message(&self, text: &str, opted_out: bool) -> Option<Classification> {
-        let key = compact(text, MAX_KEY)?;
-        let e = self.entry(&key)?;
+        let mut buf = KeyBuf::default();
+        let key = buf.fill(text, self.inner.max_key)?;
+        let e = self.entry(key)?;
         let action = match e.kind {
             Kind::OptOut => KeywordAction::OptOut,
             Kind::OptIn => KeywordAction::OptIn,
@@ -662,8 +711,10 @@ impl KeywordClassifier {
         if clause.is_empty() {
             return None;
         }
-        let key: String = clause.split(' ').collect();
-        if let Some(e) = self.entry(&key).filter(|e| e.kind == Kind::OptOut) {
+        let mut buf = KeyBuf::default();
+        if let Some(key) = buf.fill(clause, self.inner.max_key)
+            && let Some(e) = self.entry(key).filter(|e| e.kind == Kind::OptOut)
+        {
             return Some((e.display.clone(), e.cancellation));
         }
         let mut stop = None;

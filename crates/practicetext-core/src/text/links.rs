@@ -12,7 +12,6 @@
 //! `name@host` without a password is an email address, not a link.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 use super::fold::fold_non_ascii;
 
@@ -22,8 +21,6 @@ use super::fold::fold_non_ascii;
 pub(crate) struct Link {
     pub start: usize,
     pub end: usize,
-    /// The host, lower case (empty for bracketed IPv6 hosts).
-    pub host: String,
     /// A user name or password before `@`.
     pub credentials: bool,
     /// The host is an IP address.
@@ -34,11 +31,11 @@ pub(crate) struct Link {
     pub own: bool,
 }
 
-/// Prebuilt domain sets.
+/// Prebuilt domain sets, each sorted (lower case, no trailing dot).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LinkRules {
-    pub shorteners: HashSet<String>,
-    pub own: HashSet<String>,
+    shorteners: Vec<String>,
+    own: Vec<String>,
 }
 
 /// The text as scanned: ASCII texts as they are, other texts folded, with a
@@ -207,21 +204,38 @@ fn is_domain(host: &str) -> bool {
     tld_ok && labels.next_back().is_some_and(|l| !l.is_empty()) && !host.contains("..")
 }
 
-/// The entry of `set` that `host` is, or is a subdomain of.
-fn find_suffix(set: &HashSet<String>, host: &str) -> Option<String> {
+/// The entry of the sorted `set` that `host` is, or is a subdomain of.
+fn find_suffix<'s>(set: &'s [String], host: &str) -> Option<&'s str> {
     if set.is_empty() {
         return None;
     }
     let mut h = host;
     loop {
-        if set.contains(h) {
-            return Some(h.to_owned());
+        if let Ok(i) = set.binary_search_by(|d| d.as_str().cmp(h)) {
+            return set.get(i).map(String::as_str);
         }
         h = h.split_once('.')?.1;
     }
 }
 
+fn lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
 impl LinkRules {
+    /// Rules from lower-case domains.
+    pub(crate) fn new(mut shorteners: Vec<String>, mut own: Vec<String>) -> Self {
+        shorteners.sort();
+        shorteners.dedup();
+        own.sort();
+        own.dedup();
+        LinkRules { shorteners, own }
+    }
+
     fn classify(&self, host: &str, numeric: bool) -> (bool, Option<String>, bool) {
         if numeric {
             return (true, None, false);
@@ -230,7 +244,7 @@ impl LinkRules {
         let shortener = if own {
             None
         } else {
-            find_suffix(&self.shorteners, host)
+            find_suffix(&self.shorteners, host).map(str::to_owned)
         };
         (false, shortener, own)
     }
@@ -254,7 +268,13 @@ impl LinkRules {
     /// Links written with `scheme://`.
     fn scan_schemes(&self, view: &View, links: &mut Vec<Link>, covered: &mut Vec<(usize, usize)>) {
         let s: &str = &view.s;
-        for (p, _) in s.match_indices("://") {
+        let mut from = 0usize;
+        while let Some(off) = s.get(from..).and_then(|r| r.find(':')) {
+            let p = from + off;
+            from = p + 1;
+            if s.get(p..p + 3) != Some("://") {
+                continue;
+            }
             let start = scan_left(s, p, |c| {
                 c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')
             });
@@ -280,7 +300,6 @@ impl LinkRules {
             links.push(Link {
                 start: view.char_start(start),
                 end: view.char_end(end),
-                host,
                 credentials: userinfo.is_some(),
                 raw_ip,
                 shortener,
@@ -313,7 +332,7 @@ impl LinkRules {
             let Some(raw_host) = s.get(hs..he) else {
                 continue;
             };
-            let host = raw_host.trim_start_matches('.').to_ascii_lowercase();
+            let host = lower(raw_host.trim_start_matches('.'));
             let numeric = is_dotted_quad(&host);
             if !numeric && !is_domain(&host) {
                 continue;
@@ -337,7 +356,6 @@ impl LinkRules {
             links.push(Link {
                 start: view.char_start(start),
                 end: view.char_end(end),
-                host,
                 credentials,
                 raw_ip,
                 shortener,

@@ -41,6 +41,7 @@ mod gsm;
 pub mod keywords;
 mod links;
 pub mod segments;
+mod terms;
 
 pub use compliance::{
     AllCapsRule, ComplianceChecker, ComplianceReport, ContentPolicy, Finding, Mode,

@@ -42,7 +42,7 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_segmentation::UnicodeSegmentation;
 
 use super::TextError;
-use super::gsm::{ascii_septets, septets, smart_replacement};
+use super::gsm::{septets, smart_replacement};
 
 /// The encoding a text needs (P7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -230,20 +230,31 @@ pub(crate) fn count_inner(text: &str, suggest: bool) -> SegmentCount {
 /// GSM-7 character is a grapheme cluster of its own (none of them combine),
 /// so this per-character test is the calculator's per-grapheme test.
 fn gsm_units(text: &str) -> Option<usize> {
-    let mut total = 0usize;
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b >= 0x80 {
-            return gsm_units_unicode(text.get(i..)?).map(|rest| total + rest);
-        }
-        match ascii_septets(b) {
-            0 => return None,
-            s => total += usize::from(s),
-        }
-        i += 1;
+    if text.is_ascii() {
+        ascii_gsm_units(text.as_bytes())
+    } else {
+        gsm_units_unicode(text)
     }
-    Some(total)
+}
+
+/// [`gsm_units`] for ASCII, written without branches so it vectorises:
+/// every byte is one septet, the extension characters `[ \ ] ^ { | } ~`
+/// and form feed one more; controls other than LF, CR and form feed, the
+/// backtick and DEL are not GSM-7.
+fn ascii_gsm_units(bytes: &[u8]) -> Option<usize> {
+    let mut ext = 0usize;
+    let mut bad = false;
+    for chunk in bytes.chunks(255) {
+        let mut e = 0u8;
+        let mut x = false;
+        for &b in chunk {
+            e += u8::from(b.wrapping_sub(0x5B) < 4 || b.wrapping_sub(0x7B) < 4 || b == 0x0C);
+            x |= b == b'`' || b == 0x7F || (b < 0x20 && b != b'\n' && b != b'\r' && b != 0x0C);
+        }
+        ext += usize::from(e);
+        bad |= x;
+    }
+    (!bad).then_some(bytes.len() + ext)
 }
 
 fn gsm_units_unicode(text: &str) -> Option<usize> {
@@ -323,20 +334,24 @@ fn count_ucs2(text: &str, suggest: bool) -> SegmentCount {
     let mut packer = Packer::new(units, Encoding::Ucs2);
     let mut characters = 0usize;
     let mut forced = Vec::new();
-    for_each_character(text, |g, start, len| {
+    for_each_character(text, |cluster, start, len| {
         characters += 1;
-        let g_units: usize = g.chars().map(char::len_utf16).sum();
+        let (g_units, gsm) = match cluster {
+            Cluster::One(c) => (c.len_utf16(), septets(c) > 0),
+            Cluster::Many(g) => (g.chars().map(char::len_utf16).sum(), is_gsm_character(g)),
+        };
         if g_units <= packer.cap {
             packer.push(g_units);
-        } else {
+        } else if let Cluster::Many(g) = cluster {
             g.chars().for_each(|c| packer.push(c.len_utf16()));
         }
-        if !is_gsm_character(g) {
+        if !gsm {
+            let g = cluster.to_string();
             forced.push(ForcedChar {
-                text: g.to_owned(),
+                replacement: suggest.then(|| gsm_replacement(&g)).flatten(),
+                text: g,
                 start,
                 end: start + len,
-                replacement: suggest.then(|| gsm_replacement(g)).flatten(),
             });
         }
     });
@@ -420,44 +435,77 @@ fn is_simple(c: char) -> bool {
         | '\u{20A0}'..='\u{20C0}')
 }
 
+/// One user-perceived character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cluster<'a> {
+    /// A single Unicode scalar.
+    One(char),
+    /// A grapheme cluster of several scalars.
+    Many(&'a str),
+}
+
+impl fmt::Display for Cluster<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cluster::One(c) => fmt::Display::fmt(c, f),
+            Cluster::Many(s) => f.write_str(s),
+        }
+    }
+}
+
 /// Calls `f(cluster, start, len)` for each user-perceived character of
 /// `text` (extended grapheme clusters, CR LF as two), with its start and
 /// length in Unicode scalars. Runs of simple characters skip the full
 /// segmentation algorithm.
-pub(crate) fn for_each_character(text: &str, mut f: impl FnMut(&str, usize, usize)) {
+pub(crate) fn for_each_character(text: &str, mut f: impl FnMut(Cluster<'_>, usize, usize)) {
     let mut chunk_byte = 0usize;
     let mut chunk_char = 0usize;
     let mut prev_simple = true;
+    let mut prev = '\0';
+    let mut total = 0usize;
     for (ci, (bi, c)) in text.char_indices().enumerate() {
         let simple = is_simple(c);
         if simple && prev_simple && bi > chunk_byte {
-            emit_chunk(text.get(chunk_byte..bi).unwrap_or(""), chunk_char, &mut f);
+            if ci - chunk_char == 1 {
+                f(Cluster::One(prev), chunk_char, 1);
+            } else {
+                emit_chunk(text.get(chunk_byte..bi).unwrap_or(""), chunk_char, &mut f);
+            }
             chunk_byte = bi;
             chunk_char = ci;
         }
         prev_simple = simple;
+        prev = c;
+        total = ci + 1;
     }
     if text.len() > chunk_byte {
-        emit_chunk(text.get(chunk_byte..).unwrap_or(""), chunk_char, &mut f);
+        if total - chunk_char == 1 {
+            f(Cluster::One(prev), chunk_char, 1);
+        } else {
+            emit_chunk(text.get(chunk_byte..).unwrap_or(""), chunk_char, &mut f);
+        }
     }
 }
 
-fn emit_chunk(chunk: &str, mut start: usize, f: &mut impl FnMut(&str, usize, usize)) {
-    let mut chars = chunk.chars();
-    if let (Some(_), None) = (chars.next(), chars.next()) {
-        f(chunk, start, 1);
-        return;
-    }
+fn emit_chunk(chunk: &str, mut start: usize, f: &mut impl FnMut(Cluster<'_>, usize, usize)) {
     for g in chunk.graphemes(true) {
-        if g == "\r\n" {
-            f("\r", start, 1);
-            f("\n", start + 1, 1);
-            start += 2;
-            continue;
+        let mut chars = g.chars();
+        match (chars.next(), chars.next(), chars.next()) {
+            (Some(c), None, _) => {
+                f(Cluster::One(c), start, 1);
+                start += 1;
+            }
+            (Some('\r'), Some('\n'), None) => {
+                f(Cluster::One('\r'), start, 1);
+                f(Cluster::One('\n'), start + 1, 1);
+                start += 2;
+            }
+            _ => {
+                let len = g.chars().count();
+                f(Cluster::Many(g), start, len);
+                start += len;
+            }
         }
-        let len = g.chars().count();
-        f(g, start, len);
-        start += len;
     }
 }
 
@@ -467,8 +515,34 @@ mod tests {
 
     fn clusters(text: &str) -> Vec<(String, usize, usize)> {
         let mut v = Vec::new();
-        for_each_character(text, |g, s, l| v.push((g.to_owned(), s, l)));
+        for_each_character(text, |g, s, l| v.push((g.to_string(), s, l)));
         v
+    }
+
+    fn full_clusters(text: &str) -> Vec<(String, usize, usize)> {
+        let mut v = Vec::new();
+        let mut s = 0;
+        for g in text.graphemes(true) {
+            if g == "\r\n" {
+                v.push(("\r".into(), s, 1));
+                v.push(("\n".into(), s + 1, 1));
+                s += 2;
+                continue;
+            }
+            let l = g.chars().count();
+            v.push((g.to_owned(), s, l));
+            s += l;
+        }
+        v
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn p7_fast_clusters_agree_with_full_segmentation_on_any_text(
+            text in "(\\PC|[\u{300}-\u{36F}\u{200D}\u{FE0F}\u{1F1E6}-\u{1F1FF}\u{1F3FB}-\u{1F3FF}\r\n\u{1100}-\u{11FF}\u{AC00}-\u{AC10}]){0,40}"
+        ) {
+            proptest::prop_assert_eq!(clusters(&text), full_clusters(&text));
+        }
     }
 
     #[test]
@@ -504,6 +578,20 @@ mod tests {
             };
             assert_eq!(clusters(text), expected, "{text:?}");
         }
+    }
+
+    #[test]
+    fn p7_ascii_fast_path_agrees_with_the_table() {
+        for b in 0u8..0x80 {
+            let c = char::from(b);
+            let expected = match septets(c) {
+                0 => None,
+                s => Some(usize::from(s) * 3),
+            };
+            let text = c.to_string().repeat(3);
+            assert_eq!(ascii_gsm_units(text.as_bytes()), expected, "{c:?}");
+        }
+        assert_eq!(ascii_gsm_units(&[b'{'; 600]), Some(1200));
     }
 
     #[test]

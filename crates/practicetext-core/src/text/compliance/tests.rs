@@ -283,7 +283,14 @@ fn p4_all_capitals_warn() {
         ),
         Vec::<String>::new()
     );
-    // Letters inside links do not count.
+    // Letters inside links do not count, either way.
+    assert_eq!(
+        codes_of(
+            "CALL NOW TO BOOK DENTALS: happypaws.example/book-your-dental-cleaning",
+            Mode::Conversation
+        ),
+        vec!["all_caps"]
+    );
     assert_eq!(
         codes_of(
             "Book: HTTPS://HAPPYPAWS.EXAMPLE/DENTAL-CLEANING-SPECIALS see you",

@@ -1,0 +1,363 @@
+//! Whole-word term matching over folded text, for SPEC P2, P3 and P6.
+//!
+//! A text is folded once into a [`Skeleton`]: its words (runs of letters
+//! and digits after [`fold`](super::fold)) concatenated, with where each
+//! word starts and whether the gap before it was short (a word may be
+//! split there: "C.B.D", "marij-uana") or long (a line break or more than
+//! [`MAX_JOIN_GAP`] separators). Terms are matched with an anchored
+//! Aho-Corasick DFA walked from each word start, and only count when they
+//! end on a word end and cross no long gap.
+
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind, StartKind};
+
+use super::fold::fold_non_ascii;
+
+/// Longest run of separators between two parts of one disguised term.
+pub(crate) const MAX_JOIN_GAP: usize = 3;
+
+/// ASCII letters and digits lower-cased; 0 for everything else.
+static ASCII_WORD: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        if b.is_ascii_alphanumeric() {
+            t[i] = b.to_ascii_lowercase();
+        }
+        i += 1;
+    }
+    t
+};
+
+/// Where a word starts.
+#[derive(Debug, Clone, Copy)]
+struct Word {
+    /// Offset in the skeleton.
+    sk: u32,
+    /// Char index in the original text.
+    orig: u32,
+    /// A long gap (or the start of the text) comes before it.
+    hard: bool,
+}
+
+/// The folded words of a text that is not ASCII.
+pub(crate) struct Skeleton {
+    bytes: Vec<u8>,
+    words: Vec<Word>,
+    /// For texts that are not ASCII, the char index of every skeleton byte
+    /// (folding may change lengths); ASCII texts map by offset.
+    map: Option<Vec<u32>>,
+}
+
+fn u32_of(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl Skeleton {
+    /// Folds `text` (any text; [`TermMatcher::find`] uses it for texts that
+    /// are not ASCII).
+    pub(crate) fn new(text: &str) -> Self {
+        let mut sk = Skeleton {
+            bytes: Vec::with_capacity(text.len()),
+            words: Vec::new(),
+            map: Some(Vec::with_capacity(text.len())),
+        };
+        let mut gap = 0usize;
+        let mut hard = true;
+        let mut in_word = false;
+        for (ci, c) in text.chars().enumerate() {
+            let ci = u32_of(ci);
+            let mut push = |f: char| {
+                if !f.is_alphanumeric() {
+                    in_word = false;
+                    gap += 1;
+                    hard |= matches!(f, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}');
+                    return;
+                }
+                if !in_word {
+                    sk.words.push(Word {
+                        sk: u32_of(sk.bytes.len()),
+                        orig: ci,
+                        hard: hard || gap > MAX_JOIN_GAP,
+                    });
+                    in_word = true;
+                    gap = 0;
+                    hard = false;
+                }
+                let mut buf = [0u8; 4];
+                for b in f.encode_utf8(&mut buf).bytes() {
+                    sk.bytes.push(b);
+                    if let Some(m) = sk.map.as_mut() {
+                        m.push(ci);
+                    }
+                }
+            };
+            if c.is_ascii() {
+                push(c.to_ascii_lowercase());
+            } else {
+                fold_non_ascii(c, &mut push);
+            }
+        }
+        sk
+    }
+
+    /// The char index of skeleton byte `pos`, which lies in word `w`.
+    fn orig(&self, pos: usize, w: &Word) -> usize {
+        match &self.map {
+            Some(m) => m.get(pos).map_or(0, |&c| c as usize),
+            None => w.orig as usize + pos.saturating_sub(w.sk as usize),
+        }
+    }
+}
+
+/// One match: the pattern and its span in chars of the original text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hit {
+    pub pattern: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Compiled term keys (letters and digits only, folded).
+pub(crate) struct TermMatcher {
+    dfa: DFA,
+    lens: Vec<usize>,
+}
+
+impl TermMatcher {
+    /// Compiles `keys`; the error names why the automaton could not be built.
+    pub(crate) fn new(keys: &[String]) -> Result<Self, String> {
+        let dfa = DFA::builder()
+            .match_kind(MatchKind::Standard)
+            .start_kind(StartKind::Anchored)
+            .build(keys)
+            .map_err(|e| e.to_string())?;
+        Ok(TermMatcher {
+            dfa,
+            lens: keys.iter().map(String::len).collect(),
+        })
+    }
+
+    /// Every key that equals a run of whole words of `text` not crossing a
+    /// long gap, with spans in chars of `text`.
+    pub(crate) fn find(&self, text: &str, hit: impl FnMut(Hit)) {
+        if text.is_ascii() {
+            self.find_ascii(text.as_bytes(), hit);
+        } else {
+            self.find_folded(&Skeleton::new(text), hit);
+        }
+    }
+
+    /// The ASCII path: no folded copy; an anchored walk from each word
+    /// start that feeds letters and digits to the automaton and steps over
+    /// short gaps.
+    fn find_ascii(&self, text: &[u8], mut hit: impl FnMut(Hit)) {
+        let Ok(start_sid) = self.dfa.start_state(Anchored::Yes) else {
+            return;
+        };
+        // Word starts 64 bytes at a time, as a bit mask: no branch per byte.
+        let mut carry = false;
+        for (ci, chunk) in text.chunks(64).enumerate() {
+            let mut words = 0u64;
+            for (j, &b) in chunk.iter().enumerate() {
+                words |= u64::from(is_ascii_word(b)) << j;
+            }
+            let mut starts = words & !((words << 1) | u64::from(carry));
+            carry = chunk.last().is_some_and(|&b| is_ascii_word(b));
+            while starts != 0 {
+                let j = starts.trailing_zeros() as usize;
+                starts &= starts - 1;
+                self.walk_ascii(text, ci * 64 + j, start_sid, &mut hit);
+            }
+        }
+    }
+
+    fn walk_ascii(&self, text: &[u8], start: usize, mut sid: StateID, hit: &mut impl FnMut(Hit)) {
+        let mut gap = 0usize;
+        let mut fed = 0usize;
+        for (pos, &b) in text.iter().enumerate().skip(start) {
+            let l = ascii_word(b);
+            if l == 0 {
+                gap += 1;
+                if gap > MAX_JOIN_GAP || b == b'\n' || b == b'\r' {
+                    return;
+                }
+                continue;
+            }
+            gap = 0;
+            fed += 1;
+            sid = self.dfa.next_state(Anchored::Yes, sid, l);
+            if self.dfa.is_dead(sid) {
+                return;
+            }
+            if self.dfa.is_match(sid) && text.get(pos + 1).is_none_or(|&n| ascii_word(n) == 0) {
+                self.report(sid, fed, start, pos + 1, hit);
+            }
+        }
+    }
+
+    /// Reports the patterns of match state `sid` that are exactly `fed`
+    /// bytes long (so they start at the anchor).
+    fn report(
+        &self,
+        sid: StateID,
+        fed: usize,
+        start: usize,
+        end: usize,
+        hit: &mut impl FnMut(Hit),
+    ) {
+        for i in 0..self.dfa.match_len(sid) {
+            let p = self.dfa.match_pattern(sid, i).as_usize();
+            if self.lens.get(p) == Some(&fed) {
+                hit(Hit {
+                    pattern: p,
+                    start,
+                    end,
+                });
+            }
+        }
+    }
+
+    /// The folded path, for texts that are not ASCII.
+    fn find_folded(&self, sk: &Skeleton, mut hit: impl FnMut(Hit)) {
+        let Ok(start_sid) = self.dfa.start_state(Anchored::Yes) else {
+            return;
+        };
+        for (wi, w) in sk.words.iter().enumerate() {
+            let start = w.sk as usize;
+            let mut sid = start_sid;
+            let mut cur = w;
+            let mut next = wi + 1;
+            for (pos, &b) in sk.bytes.iter().enumerate().skip(start) {
+                if let Some(nw) = sk.words.get(next)
+                    && nw.sk as usize == pos
+                {
+                    if nw.hard {
+                        break;
+                    }
+                    cur = nw;
+                    next += 1;
+                }
+                sid = self.dfa.next_state(Anchored::Yes, sid, b);
+                if self.dfa.is_dead(sid) {
+                    break;
+                }
+                if !self.dfa.is_match(sid) {
+                    continue;
+                }
+                let end = pos + 1;
+                let at_word_end = end == sk.bytes.len()
+                    || sk.words.get(next).is_some_and(|nw| nw.sk as usize == end);
+                if at_word_end {
+                    let (s, e) = (sk.orig(start, w), sk.orig(pos, cur) + 1);
+                    self.report(sid, end - start, s, e, &mut hit);
+                }
+            }
+        }
+    }
+}
+
+/// ASCII letter or digit, branch-free.
+#[inline]
+fn is_ascii_word(b: u8) -> bool {
+    ((b | 0x20).wrapping_sub(b'a') < 26) | (b.wrapping_sub(b'0') < 10)
+}
+
+#[inline]
+fn ascii_word(b: u8) -> u8 {
+    ASCII_WORD.get(usize::from(b)).copied().unwrap_or(0)
+}
+
+/// Upper-case letters, lower-case letters and chars of `text`.
+pub(crate) fn case_counts(text: &str) -> (usize, usize, usize) {
+    if text.is_ascii() {
+        let (mut upper, mut lower) = (0usize, 0usize);
+        for chunk in text.as_bytes().chunks(255) {
+            let (mut u, mut l) = (0u8, 0u8);
+            for &b in chunk {
+                u += u8::from(b.wrapping_sub(b'A') < 26);
+                l += u8::from(b.wrapping_sub(b'a') < 26);
+            }
+            upper += usize::from(u);
+            lower += usize::from(l);
+        }
+        return (upper, lower, text.len());
+    }
+    text.chars().fold((0, 0, 0), |(u, l, n), c| {
+        if c.is_uppercase() {
+            (u + 1, l, n + 1)
+        } else if c.is_lowercase() {
+            (u, l + 1, n + 1)
+        } else {
+            (u, l, n + 1)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(keys: &[&str], text: &str) -> Vec<(usize, usize, usize)> {
+        let m = TermMatcher::new(&keys.iter().map(|k| k.to_string()).collect::<Vec<_>>()).unwrap();
+        let mut v = Vec::new();
+        m.find(text, |h| v.push((h.pattern, h.start, h.end)));
+        // The folded path gives the same answer for ASCII texts.
+        let mut folded = Vec::new();
+        m.find_folded(&Skeleton::new(text), |h| {
+            folded.push((h.pattern, h.start, h.end))
+        });
+        assert_eq!(v, folded, "{text:?}");
+        v
+    }
+
+    #[test]
+    fn word_starts_across_64_byte_chunks() {
+        let text = format!("{} cbd {}cbd cbd", "x".repeat(60), "y".repeat(58));
+        let starts: Vec<usize> = spans(&["cbd"], &text).iter().map(|s| s.1).collect();
+        assert_eq!(starts, vec![61, 127]);
+        for b in 0u8..128 {
+            assert_eq!(is_ascii_word(b), b.is_ascii_alphanumeric(), "{b}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn p2_ascii_walk_agrees_with_folded_path(text in "[a-eA-E .\\-\n]{0,40}") {
+            spans(&["cbd", "abc", "bad", "dead", "ace", "cab"], &text);
+        }
+    }
+
+    #[test]
+    fn p2_whole_words_and_short_joins_only() {
+        assert_eq!(spans(&["cbd"], "CBD oil"), vec![(0, 0, 3)]);
+        assert_eq!(spans(&["cbd"], "a C.B.D. b"), vec![(0, 2, 7)]);
+        assert_eq!(spans(&["cbd"], "x c - b - d"), vec![(0, 2, 11)]);
+        assert_eq!(spans(&["cbd"], "Cbdorsey scbd"), vec![]);
+        assert_eq!(spans(&["cbd"], "c\nbd"), vec![]);
+        assert_eq!(spans(&["cbd"], "c    bd"), vec![]);
+        assert_eq!(
+            spans(&["cbd", "cbdoil"], "cbd oil"),
+            vec![(0, 0, 3), (1, 0, 7)]
+        );
+        assert_eq!(spans(&["cbd", "bd"], "c bd"), vec![(0, 0, 4), (1, 2, 4)]);
+        assert_eq!(
+            spans(&["marijuana"], "ｍａｒｉｊｕａｎａ!"),
+            vec![(0, 0, 9)]
+        );
+        assert_eq!(
+            spans(&["marijuana"], "é m\u{200B}arij-uana"),
+            vec![(0, 2, 13)]
+        );
+    }
+
+    #[test]
+    fn case_counts_ascii_and_unicode() {
+        assert_eq!(case_counts("ABc 1@[`{"), (2, 1, 9));
+        let long = "aB".repeat(300);
+        assert_eq!(case_counts(&long), (300, 300, 600));
+        assert_eq!(case_counts("ABc É"), (3, 1, 5));
+    }
+}
