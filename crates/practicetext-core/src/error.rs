@@ -3,6 +3,7 @@
 //! wraps them all and forwards the code, so the CLI and the bindings map
 //! errors by code, never by message text.
 
+use crate::broadcast::BroadcastError;
 use crate::directory::DirectoryError;
 use crate::engine::EngineError;
 use crate::hours::HoursError;
@@ -46,6 +47,9 @@ pub enum Error {
     /// A text or text policy was refused (P7, P6, C1).
     #[error(transparent)]
     Text(#[from] TextError),
+    /// A mass alert was refused or cannot run (B1-B9).
+    #[error(transparent)]
+    Broadcast(#[from] BroadcastError),
 }
 
 /// A scenario file that cannot be run (feature `test-util`).
@@ -71,6 +75,7 @@ impl Error {
             Error::Webhook(e) => e.code(),
             Error::Secure(e) => e.code(),
             Error::Text(e) => e.code(),
+            Error::Broadcast(e) => e.code(),
         }
     }
 }
@@ -107,5 +112,7 @@ mod tests {
         }
         .into();
         assert_eq!(t.code(), "text_too_long");
+        let b: Error = BroadcastError::ConfirmationMismatch.into();
+        assert_eq!(b.code(), "confirmation_mismatch");
     }
 }

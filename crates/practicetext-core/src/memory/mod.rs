@@ -6,6 +6,7 @@
 //! Each port's state and trait implementation live in their own file
 //! (`directory.rs`, ...); this file only holds them together.
 
+mod broadcast;
 mod consent;
 mod conversation;
 mod directory;
@@ -25,6 +26,7 @@ pub struct MemoryStore {
     idempotency: Mutex<rate::IdempotencyState>,
     conversations: Mutex<conversation::ConversationState>,
     secure: Mutex<secure::SecureState>,
+    broadcasts: Mutex<broadcast::BroadcastState>,
 }
 
 impl MemoryStore {
