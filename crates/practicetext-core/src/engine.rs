@@ -63,6 +63,13 @@ pub struct OutboundSms {
     pub to: E164,
     /// The text.
     pub body: MessageBody,
+    /// A key that stays the same however often this one text is attempted
+    /// (a mass alert uses its broadcast id and the recipient, SPEC B9).
+    /// A transport that supports it hands it to the provider (so a repeated
+    /// request is not sent twice) and answers [`Transport::find_sent`] by
+    /// it. `None` for texts that are never retried after a crash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
 }
 
 impl fmt::Debug for OutboundSms {
@@ -72,6 +79,7 @@ impl fmt::Debug for OutboundSms {
             .field("from", &self.from)
             .field("to", &self.to)
             .field("body", &self.body)
+            .field("idempotency_key", &self.idempotency_key)
             .finish()
     }
 }
@@ -94,9 +102,19 @@ pub enum TransportError {
         /// The provider's explanation (no patient data).
         message: String,
     },
-    /// The provider could not be reached; try again later.
+    /// The provider could not be reached; nothing was handed over, so the
+    /// text may be tried again later.
     #[error("the provider could not be reached: {message}")]
     Unavailable {
+        /// What happened.
+        message: String,
+    },
+    /// The request may or may not have reached the provider (a timeout, a
+    /// connection lost after the request was written). Sending again could
+    /// send twice; a mass alert looks the text up with
+    /// [`Transport::find_sent`] first (SPEC B9).
+    #[error("the provider's answer was lost; the text may or may not have been sent: {message}")]
+    Indeterminate {
         /// What happened.
         message: String,
     },
@@ -108,8 +126,24 @@ impl TransportError {
         match self {
             TransportError::Rejected { .. } => "transport_rejected",
             TransportError::Unavailable { .. } => "transport_unavailable",
+            TransportError::Indeterminate { .. } => "transport_indeterminate",
         }
     }
+}
+
+/// What a transport knows about an earlier attempt to send a text with a
+/// given idempotency key (SPEC B9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum SentLookup {
+    /// The provider accepted it.
+    Sent(SendReceipt),
+    /// The transport knows for certain that it was never handed over, so
+    /// sending it now sends it once.
+    NotSent,
+    /// The transport cannot tell (the default): sending again could send
+    /// twice.
+    Unknown,
 }
 
 /// How texts and emails leave: implemented by the host (a provider's API,
@@ -119,6 +153,15 @@ pub trait Transport: Send + Sync {
     fn send_sms(&self, sms: &OutboundSms) -> Result<SendReceipt, TransportError>;
     /// Sends one email alert.
     fn send_email(&self, email: &EmailAlert) -> Result<(), TransportError>;
+    /// Looks up an SMS sent earlier with [`OutboundSms::idempotency_key`]
+    /// `key`: how a mass alert resumed after a crash learns whether a text
+    /// left in "sending" went out (SPEC B9). The default cannot tell
+    /// ([`SentLookup::Unknown`]); such a text is then reported as
+    /// interrupted, never sent a second time.
+    fn find_sent(&self, key: &str) -> Result<SentLookup, TransportError> {
+        let _ = key;
+        Ok(SentLookup::Unknown)
+    }
 }
 
 /// The result of one reply or send handed to the transport.
@@ -553,6 +596,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
             from: o.from,
             to: o.to,
             body: o.body.clone(),
+            idempotency_key: None,
         };
         let result = self.transport.send_sms(&sms);
         let id = MessageId::new(self.new_id("out"));

@@ -3,6 +3,7 @@
 //! wraps them all and forwards the code, so the CLI and the bindings map
 //! errors by code, never by message text.
 
+use crate::broadcast::BroadcastError;
 use crate::directory::DirectoryError;
 use crate::engine::EngineError;
 use crate::hours::HoursError;
@@ -50,6 +51,9 @@ pub enum Error {
     /// An inbox operation was refused (V1-V9).
     #[error(transparent)]
     Inbox(#[from] InboxError),
+    /// A mass alert was refused or cannot run (B1-B9).
+    #[error(transparent)]
+    Broadcast(#[from] BroadcastError),
 }
 
 /// A scenario file that cannot be run (feature `test-util`).
@@ -76,6 +80,7 @@ impl Error {
             Error::Secure(e) => e.code(),
             Error::Text(e) => e.code(),
             Error::Inbox(e) => e.code(),
+            Error::Broadcast(e) => e.code(),
         }
     }
 }
@@ -115,5 +120,7 @@ mod tests {
         let i: Error = InboxError::ConversationNotFound { id: "c9".into() }.into();
         assert_eq!(i.code(), "conversation_not_found");
         assert!(i.to_string().contains("c9"));
+        let b: Error = BroadcastError::ConfirmationMismatch.into();
+        assert_eq!(b.code(), "confirmation_mismatch");
     }
 }

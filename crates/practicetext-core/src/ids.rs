@@ -72,3 +72,11 @@ id_type!(
     /// A message.
     MessageId
 );
+id_type!(
+    /// A mass text alert (SPEC B1-B9).
+    BroadcastId
+);
+id_type!(
+    /// An appointment in the practice-management system (SPEC B2, B3).
+    AppointmentId
+);

@@ -16,6 +16,8 @@
 //! - [`delivery`]: delivery status, failure classes and retries (X2)
 //! - [`hours`]: A4 business hours, X1 quiet hours and the recipient's time
 //!   zone from the area code
+//! - [`broadcast`]: B1-B9, X1, X5, X6 (mass text alerts: preflight, paced
+//!   crash-safe sending, report)
 //! - [`sensitive`]: patient-data newtypes that redact in `Debug`
 //! - [`secure`]: S1-S5, X7 (secure text: notice, links, PIN, lockout)
 //! - [`text`]: P1-P7, C1-C3, C5 (segments, content compliance, opt-out
@@ -27,6 +29,7 @@
 #![warn(missing_docs)]
 
 pub mod autoreply;
+pub mod broadcast;
 pub mod consent;
 pub mod conversation;
 pub mod delivery;

@@ -14,10 +14,13 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::broadcast::{Broadcast, RecipientProgress, RecipientStatus};
 use crate::consent::{ConsentChange, ConsentState, ConsentTransition};
 use crate::conversation::{Conversation, ConversationStatus, Direction, Message, Participants};
 use crate::directory::{Client, Directory, Group, Organization, OwnedNumber, User};
-use crate::ids::{ClientId, ConversationId, GroupId, MessageId, OrganizationId, Username};
+use crate::ids::{
+    BroadcastId, ClientId, ConversationId, GroupId, MessageId, OrganizationId, Username,
+};
 use crate::inbox::lifecycle::HistoryEntry;
 use crate::inbox::state::{InboxEntry, Presence};
 use crate::inbox::usage::UsageRow;
@@ -563,6 +566,91 @@ pub trait DeliveryStore: Send + Sync {
     /// The record of a provider message id, whichever organization sent it:
     /// status callbacks name only the message.
     fn delivery(&self, provider_id: &str) -> Result<Option<DeliveryRecord>, StoreError>;
+}
+
+/// The outcome of [`BroadcastStore::claim_recipient`] (SPEC B9).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecipientClaim {
+    /// This worker now holds the recipient (its status is
+    /// [`RecipientStatus::Sending`] with this worker and lease).
+    Claimed {
+        /// The recipient as claimed.
+        recipient: RecipientProgress,
+        /// True when it was already in `sending` (a worker stopped while
+        /// handing its text over, or this worker's own earlier attempt): its
+        /// text may have gone out, so look it up before sending.
+        interrupted: bool,
+    },
+    /// Nothing can be claimed now; ask again at `until` (the earliest
+    /// deferral or another worker's lease end).
+    NotYet {
+        /// When to ask again.
+        until: Timestamp,
+    },
+    /// Every recipient has a final status.
+    Finished,
+}
+
+/// Mass alerts and the progress of each recipient (SPEC B7-B9). Kept apart
+/// from [`Store`] so the engine does not need it.
+///
+/// The claim is the crash-safety promise: [`claim_recipient`] moves one
+/// recipient to `sending` atomically (across threads, and for shared stores
+/// across processes), so two workers never hold the same recipient, and a
+/// recipient left in `sending` by a worker that stopped is handed out
+/// again, flagged `interrupted`, once its lease has run out.
+///
+/// [`claim_recipient`]: BroadcastStore::claim_recipient
+pub trait BroadcastStore: Send + Sync {
+    /// Stores a new broadcast with its recipients (their `index` must be 0,
+    /// 1, 2, ... in order; new ones are [`RecipientStatus::NEW`], a host
+    /// moving a broadcast between stores passes them as they are). Refused
+    /// with [`StoreError::Conflict`] if the id exists in the organization.
+    fn create_broadcast(
+        &self,
+        broadcast: &Broadcast,
+        recipients: &[RecipientProgress],
+    ) -> Result<(), StoreError>;
+    /// A broadcast of `org`.
+    fn broadcast(
+        &self,
+        org: &OrganizationId,
+        id: &BroadcastId,
+    ) -> Result<Option<Broadcast>, StoreError>;
+    /// Every broadcast of `org`, oldest first (the activity section, B7).
+    fn broadcasts(&self, org: &OrganizationId) -> Result<Vec<Broadcast>, StoreError>;
+    /// The recipients of a broadcast, by index.
+    fn recipients(
+        &self,
+        org: &OrganizationId,
+        id: &BroadcastId,
+    ) -> Result<Vec<RecipientProgress>, StoreError>;
+    /// Atomically claims one recipient for `worker` until `now + lease`:
+    /// first one in `sending` whose worker is `worker` or whose lease ended
+    /// at or before `now` (`interrupted`); otherwise the pending one with the
+    /// lowest index whose `not_before` is absent or at or before `now`. The
+    /// claimed status is `Sending` with this worker and lease, keeping
+    /// `retries`. [`StoreError::NotFound`] for an unknown broadcast.
+    fn claim_recipient(
+        &self,
+        org: &OrganizationId,
+        id: &BroadcastId,
+        worker: &str,
+        lease: TimeDelta,
+        now: Timestamp,
+    ) -> Result<RecipientClaim, StoreError>;
+    /// Sets the status of a recipient `worker` holds (to pending to hand it
+    /// back or defer it, or to a final status). Refused with
+    /// [`StoreError::Conflict`] when the recipient is not in `sending` held
+    /// by `worker` (its lease ran out and another worker took it over).
+    fn update_recipient(
+        &self,
+        org: &OrganizationId,
+        id: &BroadcastId,
+        index: u32,
+        worker: &str,
+        status: &RecipientStatus,
+    ) -> Result<(), StoreError>;
 }
 
 /// Every port at once: what the engine needs from a store.

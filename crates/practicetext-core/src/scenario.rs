@@ -9,6 +9,8 @@
 //! the same length and match element by element; keys it does not name are
 //! ignored. So a fixture states exactly what its rule is about.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
@@ -16,7 +18,7 @@ use serde_json::Value;
 
 use crate::delivery::DeliveryStatus;
 use crate::directory::{Client, Directory};
-use crate::engine::{Engine, OutboundSms, SendReceipt, Transport, TransportError};
+use crate::engine::{Engine, OutboundSms, SendReceipt, SentLookup, Transport, TransportError};
 use crate::error::Error;
 use crate::ids::Username;
 use crate::inbound::{EmailAlert, InboundText};
@@ -227,11 +229,15 @@ pub struct StepReport {
     pub mismatch: Option<String>,
 }
 
-/// A transport that records what would have been sent.
+/// A transport that records what would have been sent. It remembers every
+/// idempotency key it accepted (even after [`RecordingTransport::take`]), so
+/// it answers [`Transport::find_sent`] with certainty (SPEC B9).
 #[derive(Debug, Default)]
 pub struct RecordingTransport {
     sms: Mutex<Vec<OutboundSms>>,
     emails: Mutex<Vec<EmailAlert>>,
+    keys: Mutex<HashMap<String, SendReceipt>>,
+    accepted: AtomicUsize,
 }
 
 impl RecordingTransport {
@@ -243,15 +249,34 @@ impl RecordingTransport {
     }
 }
 
+fn poisoned<T>(_: T) -> TransportError {
+    TransportError::Unavailable {
+        message: "recorder poisoned".into(),
+    }
+}
+
 impl Transport for RecordingTransport {
     fn send_sms(&self, sms: &OutboundSms) -> Result<SendReceipt, TransportError> {
-        let mut log = self.sms.lock().map_err(|_| TransportError::Unavailable {
-            message: "recorder poisoned".into(),
-        })?;
+        // Every attempt is recorded, even one with a key seen before: tests
+        // count what went out.
+        let mut keys = self.keys.lock().map_err(poisoned)?;
+        let mut log = self.sms.lock().map_err(poisoned)?;
         log.push(sms.clone());
-        Ok(SendReceipt {
-            provider_id: format!("SMrec{:04}", log.len()),
-        })
+        let n = self.accepted.fetch_add(1, Ordering::SeqCst) + 1;
+        let receipt = SendReceipt {
+            provider_id: format!("SMrec{n:04}"),
+        };
+        if let Some(k) = &sms.idempotency_key {
+            keys.insert(k.clone(), receipt.clone());
+        }
+        Ok(receipt)
+    }
+
+    fn find_sent(&self, key: &str) -> Result<SentLookup, TransportError> {
+        let keys = self.keys.lock().map_err(poisoned)?;
+        Ok(keys
+            .get(key)
+            .map_or(SentLookup::NotSent, |r| SentLookup::Sent(r.clone())))
     }
 
     fn send_email(&self, email: &EmailAlert) -> Result<(), TransportError> {

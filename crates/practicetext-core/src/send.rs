@@ -252,7 +252,7 @@ fn chat_check(req: &SendRequest, to: Username) -> SendCheck {
 
 fn sms_check(req: &SendRequest, ctx: &SendContext<'_>, user: &User, to: E164) -> SendCheck {
     let dir = ctx.directory;
-    let (from, mut refusals) = sending_number(dir, user, req);
+    let (from, mut refusals) = sending_number(dir, user, req.from, req.reply_on);
     refusals.extend(attachment_refusals(dir, &req.attachments));
     if req.body.is_blank() && req.attachments.is_empty() {
         refusals.push(SendRefusal::EmptyMessage);
@@ -317,12 +317,14 @@ fn checked(
     }
 }
 
-/// R2, R4, R6: which of our numbers the text goes out from, and every
-/// enablement level that is missing.
-fn sending_number(
+/// R2, R4, R6: which of our numbers the text goes out from (`chosen`, the
+/// group number a reply is `on`, or the user's outbound number), and every
+/// enablement level that is missing. Mass alerts (B1) ask the same.
+pub(crate) fn sending_number(
     dir: &Directory,
     user: &User,
-    req: &SendRequest,
+    chosen: Option<E164>,
+    reply_on: Option<E164>,
 ) -> (Option<E164>, Vec<SendRefusal>) {
     let mut refusals = Vec::new();
     if !dir.organization.settings.sms_enabled {
@@ -331,8 +333,8 @@ fn sending_number(
     if !user.sms_enabled {
         refusals.push(SendRefusal::UserSmsDisabled);
     }
-    let group_reply = req.reply_on.filter(|n| member_of_route(dir, *n, user));
-    let from = match (req.from, group_reply) {
+    let group_reply = reply_on.filter(|n| member_of_route(dir, *n, user));
+    let from = match (chosen, group_reply) {
         (Some(chosen), _) => {
             if !user.may_send_from(chosen) && Some(chosen) != group_reply {
                 refusals.push(SendRefusal::NumberNotAssigned { number: chosen });

@@ -195,6 +195,22 @@ proptest! {
     }
 
     #[test]
+    fn x1_window_at_agrees_with_is_allowed_and_next_allowed(
+        quiet in valid_quiet_hours(1),
+        tz in north_american_zone(),
+        now in plausible_instant(),
+    ) {
+        let (from, to) = quiet.window_at(now, tz).unwrap();
+        prop_assert!(from < to && now < to);
+        prop_assert_eq!(from <= now, quiet.is_allowed(now, tz));
+        if from > now {
+            prop_assert_eq!(quiet.next_allowed(now, tz), from);
+        }
+        prop_assert!(quiet.is_allowed(from, tz));
+        prop_assert!(quiet.is_allowed(to - TimeDelta::seconds(1), tz));
+    }
+
+    #[test]
     fn x1_default_window_defers_to_an_allowed_time_within_25_hours(
         tz in north_american_zone(),
         now in plausible_instant(),

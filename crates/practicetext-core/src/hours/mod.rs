@@ -61,6 +61,9 @@ mod serde_form;
 pub use business::{BusinessHours, LocalInterval};
 pub use quiet::QuietHours;
 
+pub(crate) use local::local_time;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::phone::E164;
@@ -90,6 +93,24 @@ pub fn time_zone_for(number: E164) -> Option<Tz> {
     area_code_zones::ZONES
         .get(usize::from(index).checked_sub(1)?)
         .copied()
+}
+
+/// The instant a wall-clock time in `tz` stands for, by the rule in the
+/// [module docs](self): the first instant at which the zone's clocks show
+/// that time or later (a repeated time is its first occurrence, a skipped
+/// one the instant the clocks jump). `None` only outside the range chrono
+/// can represent. Hosts use it to read local times such as an
+/// appointment's "2026-03-08 02:30" (SPEC B2).
+///
+/// ```
+/// use chrono::NaiveDateTime;
+/// use practicetext_core::hours::instant_at;
+/// let local = NaiveDateTime::parse_from_str("2026-03-08 02:30", "%Y-%m-%d %H:%M").unwrap();
+/// let t = instant_at(chrono_tz::America::New_York, local).unwrap();
+/// assert_eq!(t.to_rfc3339(), "2026-03-08T07:00:00+00:00"); // 03:00 EDT
+/// ```
+pub fn instant_at(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+    local::first_instant_at(tz, local)
 }
 
 /// Why a schedule or a quiet-hours window was refused (SPEC A4, X1).

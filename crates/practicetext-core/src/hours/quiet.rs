@@ -124,6 +124,27 @@ impl QuietHours {
             .map_or(DateTime::<Utc>::MAX_UTC, |(from, _)| from)
     }
 
+    /// The allowed window `[from, to)` that contains `now`, or the next one
+    /// when `now` is in quiet hours, for a recipient in `tz` (SPEC X1). A
+    /// planner that releases many texts asks once per window instead of
+    /// once per text. `None` only where no window can be represented.
+    ///
+    /// ```
+    /// use chrono::{DateTime, Utc};
+    /// use practicetext_core::hours::QuietHours;
+    /// let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+    /// let ny = chrono_tz::America::New_York;
+    /// let (from, to) = QuietHours::default().window_at(at("2026-06-02T03:00:00Z"), ny).unwrap();
+    /// assert_eq!((from, to), (at("2026-06-02T13:00:00Z"), at("2026-06-03T00:00:00Z")));
+    /// ```
+    pub fn window_at(&self, now: DateTime<Utc>, tz: Tz) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let first = candidate_dates(local_time(now, tz)?.date()).next()?;
+        days_from(first)
+            .take(8)
+            .filter_map(|date| self.window().on(tz, date))
+            .find(|(from, to)| from < to && now < *to)
+    }
+
     /// [`QuietHours::next_allowed`] for a recipient number: its zone from
     /// the area code ([`time_zone_for`]), or `fallback` (the organization's
     /// zone, or one the caller knows better) for toll-free numbers.

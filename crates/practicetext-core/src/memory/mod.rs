@@ -6,6 +6,7 @@
 //! Each port's state and trait implementation live in their own file
 //! (`directory.rs`, ...); this file only holds them together.
 
+mod broadcast;
 mod consent;
 mod conversation;
 mod delivery;
@@ -33,6 +34,7 @@ pub struct MemoryStore {
     history: Mutex<history::HistoryState>,
     inbox: Mutex<inbox::InboxState>,
     usage: Mutex<usage::UsageState>,
+    broadcasts: Mutex<broadcast::BroadcastState>,
 }
 
 impl MemoryStore {

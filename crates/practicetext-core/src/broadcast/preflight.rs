@@ -1,0 +1,577 @@
+//! The dry run before a mass alert: SPEC B2 (who is in range), B3 (one
+//! text per client), B4 (what the sender sees before confirming), B8
+//! (exclusions with reasons) and X5 (one text per shared number, exclusions,
+//! segments and the projected finish).
+
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::fmt;
+
+use chrono::DateTime;
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::consent::{ConsentAction, ConsentSource, ConsentState};
+use crate::delivery::{DeliveryStatus, FailureClass, PermanentReason, classify_failure};
+use crate::directory::{Client, Directory};
+use crate::error::Error;
+use crate::hours::QuietHours;
+use crate::ids::{AppointmentId, ClientId, OrganizationId, Username};
+use crate::phone::{E164, PhoneError};
+use crate::ports::{ConsentStore, StoreError, Timestamp};
+use crate::sensitive::{MessageBody, PersonName};
+use crate::text::compliance::Finding;
+use crate::text::segments::SegmentCount;
+
+use super::pace::projected_finish;
+use super::request::{AppointmentRange, BroadcastRequest, Pace, validate};
+
+/// A client as the host passes it to a preflight: id, name and the cell
+/// phone as it is written in the host's records (checked here, SPEC N1,
+/// N2). `Debug` redacts the name and the phone.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientContact {
+    /// The host's client id.
+    pub id: ClientId,
+    /// First name.
+    #[serde(default)]
+    pub first_name: PersonName,
+    /// Last name.
+    #[serde(default)]
+    pub last_name: PersonName,
+    /// The cell phone as written; empty when there is none.
+    #[serde(default)]
+    pub cell_phone: String,
+}
+
+impl ClientContact {
+    /// "First Last", trimmed.
+    pub fn full_name(&self) -> PersonName {
+        let name = format!("{} {}", self.first_name.as_str(), self.last_name.as_str());
+        PersonName::new(name.trim())
+    }
+}
+
+impl fmt::Debug for ClientContact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientContact")
+            .field("id", &self.id)
+            .field("cell_phone", &format_args!("<redacted>"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<&Client> for ClientContact {
+    fn from(c: &Client) -> Self {
+        ClientContact {
+            id: c.id.clone(),
+            first_name: c.first_name.clone(),
+            last_name: c.last_name.clone(),
+            cell_phone: c.cell_phone.map(|n| n.to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+/// An appointment as the host passes it: which client, and when it starts
+/// (SPEC B2). How many patients (pets) it is for does not matter: each
+/// client gets one text (B3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Appointment {
+    /// The host's appointment id.
+    pub id: AppointmentId,
+    /// The client the appointment is for.
+    pub client: ClientId,
+    /// When it starts.
+    pub starts_at: Timestamp,
+}
+
+/// The consent facts a preflight needs about each number (SPEC C4, C6,
+/// X2): a [`ConsentStore`] through [`StoreConsent`], or a map of the
+/// numbers whose state is not the default.
+pub trait ConsentLookup {
+    /// The number's consent state.
+    fn consent(&self, number: E164) -> Result<ConsentState, StoreError>;
+    /// Why a suppressed number is suppressed, when known (a landline, an
+    /// invalid number, ...). The default does not know.
+    fn suppression(&self, number: E164) -> Result<Option<PermanentReason>, StoreError> {
+        let _ = number;
+        Ok(None)
+    }
+}
+
+impl ConsentLookup for HashMap<E164, ConsentState> {
+    fn consent(&self, number: E164) -> Result<ConsentState, StoreError> {
+        Ok(self.get(&number).cloned().unwrap_or_default())
+    }
+}
+
+/// A [`ConsentStore`] seen from one organization, as a [`ConsentLookup`]:
+/// the reason of a suppression comes from the carrier error code recorded
+/// with it (X2).
+#[derive(Debug)]
+pub struct StoreConsent<'a, S: ?Sized> {
+    /// The store.
+    pub store: &'a S,
+    /// The organization.
+    pub organization: &'a OrganizationId,
+}
+
+impl<S: ConsentStore + ?Sized> ConsentLookup for StoreConsent<'_, S> {
+    fn consent(&self, number: E164) -> Result<ConsentState, StoreError> {
+        self.store.consent(self.organization, number)
+    }
+
+    fn suppression(&self, number: E164) -> Result<Option<PermanentReason>, StoreError> {
+        let history = self
+            .store
+            .consent_history(self.organization, Some(number))?;
+        let code = history
+            .iter()
+            .rev()
+            .find_map(|c| match (c.action, &c.source) {
+                (ConsentAction::Suppress, ConsentSource::Carrier { error_code }) => {
+                    Some(*error_code)
+                }
+                _ => None,
+            });
+        Ok(match classify_failure(code, DeliveryStatus::Failed) {
+            Some(FailureClass::Permanent(reason)) if code.is_some() => Some(reason),
+            _ => None,
+        })
+    }
+}
+
+/// One text of a mass alert: to one phone number, for the client with the
+/// earliest appointment on it and any others who share the number (X5).
+/// `Debug` redacts the name and number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedRecipient {
+    /// The client the text is addressed to.
+    pub client: ClientId,
+    /// That client's full name.
+    pub name: PersonName,
+    /// The number it goes to.
+    pub phone: E164,
+    /// Appointments in range of every client on this number.
+    pub appointments: u32,
+    /// The earliest of them.
+    pub first_appointment: Timestamp,
+    /// The latest of them: once it has started the alert is no longer sent
+    /// (B2: "an appointment in the future at the time the text is sent").
+    pub last_appointment: Timestamp,
+}
+
+/// Why a client gets no text of their own (SPEC B8, X5). JSON:
+/// `{"code": "opted_out"}`, `{"code": "invalid_number", "problem":
+/// "invalid_area_code"}`, `{"code": "shared_number", "with": "c-17"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum ExclusionReason {
+    /// No cell phone on file.
+    NoCellPhone,
+    /// The cell phone is not a valid number (N1).
+    InvalidNumber {
+        /// The phone check's code, e.g. `invalid_area_code`.
+        problem: String,
+    },
+    /// The number is outside the US and Canada (N2).
+    NotUsOrCanada,
+    /// The client opted out of texts (C1, C4).
+    OptedOut,
+    /// Staff blocked the number (C6).
+    Blocked,
+    /// Texts to the number failed because it is a landline (X2).
+    Landline,
+    /// Texts to the number failed permanently and no one has verified it
+    /// since (X2).
+    PermanentlyFailing {
+        /// Why, when the carrier said.
+        reason: Option<PermanentReason>,
+    },
+    /// Another client on the same number gets the one text (X5).
+    SharedNumber {
+        /// That client.
+        with: ClientId,
+    },
+    /// Every appointment had started by the time the text was due (B2).
+    AppointmentPassed,
+}
+
+impl ExclusionReason {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ExclusionReason::NoCellPhone => "no_cell_phone",
+            ExclusionReason::InvalidNumber { .. } => "invalid_number",
+            ExclusionReason::NotUsOrCanada => "not_us_or_canada",
+            ExclusionReason::OptedOut => "opted_out",
+            ExclusionReason::Blocked => "blocked",
+            ExclusionReason::Landline => "landline",
+            ExclusionReason::PermanentlyFailing { .. } => "permanently_failing",
+            ExclusionReason::SharedNumber { .. } => "shared_number",
+            ExclusionReason::AppointmentPassed => "appointment_passed",
+        }
+    }
+
+    /// The reason in words, for the report's "Error Details".
+    pub fn message(&self) -> String {
+        match self {
+            ExclusionReason::NoCellPhone => "no cell phone number on file".into(),
+            ExclusionReason::InvalidNumber { problem } => {
+                format!("the cell phone number is not valid ({problem})")
+            }
+            ExclusionReason::NotUsOrCanada => {
+                "the cell phone number is outside the US and Canada".into()
+            }
+            ExclusionReason::OptedOut => "the client opted out of texts".into(),
+            ExclusionReason::Blocked => "the number is blocked".into(),
+            ExclusionReason::Landline => "the number is a landline".into(),
+            ExclusionReason::PermanentlyFailing { .. } => {
+                "texts to this number failed permanently; it has not been verified since".into()
+            }
+            ExclusionReason::SharedNumber { with } => {
+                format!("shares a cell phone number with client {with}, whose text covers both")
+            }
+            ExclusionReason::AppointmentPassed => {
+                "the appointment had started before the text could go out".into()
+            }
+        }
+    }
+
+    /// Reads a consent state (C4, C6, X2); `None` when it allows texts.
+    fn from_consent(state: &ConsentState, why: Option<PermanentReason>) -> Option<Self> {
+        if state.opted_out {
+            Some(ExclusionReason::OptedOut)
+        } else if state.blocked {
+            Some(ExclusionReason::Blocked)
+        } else if state.suppressed {
+            Some(match why {
+                Some(PermanentReason::Landline) => ExclusionReason::Landline,
+                Some(PermanentReason::OptedOut) => ExclusionReason::OptedOut,
+                reason => ExclusionReason::PermanentlyFailing { reason },
+            })
+        } else {
+            None
+        }
+    }
+
+    pub(crate) fn from_phone_error(e: &PhoneError) -> Self {
+        match e {
+            PhoneError::Empty => ExclusionReason::NoCellPhone,
+            PhoneError::NotNorthAmerican | PhoneError::NotUsOrCanada { .. } => {
+                ExclusionReason::NotUsOrCanada
+            }
+            e => ExclusionReason::InvalidNumber {
+                problem: e.code().to_owned(),
+            },
+        }
+    }
+}
+
+/// A client with an appointment in range who gets no text of their own,
+/// and why (SPEC B8). `Debug` redacts the name and phone.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exclusion {
+    /// The client.
+    pub client: ClientId,
+    /// Their full name.
+    pub name: PersonName,
+    /// Their cell phone as written in the host's records.
+    pub phone: String,
+    /// Why.
+    pub reason: ExclusionReason,
+}
+
+impl fmt::Debug for Exclusion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Exclusion")
+            .field("client", &self.client)
+            .field("reason", &self.reason)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The first and last appointment start covered (SPEC B4: "the time range
+/// of the appointments whose clients are being messaged").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppointmentSpan {
+    /// The earliest start.
+    pub first: Timestamp,
+    /// The latest start.
+    pub last: Timestamp,
+}
+
+/// The numbers a preflight reports (SPEC B4, X5).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreflightCounts {
+    /// Upcoming appointments in range.
+    pub appointments: u64,
+    /// Clients with at least one of them.
+    pub clients: usize,
+    /// Unique recipients: texts that will go out (B4).
+    pub recipients: usize,
+    /// Clients who get no text of their own (B8).
+    pub excluded: usize,
+    /// Appointments in range whose client is not among the clients given.
+    pub appointments_without_client: u64,
+}
+
+/// What a mass alert will do, before anything is sent (SPEC B4, X5). Shown
+/// to the sender; sending needs its [`token`](Preflight::token).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preflight {
+    /// The organization.
+    pub organization: OrganizationId,
+    /// The administrator sending.
+    pub sender: Username,
+    /// Our number it goes out from.
+    pub from: E164,
+    /// The text.
+    pub message: MessageBody,
+    /// The appointment range.
+    pub range: AppointmentRange,
+    /// The appointments actually covered; `None` when there are none.
+    pub span: Option<AppointmentSpan>,
+    /// The pace (B5).
+    pub pace: Pace,
+    /// The recipient-local sending window (X1).
+    pub quiet_hours: QuietHours,
+    /// The organization's time zone: the range presets' and the fallback
+    /// for recipients whose area code has no zone.
+    pub time_zone: Tz,
+    /// One entry per text, earliest appointment first (B3, X5).
+    pub recipients: Vec<PlannedRecipient>,
+    /// Everyone in range who gets no text of their own, with the reason
+    /// (B8, X5).
+    pub excluded: Vec<Exclusion>,
+    /// The counts (B4).
+    pub counts: PreflightCounts,
+    /// Encoding, segments and characters remaining (B4, P7).
+    pub segments: SegmentCount,
+    /// Content warnings that do not stop it (P4).
+    pub warnings: Vec<Finding>,
+    /// When the last text would go out if sending started now, at the pace
+    /// and within quiet hours (X5); `None` with no recipients.
+    pub projected_finish: Option<Timestamp>,
+    /// When the preflight was made.
+    pub prepared_at: Timestamp,
+    /// The confirmation token: a SHA-256 (hex) over the organization,
+    /// sender, number, message, range, pace, quiet hours, time zone and the
+    /// recipient list. Sending needs it back (B4), so what was confirmed is
+    /// what is sent.
+    pub token: String,
+}
+
+/// A client's appointments in range.
+#[derive(Clone, Copy)]
+struct Hits {
+    count: u32,
+    first: Timestamp,
+    last: Timestamp,
+}
+
+const NO_HITS: Hits = Hits {
+    count: 0,
+    first: DateTime::<chrono::Utc>::MAX_UTC,
+    last: DateTime::<chrono::Utc>::MIN_UTC,
+};
+
+/// The preflight (dry run) of a mass alert (SPEC B2-B4, B8, X5): checks
+/// the request ([`validate`]), then in one pass over `appointments` keeps
+/// those that start after `now` and inside the range, gives each client
+/// with one of them one entry, checks each client's cell phone and each
+/// number's consent, gives clients who share a number one text (to the one
+/// with the earliest appointment), and lists everyone else with the reason.
+/// Appointments whose client is not in `clients` are counted. Of several
+/// clients with one id, the first is used.
+///
+/// Built for a million appointments: the appointments are streamed (any
+/// iterator), clients are indexed once in a pre-sized map, and nothing is
+/// allocated per appointment.
+pub fn preflight<A: Borrow<Appointment>>(
+    request: &BroadcastRequest,
+    directory: &Directory,
+    clients: &[ClientContact],
+    appointments: impl IntoIterator<Item = A>,
+    consent: &dyn ConsentLookup,
+    now: Timestamp,
+) -> Result<Preflight, Error> {
+    let valid = validate(request, directory, now)?;
+    let mut index: HashMap<&str, u32> = HashMap::with_capacity(clients.len());
+    for (i, c) in clients.iter().enumerate() {
+        let i = u32::try_from(i).unwrap_or(u32::MAX);
+        index.entry(c.id.as_str()).or_insert(i);
+    }
+    let mut hits = vec![NO_HITS; clients.len()];
+    let mut counts = PreflightCounts::default();
+    let mut span = NO_HITS;
+    for a in appointments {
+        let a = a.borrow();
+        if a.starts_at <= now || !valid.range.contains(a.starts_at) {
+            continue;
+        }
+        counts.appointments += 1;
+        let slot = index
+            .get(a.client.as_str())
+            .and_then(|&i| hits.get_mut(i as usize));
+        match slot {
+            Some(h) => add_hit(h, a.starts_at),
+            None => counts.appointments_without_client += 1,
+        }
+        add_hit(&mut span, a.starts_at);
+    }
+    drop(index);
+    let (recipients, excluded) = households(clients, &hits, consent)?;
+    counts.clients = recipients.len() + excluded.len();
+    counts.recipients = recipients.len();
+    counts.excluded = excluded.len();
+    let mut plan = Preflight {
+        organization: request.organization.clone(),
+        sender: request.sender.clone(),
+        from: valid.from,
+        message: request.message.clone(),
+        range: valid.range,
+        span: (span.count > 0).then_some(AppointmentSpan {
+            first: span.first,
+            last: span.last,
+        }),
+        pace: request.pace,
+        quiet_hours: request.quiet_hours,
+        time_zone: valid.time_zone,
+        projected_finish: projected_finish(
+            recipients.iter().map(|r| r.phone),
+            now,
+            request.pace,
+            &request.quiet_hours,
+            valid.time_zone,
+        ),
+        recipients,
+        excluded,
+        counts,
+        segments: valid.segments,
+        warnings: valid.warnings,
+        prepared_at: now,
+        token: String::new(),
+    };
+    plan.token = confirmation_token(&plan);
+    Ok(plan)
+}
+
+fn add_hit(h: &mut Hits, at: Timestamp) {
+    h.count = h.count.saturating_add(1);
+    h.first = h.first.min(at);
+    h.last = h.last.max(at);
+}
+
+/// What became of the first client seen on a number.
+enum NumberVerdict {
+    /// Position in the recipient list.
+    Recipient(usize),
+    /// Nobody on it is texted, for this reason.
+    Excluded(ExclusionReason),
+}
+
+/// B3, X5, B8: clients with hits, earliest appointment first; one text per
+/// number; every other client listed with the reason.
+fn households(
+    clients: &[ClientContact],
+    hits: &[Hits],
+    consent: &dyn ConsentLookup,
+) -> Result<(Vec<PlannedRecipient>, Vec<Exclusion>), StoreError> {
+    let mut order: Vec<(u32, &Hits, &ClientContact)> = hits
+        .iter()
+        .zip(clients)
+        .enumerate()
+        .filter(|(_, (h, _))| h.count > 0)
+        .map(|(i, (h, c))| (u32::try_from(i).unwrap_or(u32::MAX), h, c))
+        .collect();
+    order.sort_unstable_by(|a, b| (a.1.first, &a.2.id, a.0).cmp(&(b.1.first, &b.2.id, b.0)));
+    let mut recipients: Vec<PlannedRecipient> = Vec::with_capacity(order.len());
+    let mut excluded = Vec::new();
+    let mut numbers: HashMap<E164, NumberVerdict> = HashMap::with_capacity(order.len());
+    for (_, h, c) in order {
+        let exclude = |reason| Exclusion {
+            client: c.id.clone(),
+            name: c.full_name(),
+            phone: c.cell_phone.clone(),
+            reason,
+        };
+        let phone = match E164::parse(&c.cell_phone) {
+            Ok(n) => n,
+            Err(e) => {
+                excluded.push(exclude(ExclusionReason::from_phone_error(&e)));
+                continue;
+            }
+        };
+        let verdict = match numbers.get(&phone) {
+            Some(v) => v,
+            None => {
+                let state = consent.consent(phone)?;
+                let why = match state.suppressed {
+                    true => consent.suppression(phone)?,
+                    false => None,
+                };
+                let v = match ExclusionReason::from_consent(&state, why) {
+                    Some(reason) => NumberVerdict::Excluded(reason),
+                    None => {
+                        recipients.push(PlannedRecipient {
+                            client: c.id.clone(),
+                            name: c.full_name(),
+                            phone,
+                            appointments: 0,
+                            first_appointment: h.first,
+                            last_appointment: h.last,
+                        });
+                        NumberVerdict::Recipient(recipients.len() - 1)
+                    }
+                };
+                numbers.entry(phone).or_insert(v)
+            }
+        };
+        match verdict {
+            NumberVerdict::Excluded(reason) => excluded.push(exclude(reason.clone())),
+            NumberVerdict::Recipient(pos) => {
+                let Some(r) = recipients.get_mut(*pos) else {
+                    continue;
+                };
+                r.appointments = r.appointments.saturating_add(h.count);
+                r.last_appointment = r.last_appointment.max(h.last);
+                if r.client != c.id {
+                    let with = r.client.clone();
+                    excluded.push(exclude(ExclusionReason::SharedNumber { with }));
+                }
+            }
+        }
+    }
+    Ok((recipients, excluded))
+}
+
+/// The confirmation token of a plan (SPEC B4): SHA-256, in hex, over
+/// everything that decides what is sent. Each field is length-prefixed, so
+/// no two different plans hash the same input.
+pub fn confirmation_token(plan: &Preflight) -> String {
+    let mut h = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    field(b"practicetext broadcast v1");
+    field(plan.organization.as_str().as_bytes());
+    field(plan.sender.as_str().as_bytes());
+    field(&plan.from.national().to_le_bytes());
+    field(plan.message.as_str().as_bytes());
+    field(&plan.range.start.timestamp_micros().to_le_bytes());
+    field(&plan.range.end.timestamp_micros().to_le_bytes());
+    field(&plan.pace.per_minute().to_le_bytes());
+    field(plan.quiet_hours.start.to_string().as_bytes());
+    field(plan.quiet_hours.end.to_string().as_bytes());
+    field(plan.time_zone.name().as_bytes());
+    field(&(plan.recipients.len() as u64).to_le_bytes());
+    for r in &plan.recipients {
+        field(r.client.as_str().as_bytes());
+        field(&r.phone.national().to_le_bytes());
+        field(&r.last_appointment.timestamp_micros().to_le_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
