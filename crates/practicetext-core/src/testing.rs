@@ -89,8 +89,8 @@ pub fn sample_directory() -> crate::directory::Directory {
     use crate::directory::*;
     use crate::ids::*;
     let org = OrganizationId::from("happy-paws");
-    let n = |s: &str| crate::phone::E164::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
-    let ext = |s: &str| Extension::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+    let n = |s: &str| crate::phone::E164::parse(s).unwrap_or_else(|e| panic!("{s}: {e}")); // ok: fixed test data
+    let ext = |s: &str| Extension::parse(s).unwrap_or_else(|e| panic!("{s}: {e}")); // ok: fixed test data
     let user = |name: &str, e: &str, role: Role, out: &str, assigned: &[&str]| User {
         username: Username::from(name),
         organization: org.clone(),

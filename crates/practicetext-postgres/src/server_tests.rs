@@ -1,3 +1,4 @@
+//! Test code: compiled only under `#[cfg(test)]` (declared by the parent module).
 //! Tests that need a PostgreSQL server (feature `server-tests`): the
 //! conformance suite and the migration tests. The server comes from
 //! `PRACTICETEXT_PG_URL`; without it every test here fails (a suite that

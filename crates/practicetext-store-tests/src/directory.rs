@@ -1,3 +1,4 @@
+//! Conformance test code (like `#[cfg(test)]` code, a failed check panics to report).
 //! Conformance checks for [`DirectoryStore`]: every promise of the trait's
 //! documentation, checked the same way on every store.
 //!

@@ -1,3 +1,4 @@
+//! Conformance test code (like `#[cfg(test)]` code, a failed check panics to report).
 //! Sample records with every field filled in, for the checks and for the
 //! stores' own tests (migration seeds compare against these).
 

@@ -1,3 +1,4 @@
+//! Test code: compiled only under `#[cfg(test)]` (declared by the parent module).
 //! Tests for SPEC X2 (delivery status only moves forward; failures are
 //! classified; permanent ones suppress, transient ones retry) and V10
 //! (a repeated status callback changes nothing).

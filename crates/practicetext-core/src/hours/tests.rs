@@ -1,3 +1,4 @@
+//! Test code: compiled only under `#[cfg(test)]` (declared by the parent module).
 use super::*;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::America::{New_York, Phoenix, St_Johns};

@@ -1,3 +1,4 @@
+//! Test code: compiled only under `#[cfg(test)]` (declared by the parent module).
 //! Shared test fixtures for the inbox: one practice in a memory store, a few
 //! numbers, clients and fixed instants.
 

@@ -1,3 +1,4 @@
+//! Test code: compiled only under `#[cfg(test)]` (declared by the parent module).
 //! Tests for SPEC X3 (webhook authenticity and parsing) and V10 (the
 //! provider id as idempotency key). Expected signatures are computed here
 //! with the `hmac` crate over hand-built strings, or taken from the

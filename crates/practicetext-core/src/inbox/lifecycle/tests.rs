@@ -1,3 +1,4 @@
+//! Test code: compiled only under `#[cfg(test)]` (declared by the parent module).
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::*;

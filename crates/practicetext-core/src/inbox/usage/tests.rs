@@ -1,3 +1,4 @@
+//! Test code: compiled only under `#[cfg(test)]` (declared by the parent module).
 use chrono::{TimeZone, Utc};
 use chrono_tz::America::{Los_Angeles, New_York};
 
