@@ -57,7 +57,7 @@ use serde::{Deserialize, Serialize};
 use super::fold::fold_str;
 use super::links::{Link, LinkRules};
 use super::segments::{LengthLimits, SegmentCount, count};
-use super::terms::{TermMatcher, case_counts};
+use super::terms::{TermMatcher, TextStats, case_counts, text_stats};
 use super::{TextError, char_index};
 
 /// Stable codes of the built-in findings.
@@ -704,10 +704,15 @@ impl ComplianceChecker {
                 message: e.to_string(),
             });
         }
-        let links = c.links.scan(text);
+        let stats = text_stats(text);
+        let links = if stats.maybe_link {
+            c.links.scan(text)
+        } else {
+            Vec::new()
+        };
         link_findings(&links, &mut findings);
-        self.term_findings(text, mode, &mut findings);
-        all_caps_finding(text, &links, &c.policy.all_caps, &mut findings);
+        self.term_findings(text, mode, stats.money, &mut findings);
+        all_caps_finding(text, &stats, &links, &c.policy.all_caps, &mut findings);
         findings.sort_by(|a, b| (a.start, a.end, &a.code).cmp(&(b.start, b.end, &b.code)));
         let verdict = findings
             .iter()
@@ -724,7 +729,7 @@ impl ComplianceChecker {
         }
     }
 
-    fn term_findings(&self, text: &str, mode: Mode, findings: &mut Vec<Finding>) {
+    fn term_findings(&self, text: &str, mode: Mode, money: bool, findings: &mut Vec<Finding>) {
         let c = &*self.inner;
         let promo_severity = match mode {
             Mode::Conversation => Severity::Warn,
@@ -738,9 +743,7 @@ impl ComplianceChecker {
                 }
             });
         }
-        if (text.as_bytes().contains(&b'%') || text.as_bytes().contains(&b'$'))
-            && let Some(re) = &*MONEY_OFFER
-        {
+        if money && let Some(re) = &*MONEY_OFFER {
             for m in re.find_iter(text) {
                 let start = char_index(text, m.start());
                 let end = char_index(text, m.end());
@@ -855,8 +858,14 @@ fn link_findings(links: &[Link], findings: &mut Vec<Finding>) {
     }
 }
 
-fn all_caps_finding(text: &str, links: &[Link], rule: &AllCapsRule, findings: &mut Vec<Finding>) {
-    let (mut upper, mut lower, chars) = case_counts(text);
+fn all_caps_finding(
+    text: &str,
+    stats: &TextStats,
+    links: &[Link],
+    rule: &AllCapsRule,
+    findings: &mut Vec<Finding>,
+) {
+    let (mut upper, mut lower, chars) = (stats.upper, stats.lower, stats.chars);
     if upper == 0 {
         return;
     }

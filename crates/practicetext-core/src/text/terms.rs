@@ -160,10 +160,7 @@ impl TermMatcher {
         // Word starts 64 bytes at a time, as a bit mask: no branch per byte.
         let mut carry = false;
         for (ci, chunk) in text.chunks(64).enumerate() {
-            let mut words = 0u64;
-            for (j, &b) in chunk.iter().enumerate() {
-                words |= u64::from(is_ascii_word(b)) << j;
-            }
+            let words = word_mask(chunk);
             let mut starts = words & !((words << 1) | u64::from(carry));
             carry = chunk.last().is_some_and(|&b| is_ascii_word(b));
             while starts != 0 {
@@ -259,6 +256,32 @@ impl TermMatcher {
     }
 }
 
+/// Bit `j` set when `chunk[j]` (ASCII, at most 64 bytes) is a letter or a
+/// digit: eight bytes at a time in a `u64` (SWAR), no branch per byte.
+fn word_mask(chunk: &[u8]) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    /// High bit of each byte set when the byte (below 0x80) is in lo..=hi.
+    fn in_range(x: u64, lo: u8, hi: u8) -> u64 {
+        let ge_lo = x + ONES * u64::from(0x80 - lo);
+        let le_hi = ONES * u64::from(0x80 + hi) - x;
+        ge_lo & le_hi & HIGH
+    }
+    let mut mask = 0u64;
+    for (k, part) in chunk.chunks(8).enumerate() {
+        let mut word = [0u8; 8];
+        if let Some(dst) = word.get_mut(..part.len()) {
+            dst.copy_from_slice(part);
+        }
+        let x = u64::from_le_bytes(word);
+        let alnum = in_range(x | (ONES * 0x20), b'a', b'z') | in_range(x, b'0', b'9');
+        // Gather the eight high bits into the low byte.
+        let bits = ((alnum >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
+        mask |= bits << (8 * k);
+    }
+    mask
+}
+
 /// ASCII letter or digit, branch-free.
 #[inline]
 fn is_ascii_word(b: u8) -> bool {
@@ -270,20 +293,63 @@ fn ascii_word(b: u8) -> u8 {
     ASCII_WORD.get(usize::from(b)).copied().unwrap_or(0)
 }
 
+/// What one cheap pass over a text tells the checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TextStats {
+    /// Upper-case letters.
+    pub upper: usize,
+    /// Lower-case letters.
+    pub lower: usize,
+    /// Chars.
+    pub chars: usize,
+    /// A `%` or `$` is present (money offers are possible).
+    pub money: bool,
+    /// A `.` or `:` is present, or the text is not ASCII (links are
+    /// possible).
+    pub maybe_link: bool,
+}
+
+/// Counts and flags for `text`, in one pass (for ASCII, branch-free with
+/// byte counters so it vectorises).
+pub(crate) fn text_stats(text: &str) -> TextStats {
+    if !text.is_ascii() {
+        let (upper, lower, chars) = case_counts(text);
+        return TextStats {
+            upper,
+            lower,
+            chars,
+            money: text.contains(['%', '$']),
+            maybe_link: true,
+        };
+    }
+    let (mut upper, mut lower, mut money, mut linky) = (0usize, 0usize, 0usize, 0usize);
+    for chunk in text.as_bytes().chunks(255) {
+        let (mut u, mut l, mut m, mut k) = (0u8, 0u8, 0u8, 0u8);
+        for &b in chunk {
+            u += u8::from(b.wrapping_sub(b'A') < 26);
+            l += u8::from(b.wrapping_sub(b'a') < 26);
+            m += u8::from((b == b'%') | (b == b'$'));
+            k += u8::from((b == b'.') | (b == b':'));
+        }
+        upper += usize::from(u);
+        lower += usize::from(l);
+        money += usize::from(m);
+        linky += usize::from(k);
+    }
+    TextStats {
+        upper,
+        lower,
+        chars: text.len(),
+        money: money > 0,
+        maybe_link: linky > 0,
+    }
+}
+
 /// Upper-case letters, lower-case letters and chars of `text`.
 pub(crate) fn case_counts(text: &str) -> (usize, usize, usize) {
     if text.is_ascii() {
-        let (mut upper, mut lower) = (0usize, 0usize);
-        for chunk in text.as_bytes().chunks(255) {
-            let (mut u, mut l) = (0u8, 0u8);
-            for &b in chunk {
-                u += u8::from(b.wrapping_sub(b'A') < 26);
-                l += u8::from(b.wrapping_sub(b'a') < 26);
-            }
-            upper += usize::from(u);
-            lower += usize::from(l);
-        }
-        return (upper, lower, text.len());
+        let st = text_stats(text);
+        return (st.upper, st.lower, st.chars);
     }
     text.chars().fold((0, 0, 0), |(u, l, n), c| {
         if c.is_uppercase() {
@@ -320,7 +386,18 @@ mod tests {
         assert_eq!(starts, vec![61, 127]);
         for b in 0u8..128 {
             assert_eq!(is_ascii_word(b), b.is_ascii_alphanumeric(), "{b}");
+            for at in [0usize, 5, 7, 8, 63] {
+                let mut chunk = [b' '; 64];
+                chunk[at] = b;
+                let expected = if b.is_ascii_alphanumeric() {
+                    1u64 << at
+                } else {
+                    0
+                };
+                assert_eq!(word_mask(&chunk), expected, "{b} at {at}");
+            }
         }
+        assert_eq!(word_mask(b"a b"), 0b101);
     }
 
     proptest::proptest! {
@@ -351,6 +428,16 @@ mod tests {
             spans(&["marijuana"], "é m\u{200B}arij-uana"),
             vec![(0, 2, 13)]
         );
+    }
+
+    #[test]
+    fn text_stats_flags() {
+        let st = text_stats("Save 20% at clinic.example");
+        assert!(st.money && st.maybe_link);
+        assert_eq!((st.upper, st.lower, st.chars), (1, 18, 26));
+        let st = text_stats("Hi Bella");
+        assert!(!st.money && !st.maybe_link);
+        assert!(text_stats("Hi Bellá").maybe_link);
     }
 
     #[test]
