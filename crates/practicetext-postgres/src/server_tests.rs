@@ -93,7 +93,7 @@ fn scratch_store() -> Scratch {
     scratch
 }
 
-practicetext_store_tests::store_conformance_tests!(scratch_store);
+practicetext_store_tests::directory_store_tests!(scratch_store);
 
 /// Data as written at each version: `SEEDS[v]` inserts the records of
 /// [`seeded_directory`] into a schema at version `v` (nothing at 0). Adding
