@@ -5,7 +5,7 @@ use practicetext_sqlite::SqliteStore;
 
 mod in_memory {
     use super::*;
-    practicetext_store_tests::directory_store_tests!(|| Box::new(
+    practicetext_store_tests::store_conformance_tests!(|| Box::new(
         SqliteStore::open_in_memory().expect("open in memory")
     ));
 }
@@ -32,5 +32,5 @@ mod on_file {
         FileStore { store, _dir: dir }
     }
 
-    practicetext_store_tests::directory_store_tests!(file_store);
+    practicetext_store_tests::store_conformance_tests!(file_store);
 }

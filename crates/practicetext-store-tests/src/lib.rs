@@ -36,6 +36,7 @@ pub mod idempotency;
 pub mod inbox;
 pub mod rate;
 pub mod secure;
+pub mod seeds;
 pub mod usage;
 
 /// Generates one `#[test]` per check of every storage port, grouped in one
