@@ -132,6 +132,9 @@ mod tests {
                 let found = store.clients_by_phone(org, fixtures::phone(30)).unwrap();
                 assert_eq!(found, vec![client], "seed of version {from}");
             }
+            if from >= 2 {
+                practicetext_store_tests::seeds::extend_engine_records(&store);
+            }
             let fresh = fixtures::client("other-org", "c-9", Some(fixtures::phone(31)));
             store.put_client(&fresh).unwrap();
             assert_eq!(

@@ -198,3 +198,29 @@ pub fn check_engine_records<S: Store + SecureStore>(store: &S) {
     ];
     assert_eq!(store.usage(&org, day(), day()).unwrap(), rows);
 }
+
+/// Writes on top of the seeded records and checks they keep their order:
+/// the store's counters (history and message sequence numbers) continue
+/// after the seeded rows.
+pub fn extend_engine_records<S: Store + SecureStore>(store: &S) {
+    let org = org();
+    let start = consent_change(ORG, phone(30), ConsentAction::OptIn, 5);
+    assert!(store.record_consent(&org, &start).unwrap().newly_opted_in());
+    let history = store.consent_history(&org, Some(phone(30))).unwrap();
+    assert_eq!(history.last(), Some(&start));
+    assert_eq!(history.len(), 2);
+    let tie = message(ORG, "conv-1", "m-0", Direction::Outbound, 62_000);
+    store.put_message(&tie).unwrap();
+    let conv = ConversationId::new("conv-1");
+    let ids: Vec<String> = store
+        .messages(&org, &conv)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id.to_string())
+        .collect();
+    assert_eq!(
+        ids,
+        ["m-1", "m-2", "m-0"],
+        "put after the seeded m-2, at its instant"
+    );
+}
