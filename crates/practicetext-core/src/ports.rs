@@ -204,7 +204,9 @@ pub trait ConsentStore: Send + Sync {
         org: &OrganizationId,
         change: &ConsentChange,
     ) -> Result<ConsentTransition, StoreError>;
-    /// The history of `org`, oldest first; only `number`'s when given (C7).
+    /// The history of `org` in the order it was recorded (oldest first, the
+    /// order [`crate::consent::replay`] folds it in); only `number`'s when
+    /// given (C7).
     fn consent_history(
         &self,
         org: &OrganizationId,
@@ -317,17 +319,23 @@ pub trait ConversationStore: Send + Sync {
     /// participants may be active: putting a second active one is a
     /// [`StoreError::Conflict`].
     fn put_conversation(&self, conversation: &Conversation) -> Result<(), StoreError>;
-    /// Appends a message; putting a message id twice replaces it.
+    /// Appends a message; putting a message id twice replaces it (with
+    /// another conversation of the organization, it moves there).
+    /// [`StoreError::NotFound`] when the organization has no such
+    /// conversation.
     fn put_message(&self, message: &Message) -> Result<(), StoreError>;
     /// The newest message of a conversation in `direction`, if any (the
-    /// loop breaker compares a text with the sender's previous one, X4).
+    /// loop breaker compares a text with the sender's previous one, X4): the
+    /// last of [`messages`](Self::messages) in that direction.
     fn last_message(
         &self,
         org: &OrganizationId,
         conversation: &ConversationId,
         direction: crate::conversation::Direction,
     ) -> Result<Option<Message>, StoreError>;
-    /// Messages of a conversation, oldest first.
+    /// Messages of a conversation, oldest first: by `at`, and messages of
+    /// one instant in the order they were first put (a replacement keeps
+    /// its place).
     fn messages(
         &self,
         org: &OrganizationId,

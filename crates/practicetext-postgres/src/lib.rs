@@ -28,6 +28,14 @@
 //!   ids, numbers as E.164 text, cell phones) are typed, in the "C"
 //!   collation; the rest of each record is the core's serde JSON in a
 //!   `record` column. Every query names the organization.
+//! - Instants are BIGINT microseconds since the Unix epoch, as in the SQLite
+//!   store (records keep full precision in their JSON).
+//! - Atomic across app servers: a rate window or an idempotency claim is
+//!   one conditional upsert on the key's row; a consent change locks the
+//!   number's row, applies the core's `consent::apply` and appends the
+//!   history in one transaction; a secure conversation's save starts with
+//!   a compare-and-set of its version; "one active conversation per
+//!   participants" is a partial unique index.
 //! - One connection behind a mutex, with its prepared statements; a lost
 //!   connection fails the call in flight ([`StoreError::Backend`], safe to
 //!   retry) and is replaced on the next call.
@@ -42,11 +50,19 @@
 
 #![warn(missing_docs)]
 
+mod consent;
+mod conversation;
 mod directory;
+mod history;
+mod inbox;
 mod migrations;
+mod rate;
 mod record;
+mod secure;
 #[cfg(all(test, feature = "server-tests"))]
 mod server_tests;
+mod sql;
+mod usage;
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};

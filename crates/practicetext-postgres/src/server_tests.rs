@@ -97,10 +97,16 @@ fn scratch_store() -> Scratch {
 practicetext_store_tests::store_conformance_tests!(scratch_store);
 
 /// Data as written at each version: `SEEDS[v]` inserts the records of
-/// [`seeded_directory`] into a schema at version `v` (nothing at 0). Adding
+/// [`seeded_directory`] (and from version 2 on those of
+/// `practicetext_store_tests::seeds`) into a schema at version `v`
+/// (nothing at 0). Adding
 /// a step to [`MIGRATIONS`] makes this array one short until the seed for
 /// the new version is added.
-const SEEDS: [&str; MIGRATIONS.len() + 1] = ["", include_str!("../migrations/seeds/0001.sql")];
+const SEEDS: [&str; MIGRATIONS.len() + 1] = [
+    "",
+    include_str!("../migrations/seeds/0001.sql"),
+    include_str!("../migrations/seeds/0002.sql"),
+];
 
 /// What every seed holds, as the current code must read it.
 fn seeded_directory() -> (Directory, practicetext_core::directory::Client) {
@@ -137,6 +143,9 @@ fn upgrades_from_every_earlier_version_keeping_data() {
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         let (want, client) = seeded_directory();
         let org = &want.organization.id;
+        if from >= 2 {
+            practicetext_store_tests::seeds::check_engine_records(&store);
+        }
         if from > 0 {
             assert_eq!(
                 store.directory(org).unwrap(),
@@ -145,6 +154,9 @@ fn upgrades_from_every_earlier_version_keeping_data() {
             );
             let found = store.clients_by_phone(org, fixtures::phone(30)).unwrap();
             assert_eq!(found, vec![client], "seed of version {from}");
+        }
+        if from >= 2 {
+            practicetext_store_tests::seeds::extend_engine_records(&store);
         }
         let fresh = fixtures::client("other-org", "c-9", Some(fixtures::phone(31)));
         store.put_client(&fresh).unwrap();

@@ -4,11 +4,11 @@ use practicetext_core::directory::{Client, Directory, Group, Organization, Owned
 use practicetext_core::ids::{ClientId, OrganizationId, Username};
 use practicetext_core::phone::E164;
 use practicetext_core::ports::{DirectoryStore, StoreError};
-use rusqlite::{Connection, OptionalExtension, Params, params};
-use serde::de::DeserializeOwned;
+use rusqlite::params;
 
 use crate::SqliteStore;
-use crate::record::{backend, from_json, to_json};
+use crate::record::{backend, to_json};
+use crate::sql::{all, one, write};
 
 const PUT_ORGANIZATION: &str = "INSERT INTO organizations (id, record) VALUES (?1, ?2) \
      ON CONFLICT (id) DO UPDATE SET record = excluded.record";
@@ -35,42 +35,6 @@ const CLIENT: &str = "SELECT record FROM clients WHERE organization_id = ?1 AND 
 /// organization's whole primary key in `id` order than sort a few rows.
 const CLIENTS_BY_PHONE: &str = "SELECT record FROM clients INDEXED BY clients_by_phone \
      WHERE organization_id = ?1 AND cell_phone = ?2 ORDER BY id";
-
-/// Runs a write; returns the number of rows changed.
-fn write(conn: &Connection, sql: &str, params: impl Params) -> Result<usize, StoreError> {
-    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
-    stmt.execute(params).map_err(backend)
-}
-
-/// The record of the one row `sql` selects, if any.
-fn one<T: DeserializeOwned>(
-    conn: &Connection,
-    what: &str,
-    sql: &str,
-    params: impl Params,
-) -> Result<Option<T>, StoreError> {
-    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
-    let text: Option<String> = stmt
-        .query_row(params, |r| r.get(0))
-        .optional()
-        .map_err(backend)?;
-    text.map(|t| from_json(what, &t)).transpose()
-}
-
-/// The records of every row `sql` selects, in its order.
-fn all<T: DeserializeOwned>(
-    conn: &Connection,
-    what: &str,
-    sql: &str,
-    params: impl Params,
-) -> Result<Vec<T>, StoreError> {
-    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
-    let rows = stmt
-        .query_map(params, |r| r.get::<_, String>(0))
-        .map_err(backend)?;
-    rows.map(|text| from_json(what, &text.map_err(backend)?))
-        .collect()
-}
 
 impl DirectoryStore for SqliteStore {
     fn put_organization(&self, org: &Organization) -> Result<(), StoreError> {

@@ -25,14 +25,29 @@
 //!   ids, numbers as E.164 text, cell phones) are typed; the rest of each
 //!   record is the core's serde JSON in a `record` column. Every query names
 //!   the organization.
+//! - Instants are stored as microseconds since the Unix epoch (records keep
+//!   full precision in their JSON).
+//! - Read-modify-writes (a consent change applied with the core's
+//!   `consent::apply`, a rate window, an idempotency claim, a secure
+//!   conversation's version check) run in one `IMMEDIATE` transaction, so
+//!   processes sharing the file cannot interleave them; "one active
+//!   conversation per participants" is a partial unique index.
 //! - One connection behind a mutex: calls from many threads are serialised.
 //! - Errors become [`StoreError`]s whose messages carry no patient data.
 
 #![warn(missing_docs)]
 
+mod consent;
+mod conversation;
 mod directory;
+mod history;
+mod inbox;
 mod migrations;
+mod rate;
 mod record;
+mod secure;
+mod sql;
+mod usage;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};

@@ -15,7 +15,10 @@ use crate::OpenError;
 use crate::record::describe;
 
 /// The schema steps, oldest first.
-pub(crate) const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_directory.sql")];
+pub(crate) const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_directory.sql"),
+    include_str!("../migrations/0002_engine.sql"),
+];
 
 /// The schema version this build writes: the number of steps.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32; // ok: a handful of steps
@@ -72,11 +75,16 @@ mod tests {
     use practicetext_store_tests::fixtures;
 
     /// Data as written at each version, one entry per version: `SEEDS[v]`
-    /// is SQL inserting the records of [`seeded_directory`] into a database
-    /// at version `v` (nothing at version 0, the empty file). Adding a step
+    /// is SQL inserting the records of [`seeded_directory`] (and from
+    /// version 2 on those of `practicetext_store_tests::seeds`) into a
+    /// database at version `v` (nothing at version 0, the empty file). Adding a step
     /// to [`MIGRATIONS`] makes this array one short until the seed for the
     /// new version is added.
-    const SEEDS: [&str; MIGRATIONS.len() + 1] = ["", include_str!("../migrations/seeds/0001.sql")];
+    const SEEDS: [&str; MIGRATIONS.len() + 1] = [
+        "",
+        include_str!("../migrations/seeds/0001.sql"),
+        include_str!("../migrations/seeds/0002.sql"),
+    ];
 
     /// What every seed holds, as the current code must read it.
     fn seeded_directory() -> (Directory, practicetext_core::directory::Client) {
@@ -112,6 +120,9 @@ mod tests {
             assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
             let (want, client) = seeded_directory();
             let org = &want.organization.id;
+            if from >= 2 {
+                practicetext_store_tests::seeds::check_engine_records(&store);
+            }
             if from > 0 {
                 assert_eq!(
                     store.directory(org).unwrap(),
@@ -120,6 +131,9 @@ mod tests {
                 );
                 let found = store.clients_by_phone(org, fixtures::phone(30)).unwrap();
                 assert_eq!(found, vec![client], "seed of version {from}");
+            }
+            if from >= 2 {
+                practicetext_store_tests::seeds::extend_engine_records(&store);
             }
             let fresh = fixtures::client("other-org", "c-9", Some(fixtures::phone(31)));
             store.put_client(&fresh).unwrap();

@@ -27,8 +27,17 @@
 
 #![warn(missing_docs)]
 
+pub mod consent;
+pub mod conversation;
 pub mod directory;
 pub mod fixtures;
+pub mod history;
+pub mod idempotency;
+pub mod inbox;
+pub mod rate;
+pub mod secure;
+pub mod seeds;
+pub mod usage;
 
 /// Generates one `#[test]` per check of every storage port, grouped in one
 /// module per port (`directory::users_are_sorted_by_username`, ...).
@@ -38,6 +47,14 @@ pub mod fixtures;
 macro_rules! store_conformance_tests {
     ($factory:expr) => {
         $crate::directory_store_tests!($factory);
+        $crate::secure_store_tests!($factory);
+        $crate::consent_store_tests!($factory);
+        $crate::rate_store_tests!($factory);
+        $crate::idempotency_store_tests!($factory);
+        $crate::conversation_store_tests!($factory);
+        $crate::history_store_tests!($factory);
+        $crate::inbox_store_tests!($factory);
+        $crate::usage_store_tests!($factory);
     };
 }
 
@@ -72,20 +89,66 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn every_directory_check_is_listed_in_its_macro() {
-        let source = include_str!("directory.rs");
+    /// Fails when a `pub fn` check of `source` is missing from its macro's
+    /// list (the macro is the first item ending in a `}` at the start of a
+    /// line; the checks come after it).
+    fn assert_every_check_is_listed(port: &str, source: &str, at_least: usize) {
         let (listing, _) = source
-            .split_once("fn org_id")
+            .split_once("\n}\n")
             .expect("the macro comes before the checks");
         let names = checks(source);
-        assert!(names.len() > 20, "found only {names:?}");
+        assert!(names.len() >= at_least, "{port}: found only {names:?}");
         for name in names {
-            let entry = format!("            {name},\n");
+            let entry = format!("                {name},\n");
             assert!(
                 listing.contains(&entry),
-                "{name} is not in directory_store_tests!"
+                "{name} is not in {port}_store_tests!"
             );
         }
+    }
+
+    #[test]
+    fn every_directory_check_is_listed_in_its_macro() {
+        assert_every_check_is_listed("directory", include_str!("directory.rs"), 20);
+    }
+
+    #[test]
+    fn every_secure_check_is_listed_in_its_macro() {
+        assert_every_check_is_listed("secure", include_str!("secure.rs"), 10);
+    }
+
+    #[test]
+    fn every_consent_check_is_listed_in_its_macro() {
+        assert_every_check_is_listed("consent", include_str!("consent.rs"), 10);
+    }
+
+    #[test]
+    fn every_rate_check_is_listed_in_its_macro() {
+        assert_every_check_is_listed("rate", include_str!("rate.rs"), 10);
+    }
+
+    #[test]
+    fn every_idempotency_check_is_listed_in_its_macro() {
+        assert_every_check_is_listed("idempotency", include_str!("idempotency.rs"), 6);
+    }
+
+    #[test]
+    fn every_conversation_check_is_listed_in_its_macro() {
+        assert_every_check_is_listed("conversation", include_str!("conversation.rs"), 20);
+    }
+
+    #[test]
+    fn every_history_check_is_listed_in_its_macro() {
+        assert_every_check_is_listed("history", include_str!("history.rs"), 8);
+    }
+
+    #[test]
+    fn every_inbox_check_is_listed_in_its_macro() {
+        assert_every_check_is_listed("inbox", include_str!("inbox.rs"), 10);
+    }
+
+    #[test]
+    fn every_usage_check_is_listed_in_its_macro() {
+        assert_every_check_is_listed("usage", include_str!("usage.rs"), 6);
     }
 }

@@ -10,11 +10,20 @@ use crate::ports::{ConversationFilter, ConversationStore, StoreError};
 #[derive(Default)]
 pub(super) struct ConversationState {
     conversations: BTreeMap<(OrganizationId, ConversationId), Conversation>,
-    /// Messages in insertion order per conversation, keyed by message id.
-    messages: BTreeMap<(OrganizationId, ConversationId), Vec<Message>>,
+    /// Messages per conversation, oldest first: by time, then by when they
+    /// were put.
+    messages: BTreeMap<(OrganizationId, ConversationId), Vec<Stored>>,
+    /// The last sequence number given to a put message.
+    next_seq: u64,
     message_index: BTreeMap<(OrganizationId, MessageId), ConversationId>,
     /// The active conversation of each set of participants.
     active: BTreeMap<(OrganizationId, Participants), ConversationId>,
+}
+
+/// A message and the order it was put in (ties between equal times).
+struct Stored {
+    seq: u64,
+    message: Message,
 }
 
 impl ConversationStore for MemoryStore {
@@ -43,23 +52,29 @@ impl ConversationStore for MemoryStore {
     fn put_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {
         let mut state = lock(&self.conversations)?;
         let org = conversation.organization.clone();
+        let key = (org.clone(), conversation.id.clone());
         let slot = (org.clone(), conversation.participants.clone());
         let active = conversation.status == ConversationStatus::Active;
-        match state.active.get(&slot) {
-            Some(id) if active && id != &conversation.id => {
-                return Err(StoreError::Conflict {
-                    message: "these participants already have an active conversation".into(),
-                });
+        if active
+            && state
+                .active
+                .get(&slot)
+                .is_some_and(|id| id != &conversation.id)
+        {
+            return Err(StoreError::Conflict {
+                message: "these participants already have an active conversation".into(),
+            });
+        }
+        // Free the slot this conversation held (closed now, or other participants).
+        if let Some(previous) = state.conversations.get(&key) {
+            let held = (org, previous.participants.clone());
+            if state.active.get(&held) == Some(&conversation.id) {
+                state.active.remove(&held);
             }
-            Some(id) if !active && id == &conversation.id => {
-                state.active.remove(&slot);
-            }
-            _ => {}
         }
         if active {
             state.active.insert(slot, conversation.id.clone());
         }
-        let key = (org, conversation.id.clone());
         state.conversations.insert(key, conversation.clone());
         Ok(())
     }
@@ -80,22 +95,40 @@ impl ConversationStore for MemoryStore {
         let previous = state
             .message_index
             .insert(index_key, message.conversation.clone());
-        if let Some(old_conv) = previous {
-            let list = state.messages.entry((org.clone(), old_conv)).or_default();
-            if let Some(slot) = list
-                .iter_mut()
-                .find(|m| m.id == message.id && m.conversation == message.conversation)
-            {
-                *slot = message.clone();
-                return Ok(());
+        // A replacement in the same conversation keeps its place among
+        // messages of one instant; a new or moved message goes after them.
+        let mut seq = None;
+        if let Some(old_conv) = previous
+            && let Some(list) = state.messages.get_mut(&(org.clone(), old_conv.clone()))
+        {
+            let kept = list
+                .iter()
+                .find(|m| m.message.id == message.id)
+                .map(|m| m.seq);
+            list.retain(|m| m.message.id != message.id);
+            if old_conv == message.conversation {
+                seq = kept;
             }
-            list.retain(|m| m.id != message.id);
         }
-        state
+        let seq = match seq {
+            Some(s) => s,
+            None => {
+                state.next_seq = state.next_seq.saturating_add(1);
+                state.next_seq
+            }
+        };
+        let list = state
             .messages
             .entry((org, message.conversation.clone()))
-            .or_default()
-            .push(message.clone());
+            .or_default();
+        let at = list.partition_point(|m| (m.message.at, m.seq) < (message.at, seq));
+        list.insert(
+            at,
+            Stored {
+                seq,
+                message: message.clone(),
+            },
+        );
         Ok(())
     }
 
@@ -109,8 +142,8 @@ impl ConversationStore for MemoryStore {
         Ok(state
             .messages
             .get(&(org.clone(), conversation.clone()))
-            .and_then(|list| list.iter().rev().find(|m| m.direction == direction))
-            .cloned())
+            .and_then(|list| list.iter().rev().find(|m| m.message.direction == direction))
+            .map(|m| m.message.clone()))
     }
 
     fn messages(
@@ -122,7 +155,7 @@ impl ConversationStore for MemoryStore {
         Ok(state
             .messages
             .get(&(org.clone(), conversation.clone()))
-            .cloned()
+            .map(|list| list.iter().map(|m| m.message.clone()).collect())
             .unwrap_or_default())
     }
 
@@ -159,8 +192,10 @@ impl ConversationStore for MemoryStore {
         if state.active.get(&slot) == Some(id) {
             state.active.remove(&slot);
         }
-        for message in state.messages.remove(&key).unwrap_or_default() {
-            state.message_index.remove(&(org.clone(), message.id));
+        for stored in state.messages.remove(&key).unwrap_or_default() {
+            state
+                .message_index
+                .remove(&(org.clone(), stored.message.id));
         }
         Ok(())
     }
@@ -181,7 +216,7 @@ impl ConversationStore for MemoryStore {
         }
         state.message_index.remove(&index_key);
         if let Some(list) = state.messages.get_mut(&(org.clone(), conversation.clone())) {
-            list.retain(|m| &m.id != message);
+            list.retain(|m| &m.message.id != message);
         }
         Ok(())
     }

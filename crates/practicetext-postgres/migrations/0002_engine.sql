@@ -1,0 +1,190 @@
+-- Version 2: what the engine, secure text and the inbox keep. Secure
+-- conversations (SPEC S1-S5, X7), the consent ledger (C1-C7, X2), rate
+-- windows (A2, X4, B5), idempotency keys (V10), conversations and messages
+-- (V1-V7), the communication history (V3, V4), inbox marks and presence
+-- (V5, V6) and usage counters (V9).
+--
+-- As in version 1: typed columns for what a query selects, sorts or
+-- guards, every text column in the "C" collation; the whole record in the
+-- core's serde JSON in `record`. Instants are BIGINT microseconds since
+-- the Unix epoch (UTC), exact and the same as the SQLite store's; days are
+-- INTEGER days of the proleptic Gregorian calendar counted from 0001-01-01
+-- as 1. Every table is keyed by organization first, except
+-- `idempotency_keys` (a provider's message id is global).
+
+-- Secure text. `version` guards every save (compare and set); a link's
+-- token hash (SHA-256, never the token) indexes one conversation.
+CREATE TABLE secure_conversations (
+    organization_id TEXT COLLATE "C" NOT NULL,
+    id              TEXT COLLATE "C" NOT NULL,
+    version         BIGINT NOT NULL,
+    record          JSON NOT NULL,
+    PRIMARY KEY (organization_id, id)
+);
+
+CREATE TABLE secure_links (
+    organization_id TEXT COLLATE "C" NOT NULL,
+    token_hash      BYTEA NOT NULL CHECK (length(token_hash) = 32),
+    conversation_id TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (organization_id, token_hash)
+);
+
+CREATE TABLE secure_events (
+    organization_id TEXT COLLATE "C" NOT NULL,
+    conversation_id TEXT COLLATE "C" NOT NULL,
+    seq             BIGINT NOT NULL,
+    record          JSON NOT NULL,
+    PRIMARY KEY (organization_id, conversation_id, seq)
+);
+
+-- Consent: the state per number and the history in the order recorded
+-- (`seq`), so replaying the history gives the state.
+CREATE TABLE consent_states (
+    organization_id TEXT COLLATE "C" NOT NULL,
+    number          TEXT COLLATE "C" NOT NULL,
+    record          JSON NOT NULL,
+    PRIMARY KEY (organization_id, number)
+);
+
+CREATE TABLE consent_history (
+    seq             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    organization_id TEXT COLLATE "C" NOT NULL,
+    number          TEXT COLLATE "C" NOT NULL,
+    record          JSON NOT NULL
+);
+
+CREATE INDEX consent_history_by_organization ON consent_history (organization_id, seq);
+CREATE INDEX consent_history_by_number ON consent_history (organization_id, number, seq);
+
+-- Rate windows: one row per key (the latest acquisition; also what a
+-- racing acquirer locks) and one row per successful acquisition.
+CREATE TABLE rate_keys (
+    organization_id TEXT COLLATE "C" NOT NULL,
+    key             TEXT COLLATE "C" NOT NULL,
+    last_at         BIGINT NOT NULL,
+    PRIMARY KEY (organization_id, key)
+);
+
+CREATE TABLE rate_acquisitions (
+    organization_id TEXT COLLATE "C" NOT NULL,
+    key             TEXT COLLATE "C" NOT NULL,
+    at              BIGINT NOT NULL
+);
+
+CREATE INDEX rate_acquisitions_by_key ON rate_acquisitions (organization_id, key, at);
+
+-- Idempotency keys: claimed until `lease_until`, or done for good.
+CREATE TABLE idempotency_keys (
+    scope       TEXT COLLATE "C" NOT NULL,
+    key         TEXT COLLATE "C" NOT NULL,
+    done        BOOLEAN NOT NULL,
+    lease_until BIGINT NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+
+-- Conversations. `participants` is the canonical JSON of who a thread is
+-- between; at most one active conversation per participants (V1).
+CREATE TABLE conversations (
+    organization_id TEXT COLLATE "C" NOT NULL,
+    id              TEXT COLLATE "C" NOT NULL,
+    participants    TEXT COLLATE "C" NOT NULL,
+    status          TEXT COLLATE "C" NOT NULL CHECK (status IN ('active', 'closed')),
+    client_id       TEXT COLLATE "C",
+    outside_number  TEXT COLLATE "C",
+    started_at      BIGINT NOT NULL,
+    record          JSON NOT NULL,
+    PRIMARY KEY (organization_id, id)
+);
+
+CREATE UNIQUE INDEX conversations_one_active
+    ON conversations (organization_id, participants) WHERE status = 'active';
+CREATE INDEX conversations_by_start ON conversations (organization_id, started_at, id);
+CREATE INDEX conversations_by_status
+    ON conversations (organization_id, status, started_at, id);
+CREATE INDEX conversations_by_client
+    ON conversations (organization_id, client_id, started_at, id);
+CREATE INDEX conversations_by_outside_number
+    ON conversations (organization_id, outside_number, started_at, id);
+
+-- Messages, oldest first by `at`, then by `seq` (the order put). Deleting
+-- a conversation deletes its messages.
+CREATE TABLE messages (
+    organization_id TEXT COLLATE "C" NOT NULL,
+    id              TEXT COLLATE "C" NOT NULL,
+    conversation_id TEXT COLLATE "C" NOT NULL,
+    direction       TEXT COLLATE "C" NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+    at              BIGINT NOT NULL,
+    seq             BIGINT GENERATED BY DEFAULT AS IDENTITY,
+    record          JSON NOT NULL,
+    PRIMARY KEY (organization_id, id),
+    FOREIGN KEY (organization_id, conversation_id)
+        REFERENCES conversations (organization_id, id) ON DELETE CASCADE
+);
+
+CREATE INDEX messages_in_order ON messages (organization_id, conversation_id, at, seq);
+CREATE INDEX messages_by_direction
+    ON messages (organization_id, conversation_id, direction, at, seq);
+
+-- The communication history: one entry per closed conversation.
+-- `outside_number` is set for SMS conversations only.
+CREATE TABLE history_entries (
+    organization_id TEXT COLLATE "C" NOT NULL,
+    conversation_id TEXT COLLATE "C" NOT NULL,
+    client_id       TEXT COLLATE "C",
+    outside_number  TEXT COLLATE "C",
+    closed_at       BIGINT NOT NULL,
+    record          JSON NOT NULL,
+    PRIMARY KEY (organization_id, conversation_id)
+);
+
+CREATE INDEX history_by_client
+    ON history_entries (organization_id, client_id, closed_at, conversation_id);
+CREATE INDEX history_unassigned_by_number
+    ON history_entries (organization_id, outside_number, closed_at, conversation_id)
+    WHERE client_id IS NULL;
+
+-- Inbox: one row of marks per user and conversation, the unread messages
+-- in their own table, presence per user.
+CREATE TABLE inbox_marks (
+    organization_id TEXT COLLATE "C" NOT NULL,
+    username        TEXT COLLATE "C" NOT NULL,
+    conversation_id TEXT COLLATE "C" NOT NULL,
+    last_activity   BIGINT,
+    muted           BOOLEAN NOT NULL,
+    PRIMARY KEY (organization_id, username, conversation_id)
+);
+
+CREATE INDEX inbox_marks_by_conversation ON inbox_marks (organization_id, conversation_id);
+
+CREATE TABLE inbox_unread (
+    organization_id TEXT COLLATE "C" NOT NULL,
+    username        TEXT COLLATE "C" NOT NULL,
+    conversation_id TEXT COLLATE "C" NOT NULL,
+    message_id      TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (organization_id, username, conversation_id, message_id),
+    FOREIGN KEY (organization_id, username, conversation_id)
+        REFERENCES inbox_marks (organization_id, username, conversation_id) ON DELETE CASCADE
+);
+
+CREATE INDEX inbox_unread_by_message ON inbox_unread (organization_id, conversation_id, message_id);
+
+CREATE TABLE presence (
+    organization_id TEXT COLLATE "C" NOT NULL,
+    username        TEXT COLLATE "C" NOT NULL,
+    record          JSON NOT NULL,
+    PRIMARY KEY (organization_id, username)
+);
+
+-- Usage counters per organization, day and user. Texts of no single user
+-- have `has_user = false` and an empty `username` (a user may be named '').
+CREATE TABLE usage_days (
+    organization_id TEXT COLLATE "C" NOT NULL,
+    day             INTEGER NOT NULL,
+    has_user        BOOLEAN NOT NULL,
+    username        TEXT COLLATE "C" NOT NULL CHECK (has_user OR username = ''),
+    texts_in        BIGINT NOT NULL CHECK (texts_in >= 0),
+    texts_out       BIGINT NOT NULL CHECK (texts_out >= 0),
+    segments_in     BIGINT NOT NULL CHECK (segments_in >= 0),
+    segments_out    BIGINT NOT NULL CHECK (segments_out >= 0),
+    PRIMARY KEY (organization_id, day, has_user, username)
+);

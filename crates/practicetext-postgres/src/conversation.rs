@@ -1,0 +1,251 @@
+//! [`ConversationStore`] on `conversations` and `messages`. The partial
+//! unique index `conversations_one_active` refuses a second active
+//! conversation for the same participants (V1) in the statement that
+//! writes it: of two app servers starting one conversation, the second
+//! waits for the first to commit and then gets [`StoreError::Conflict`].
+
+use practicetext_core::conversation::{
+    Conversation, ConversationStatus, Direction, Message, Participants,
+};
+use practicetext_core::ids::{ConversationId, MessageId, OrganizationId};
+use practicetext_core::inbox::lifecycle::outside_number;
+use practicetext_core::ports::{ConversationFilter, ConversationStore, StoreError};
+
+use crate::PgStore;
+use crate::record::{backend, to_json};
+use crate::sql::micros;
+
+const PUT_CONVERSATION: &str = "INSERT INTO conversations \
+     (organization_id, id, participants, status, client_id, outside_number, started_at, record) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::json) ON CONFLICT (organization_id, id) DO UPDATE SET \
+     participants = EXCLUDED.participants, status = EXCLUDED.status, client_id = EXCLUDED.client_id, \
+     outside_number = EXCLUDED.outside_number, started_at = EXCLUDED.started_at, record = EXCLUDED.record";
+const CONVERSATION: &str =
+    "SELECT record::text FROM conversations WHERE organization_id = $1 AND id = $2";
+const ACTIVE: &str = "SELECT record::text FROM conversations \
+     WHERE organization_id = $1 AND participants = $2 AND status = 'active'";
+/// A message keeps its `seq` when replaced in its conversation and gets a
+/// new one (the next of the identity) when new or moved.
+const PUT_MESSAGE: &str = "INSERT INTO messages AS m \
+     (organization_id, id, conversation_id, direction, at, record) \
+     VALUES ($1, $2, $3, $4, $5, $6::text::json) ON CONFLICT (organization_id, id) DO UPDATE SET \
+     seq = CASE WHEN m.conversation_id = EXCLUDED.conversation_id THEN m.seq ELSE EXCLUDED.seq END, \
+     conversation_id = EXCLUDED.conversation_id, direction = EXCLUDED.direction, \
+     at = EXCLUDED.at, record = EXCLUDED.record";
+const LAST_MESSAGE: &str = "SELECT record::text FROM messages \
+     WHERE organization_id = $1 AND conversation_id = $2 AND direction = $3 \
+     ORDER BY at DESC, seq DESC LIMIT 1";
+const MESSAGES: &str = "SELECT record::text FROM messages \
+     WHERE organization_id = $1 AND conversation_id = $2 ORDER BY at, seq";
+const DELETE_CONVERSATION: &str =
+    "DELETE FROM conversations WHERE organization_id = $1 AND id = $2";
+const DELETE_MESSAGE: &str =
+    "DELETE FROM messages WHERE organization_id = $1 AND conversation_id = $2 AND id = $3";
+
+/// The listing, one statement per index: the first set condition of
+/// client, outside number and status leads, the others filter.
+const BY_CLIENT: &str = "SELECT record::text FROM conversations \
+     WHERE organization_id = $1 AND client_id = $3 \
+     AND ($2::text IS NULL OR status = $2) AND ($4::text IS NULL OR outside_number = $4) \
+     ORDER BY started_at, id";
+const BY_OUTSIDE_NUMBER: &str = "SELECT record::text FROM conversations \
+     WHERE organization_id = $1 AND outside_number = $4 \
+     AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR client_id = $3) \
+     ORDER BY started_at, id";
+const BY_STATUS: &str = "SELECT record::text FROM conversations \
+     WHERE organization_id = $1 AND status = $2 \
+     AND ($3::text IS NULL OR client_id = $3) AND ($4::text IS NULL OR outside_number = $4) \
+     ORDER BY started_at, id";
+const EVERY: &str = "SELECT record::text FROM conversations WHERE organization_id = $1 \
+     AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR client_id = $3) \
+     AND ($4::text IS NULL OR outside_number = $4) \
+     ORDER BY started_at, id";
+
+/// The participants as the key of the one-active-conversation index.
+fn participants_key(p: &Participants) -> Result<String, StoreError> {
+    to_json("participants", p)
+}
+
+fn status_text(s: ConversationStatus) -> &'static str {
+    match s {
+        ConversationStatus::Active => "active",
+        ConversationStatus::Closed => "closed",
+    }
+}
+
+fn direction_text(d: Direction) -> &'static str {
+    match d {
+        Direction::Inbound => "inbound",
+        Direction::Outbound => "outbound",
+    }
+}
+
+/// A failed write as the store reports it: a violated uniqueness is
+/// `conflict`, a message without its conversation `missing`.
+fn refused(e: postgres::Error, conflict: &str, missing: Option<&ConversationId>) -> StoreError {
+    use postgres::error::SqlState;
+    match (e.code(), missing) {
+        (Some(c), _) if *c == SqlState::UNIQUE_VIOLATION => StoreError::Conflict {
+            message: conflict.to_owned(),
+        },
+        (Some(c), Some(id)) if *c == SqlState::FOREIGN_KEY_VIOLATION => StoreError::NotFound {
+            what: "conversation",
+            id: id.to_string(),
+        },
+        _ => backend(e),
+    }
+}
+
+impl ConversationStore for PgStore {
+    fn active_conversation(
+        &self,
+        org: &OrganizationId,
+        participants: &Participants,
+    ) -> Result<Option<Conversation>, StoreError> {
+        let key = participants_key(participants)?;
+        self.run(|db| db.one("conversation", ACTIVE, &[&org.as_str(), &key]))
+    }
+
+    fn conversation(
+        &self,
+        org: &OrganizationId,
+        id: &ConversationId,
+    ) -> Result<Option<Conversation>, StoreError> {
+        self.run(|db| db.one("conversation", CONVERSATION, &[&org.as_str(), &id.as_str()]))
+    }
+
+    fn put_conversation(&self, c: &Conversation) -> Result<(), StoreError> {
+        let record = to_json("conversation", c)?;
+        let key = participants_key(&c.participants)?;
+        let outside = outside_number(&c.participants).map(|n| n.to_string());
+        let client = c.client.as_ref().map(|k| k.as_str());
+        let (org, id, status) = (
+            c.organization.as_str(),
+            c.id.as_str(),
+            status_text(c.status),
+        );
+        let started = micros(c.started_at);
+        self.run(|db| {
+            db.try_execute(
+                PUT_CONVERSATION,
+                &[
+                    &org, &id, &key, &status, &client, &outside, &started, &record,
+                ],
+            )
+            .map_err(|e| {
+                refused(
+                    e,
+                    "these participants already have an active conversation",
+                    None,
+                )
+            })
+        })?;
+        Ok(())
+    }
+
+    fn put_message(&self, m: &Message) -> Result<(), StoreError> {
+        let record = to_json("message", m)?;
+        let (org, id, conv) = (
+            m.organization.as_str(),
+            m.id.as_str(),
+            m.conversation.as_str(),
+        );
+        let (direction, at) = (direction_text(m.direction), micros(m.at));
+        self.run(|db| {
+            db.try_execute(PUT_MESSAGE, &[&org, &id, &conv, &direction, &at, &record])
+                .map_err(|e| refused(e, "message conflict", Some(&m.conversation)))
+        })?;
+        Ok(())
+    }
+
+    fn last_message(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+        direction: Direction,
+    ) -> Result<Option<Message>, StoreError> {
+        let params = [
+            org.as_str(),
+            conversation.as_str(),
+            direction_text(direction),
+        ];
+        self.run(|db| {
+            db.one(
+                "message",
+                LAST_MESSAGE,
+                &[&params[0], &params[1], &params[2]],
+            )
+        })
+    }
+
+    fn messages(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+    ) -> Result<Vec<Message>, StoreError> {
+        self.run(|db| {
+            db.all(
+                "message",
+                MESSAGES,
+                &[&org.as_str(), &conversation.as_str()],
+            )
+        })
+    }
+
+    fn conversations(
+        &self,
+        org: &OrganizationId,
+        filter: &ConversationFilter,
+    ) -> Result<Vec<Conversation>, StoreError> {
+        let status = filter.status.map(status_text);
+        let client = filter.client.as_ref().map(|c| c.as_str());
+        let outside = filter.outside_number.map(|n| n.to_string());
+        let sql = match (&client, &outside, &status) {
+            (Some(_), _, _) => BY_CLIENT,
+            (None, Some(_), _) => BY_OUTSIDE_NUMBER,
+            (None, None, Some(_)) => BY_STATUS,
+            (None, None, None) => EVERY,
+        };
+        self.run(|db| {
+            db.all(
+                "conversation",
+                sql,
+                &[&org.as_str(), &status, &client, &outside],
+            )
+        })
+    }
+
+    fn delete_conversation(
+        &self,
+        org: &OrganizationId,
+        id: &ConversationId,
+    ) -> Result<(), StoreError> {
+        let deleted =
+            self.run(|db| db.execute(DELETE_CONVERSATION, &[&org.as_str(), &id.as_str()]))?;
+        if deleted == 0 {
+            return Err(StoreError::NotFound {
+                what: "conversation",
+                id: id.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    fn delete_message(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+        message: &MessageId,
+    ) -> Result<(), StoreError> {
+        let params = [org.as_str(), conversation.as_str(), message.as_str()];
+        let deleted =
+            self.run(|db| db.execute(DELETE_MESSAGE, &[&params[0], &params[1], &params[2]]))?;
+        if deleted == 0 {
+            return Err(StoreError::NotFound {
+                what: "message",
+                id: message.to_string(),
+            });
+        }
+        Ok(())
+    }
+}

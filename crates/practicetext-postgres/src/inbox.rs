@@ -1,0 +1,177 @@
+//! [`InboxStore`] on `inbox_marks`, `inbox_unread` and `presence`. Each
+//! call is one statement (a delivery to several users included), so marks
+//! written by several app servers at once all land.
+
+use practicetext_core::ids::{ConversationId, MessageId, OrganizationId, Username};
+use practicetext_core::inbox::state::{InboxEntry, Presence};
+use practicetext_core::ports::{InboxStore, StoreError, Timestamp};
+
+use crate::PgStore;
+use crate::record::to_json;
+use crate::sql::{from_micros, get, micros};
+
+/// Creates each user's marks row if missing, moves its last activity
+/// forward and marks the message unread, in one statement.
+const DELIVER: &str = "WITH marks AS (\
+         INSERT INTO inbox_marks AS m \
+         (organization_id, username, conversation_id, last_activity, muted) \
+         SELECT $1, u, $2, $3, false FROM unnest($5::text[]) AS u \
+         ON CONFLICT (organization_id, username, conversation_id) DO UPDATE SET \
+         last_activity = greatest(m.last_activity, EXCLUDED.last_activity) RETURNING username) \
+     INSERT INTO inbox_unread (organization_id, username, conversation_id, message_id) \
+     SELECT $1, username, $2, $4 FROM marks ON CONFLICT DO NOTHING";
+const TOUCH: &str = "INSERT INTO inbox_marks AS m \
+     (organization_id, username, conversation_id, last_activity, muted) VALUES ($1, $2, $3, $4, false) \
+     ON CONFLICT (organization_id, username, conversation_id) DO UPDATE SET \
+     last_activity = greatest(m.last_activity, EXCLUDED.last_activity)";
+const READ: &str = "DELETE FROM inbox_unread \
+     WHERE organization_id = $1 AND username = $2 AND conversation_id = $3";
+const FORGET_CONVERSATION: &str =
+    "DELETE FROM inbox_marks WHERE organization_id = $1 AND conversation_id = $2";
+const FORGET_MESSAGE: &str = "DELETE FROM inbox_unread \
+     WHERE organization_id = $1 AND conversation_id = $2 AND message_id = $3";
+const SET_MUTED: &str = "INSERT INTO inbox_marks \
+     (organization_id, username, conversation_id, last_activity, muted) VALUES ($1, $2, $3, NULL, $4) \
+     ON CONFLICT (organization_id, username, conversation_id) DO UPDATE SET muted = EXCLUDED.muted";
+const IS_MUTED: &str = "SELECT muted FROM inbox_marks \
+     WHERE organization_id = $1 AND username = $2 AND conversation_id = $3";
+const PUT_PRESENCE: &str = "INSERT INTO presence (organization_id, username, record) \
+     VALUES ($1, $2, $3::text::json) \
+     ON CONFLICT (organization_id, username) DO UPDATE SET record = EXCLUDED.record";
+const PRESENCE: &str =
+    "SELECT record::text FROM presence WHERE organization_id = $1 AND username = $2";
+const ENTRIES: &str = "SELECT m.conversation_id, \
+     (SELECT count(*) FROM inbox_unread u WHERE u.organization_id = m.organization_id \
+         AND u.username = m.username AND u.conversation_id = m.conversation_id), \
+     m.last_activity, m.muted \
+     FROM inbox_marks m WHERE m.organization_id = $1 AND m.username = $2 \
+     ORDER BY m.conversation_id";
+
+impl InboxStore for PgStore {
+    fn mark_delivered(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+        message: &MessageId,
+        at: Timestamp,
+        users: &[Username],
+    ) -> Result<(), StoreError> {
+        let users: Vec<&str> = users.iter().map(|u| u.as_str()).collect();
+        let (org, conv, msg, at) = (
+            org.as_str(),
+            conversation.as_str(),
+            message.as_str(),
+            micros(at),
+        );
+        self.run(|db| db.execute(DELIVER, &[&org, &conv, &at, &msg, &users]))?;
+        Ok(())
+    }
+
+    fn touch(
+        &self,
+        org: &OrganizationId,
+        user: &Username,
+        conversation: &ConversationId,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (org, user, conv) = (org.as_str(), user.as_str(), conversation.as_str());
+        self.run(|db| db.execute(TOUCH, &[&org, &user, &conv, &micros(at)]))?;
+        Ok(())
+    }
+
+    fn mark_read(
+        &self,
+        org: &OrganizationId,
+        user: &Username,
+        conversation: &ConversationId,
+    ) -> Result<(), StoreError> {
+        let (org, user, conv) = (org.as_str(), user.as_str(), conversation.as_str());
+        self.run(|db| db.execute(READ, &[&org, &user, &conv]))?;
+        Ok(())
+    }
+
+    fn forget_conversation(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+    ) -> Result<(), StoreError> {
+        let (org, conv) = (org.as_str(), conversation.as_str());
+        self.run(|db| db.execute(FORGET_CONVERSATION, &[&org, &conv]))?;
+        Ok(())
+    }
+
+    fn forget_message(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+        message: &MessageId,
+    ) -> Result<(), StoreError> {
+        let (org, conv, msg) = (org.as_str(), conversation.as_str(), message.as_str());
+        self.run(|db| db.execute(FORGET_MESSAGE, &[&org, &conv, &msg]))?;
+        Ok(())
+    }
+
+    fn set_muted(
+        &self,
+        org: &OrganizationId,
+        user: &Username,
+        conversation: &ConversationId,
+        muted: bool,
+    ) -> Result<(), StoreError> {
+        let (org, user, conv) = (org.as_str(), user.as_str(), conversation.as_str());
+        self.run(|db| db.execute(SET_MUTED, &[&org, &user, &conv, &muted]))?;
+        Ok(())
+    }
+
+    fn is_muted(
+        &self,
+        org: &OrganizationId,
+        user: &Username,
+        conversation: &ConversationId,
+    ) -> Result<bool, StoreError> {
+        let (org, user, conv) = (org.as_str(), user.as_str(), conversation.as_str());
+        let muted = self.run(|db| {
+            db.row(IS_MUTED, &[&org, &user, &conv])?
+                .map(|r| get::<bool>(&r, 0))
+                .transpose()
+        })?;
+        Ok(muted.unwrap_or(false))
+    }
+
+    fn set_presence(
+        &self,
+        org: &OrganizationId,
+        user: &Username,
+        presence: &Presence,
+    ) -> Result<(), StoreError> {
+        let record = to_json("presence", presence)?;
+        let (org, user) = (org.as_str(), user.as_str());
+        self.run(|db| db.execute(PUT_PRESENCE, &[&org, &user, &record]))?;
+        Ok(())
+    }
+
+    fn presence(&self, org: &OrganizationId, user: &Username) -> Result<Presence, StoreError> {
+        let found =
+            self.run(|db| db.one("presence", PRESENCE, &[&org.as_str(), &user.as_str()]))?;
+        Ok(found.unwrap_or_default())
+    }
+
+    fn entries(
+        &self,
+        org: &OrganizationId,
+        user: &Username,
+    ) -> Result<Vec<InboxEntry>, StoreError> {
+        let rows = self.run(|db| db.rows(ENTRIES, &[&org.as_str(), &user.as_str()]))?;
+        rows.iter()
+            .map(|r| {
+                let last: Option<i64> = get(r, 2)?;
+                Ok(InboxEntry {
+                    conversation: ConversationId::new(get::<String>(r, 0)?),
+                    unread: u32::try_from(get::<i64>(r, 1)?).unwrap_or(u32::MAX),
+                    last_activity: last.map(from_micros).transpose()?,
+                    muted: get(r, 3)?,
+                })
+            })
+            .collect()
+    }
+}

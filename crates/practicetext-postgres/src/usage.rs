@@ -1,0 +1,90 @@
+//! [`UsageStore`] on `usage_days`: one upsert per text adds to the counters
+//! in place (saturating at the largest BIGINT), so texts counted by several
+//! app servers at once all count.
+
+use chrono::{Datelike, NaiveDate};
+use practicetext_core::conversation::Direction;
+use practicetext_core::ids::{OrganizationId, Username};
+use practicetext_core::inbox::usage::UsageRow;
+use practicetext_core::ports::{StoreError, UsageStore};
+
+use crate::PgStore;
+use crate::sql::get;
+
+/// Adds `EXCLUDED`'s counts to the row, each saturating at `i64::MAX`.
+const RECORD: &str = "INSERT INTO usage_days AS u (organization_id, day, has_user, username, \
+     texts_in, texts_out, segments_in, segments_out) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+     ON CONFLICT (organization_id, day, has_user, username) DO UPDATE SET \
+     texts_in = CASE WHEN u.texts_in > 9223372036854775807 - EXCLUDED.texts_in \
+         THEN 9223372036854775807 ELSE u.texts_in + EXCLUDED.texts_in END, \
+     texts_out = CASE WHEN u.texts_out > 9223372036854775807 - EXCLUDED.texts_out \
+         THEN 9223372036854775807 ELSE u.texts_out + EXCLUDED.texts_out END, \
+     segments_in = CASE WHEN u.segments_in > 9223372036854775807 - EXCLUDED.segments_in \
+         THEN 9223372036854775807 ELSE u.segments_in + EXCLUDED.segments_in END, \
+     segments_out = CASE WHEN u.segments_out > 9223372036854775807 - EXCLUDED.segments_out \
+         THEN 9223372036854775807 ELSE u.segments_out + EXCLUDED.segments_out END";
+const USAGE: &str = "SELECT day, has_user, username, texts_in, texts_out, segments_in, segments_out \
+     FROM usage_days WHERE organization_id = $1 AND day BETWEEN $2 AND $3 \
+     ORDER BY day, has_user, username";
+
+/// A day as stored: its number counted from 0001-01-01 as day 1.
+fn day_number(day: NaiveDate) -> i32 {
+    day.num_days_from_ce()
+}
+
+fn bad_row() -> StoreError {
+    StoreError::Backend {
+        message: "a stored usage row is out of range; it was changed by hand".into(),
+    }
+}
+
+fn counter(row: &postgres::Row, i: usize) -> Result<u64, StoreError> {
+    u64::try_from(get::<i64>(row, i)?).map_err(|_| bad_row())
+}
+
+impl UsageStore for PgStore {
+    fn record(
+        &self,
+        org: &OrganizationId,
+        user: Option<&Username>,
+        day: NaiveDate,
+        direction: Direction,
+        segments: u32,
+    ) -> Result<(), StoreError> {
+        let segments = i64::from(segments);
+        let [a, b, c, d]: [i64; 4] = match direction {
+            Direction::Inbound => [1, 0, segments, 0],
+            Direction::Outbound => [0, 1, 0, segments],
+        };
+        let (org, day, has_user) = (org.as_str(), day_number(day), user.is_some());
+        let username = user.map_or("", |u| u.as_str());
+        self.run(|db| db.execute(RECORD, &[&org, &day, &has_user, &username, &a, &b, &c, &d]))?;
+        Ok(())
+    }
+
+    fn usage(
+        &self,
+        org: &OrganizationId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<UsageRow>, StoreError> {
+        let (from, to) = (day_number(from), day_number(to));
+        let rows = self.run(|db| db.rows(USAGE, &[&org.as_str(), &from, &to]))?;
+        rows.iter()
+            .map(|r| {
+                let day = NaiveDate::from_num_days_from_ce_opt(get(r, 0)?).ok_or_else(bad_row)?;
+                Ok(UsageRow {
+                    day,
+                    user: get::<bool>(r, 1)?
+                        .then(|| get::<String>(r, 2))
+                        .transpose()?
+                        .map(Username::new),
+                    texts_in: counter(r, 3)?,
+                    texts_out: counter(r, 4)?,
+                    segments_in: counter(r, 5)?,
+                    segments_out: counter(r, 6)?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,281 @@
+//! [`ConversationStore`] on `conversations` and `messages`. The partial
+//! unique index `conversations_one_active` refuses a second active
+//! conversation for the same participants (V1) in the same statement that
+//! writes it, so two processes starting one conversation cannot both win.
+
+use practicetext_core::conversation::{
+    Conversation, ConversationStatus, Direction, Message, Participants,
+};
+use practicetext_core::ids::{ConversationId, MessageId, OrganizationId};
+use practicetext_core::inbox::lifecycle::outside_number;
+use practicetext_core::ports::{ConversationFilter, ConversationStore, StoreError};
+use rusqlite::{ErrorCode, params};
+
+use crate::SqliteStore;
+use crate::record::{backend, to_json};
+use crate::sql::{all, micros, one};
+
+const PUT_CONVERSATION: &str = "INSERT INTO conversations \
+     (organization_id, id, participants, status, client_id, outside_number, started_at, record) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (organization_id, id) DO UPDATE SET \
+     participants = excluded.participants, status = excluded.status, client_id = excluded.client_id, \
+     outside_number = excluded.outside_number, started_at = excluded.started_at, record = excluded.record";
+const CONVERSATION: &str =
+    "SELECT record FROM conversations WHERE organization_id = ?1 AND id = ?2";
+const ACTIVE: &str = "SELECT record FROM conversations \
+     WHERE organization_id = ?1 AND participants = ?2 AND status = 'active'";
+/// A message keeps its `seq` when replaced in its conversation and gets a
+/// new one (the next) when new or moved.
+const PUT_MESSAGE: &str = "INSERT INTO messages \
+     (organization_id, id, conversation_id, direction, at, seq, record) \
+     VALUES (?1, ?2, ?3, ?4, ?5, (SELECT coalesce(max(seq), 0) + 1 FROM messages), ?6) \
+     ON CONFLICT (organization_id, id) DO UPDATE SET \
+     seq = CASE WHEN messages.conversation_id = excluded.conversation_id \
+         THEN messages.seq ELSE excluded.seq END, \
+     conversation_id = excluded.conversation_id, direction = excluded.direction, \
+     at = excluded.at, record = excluded.record";
+const LAST_MESSAGE: &str = "SELECT record FROM messages \
+     WHERE organization_id = ?1 AND conversation_id = ?2 AND direction = ?3 \
+     ORDER BY at DESC, seq DESC LIMIT 1";
+const MESSAGES: &str = "SELECT record FROM messages \
+     WHERE organization_id = ?1 AND conversation_id = ?2 ORDER BY at, seq";
+const DELETE_CONVERSATION: &str =
+    "DELETE FROM conversations WHERE organization_id = ?1 AND id = ?2";
+const DELETE_MESSAGE: &str =
+    "DELETE FROM messages WHERE organization_id = ?1 AND conversation_id = ?2 AND id = ?3";
+
+/// The listing, one statement per index: the first set condition of
+/// client, outside number and status picks the index, the others filter.
+const BY_CLIENT: &str = "SELECT record FROM conversations INDEXED BY conversations_by_client \
+     WHERE organization_id = ?1 AND client_id = ?3 \
+     AND (?2 IS NULL OR status = ?2) AND (?4 IS NULL OR outside_number = ?4) \
+     ORDER BY started_at, id";
+const BY_OUTSIDE_NUMBER: &str = "SELECT record FROM conversations \
+     INDEXED BY conversations_by_outside_number \
+     WHERE organization_id = ?1 AND outside_number = ?4 \
+     AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR client_id = ?3) \
+     ORDER BY started_at, id";
+const BY_STATUS: &str = "SELECT record FROM conversations INDEXED BY conversations_by_status \
+     WHERE organization_id = ?1 AND status = ?2 \
+     AND (?3 IS NULL OR client_id = ?3) AND (?4 IS NULL OR outside_number = ?4) \
+     ORDER BY started_at, id";
+const EVERY: &str = "SELECT record FROM conversations INDEXED BY conversations_by_start \
+     WHERE organization_id = ?1 \
+     AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR client_id = ?3) \
+     AND (?4 IS NULL OR outside_number = ?4) \
+     ORDER BY started_at, id";
+
+/// The participants as the key of the one-active-conversation index.
+pub(crate) fn participants_key(p: &Participants) -> Result<String, StoreError> {
+    to_json("participants", p)
+}
+
+pub(crate) fn status_text(s: ConversationStatus) -> &'static str {
+    match s {
+        ConversationStatus::Active => "active",
+        ConversationStatus::Closed => "closed",
+    }
+}
+
+pub(crate) fn direction_text(d: Direction) -> &'static str {
+    match d {
+        Direction::Inbound => "inbound",
+        Direction::Outbound => "outbound",
+    }
+}
+
+/// The failure of `e`'s statement as the store reports it: a violated
+/// uniqueness is `conflict`, a message without its conversation `missing`.
+fn refused(e: rusqlite::Error, conflict: &str, missing: Option<&ConversationId>) -> StoreError {
+    let code = e.sqlite_error().map(|f| (f.code, f.extended_code));
+    match (code, missing) {
+        (Some((ErrorCode::ConstraintViolation, rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)), _) => {
+            StoreError::Conflict {
+                message: conflict.to_owned(),
+            }
+        }
+        (
+            Some((ErrorCode::ConstraintViolation, rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY)),
+            Some(id),
+        ) => StoreError::NotFound {
+            what: "conversation",
+            id: id.to_string(),
+        },
+        _ => backend(e),
+    }
+}
+
+impl ConversationStore for SqliteStore {
+    fn active_conversation(
+        &self,
+        org: &OrganizationId,
+        participants: &Participants,
+    ) -> Result<Option<Conversation>, StoreError> {
+        let key = participants_key(participants)?;
+        self.with_conn(|conn| one(conn, "conversation", ACTIVE, params![org.as_str(), key]))
+    }
+
+    fn conversation(
+        &self,
+        org: &OrganizationId,
+        id: &ConversationId,
+    ) -> Result<Option<Conversation>, StoreError> {
+        self.with_conn(|conn| {
+            one(
+                conn,
+                "conversation",
+                CONVERSATION,
+                [org.as_str(), id.as_str()],
+            )
+        })
+    }
+
+    fn put_conversation(&self, c: &Conversation) -> Result<(), StoreError> {
+        let record = to_json("conversation", c)?;
+        let key = participants_key(&c.participants)?;
+        let outside = outside_number(&c.participants).map(|n| n.to_string());
+        let client = c.client.as_ref().map(|k| k.as_str());
+        let params = params![
+            c.organization.as_str(),
+            c.id.as_str(),
+            key,
+            status_text(c.status),
+            client,
+            outside,
+            micros(c.started_at),
+            record
+        ];
+        self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(PUT_CONVERSATION).map_err(backend)?;
+            stmt.execute(params).map_err(|e| {
+                refused(
+                    e,
+                    "these participants already have an active conversation",
+                    None,
+                )
+            })
+        })?;
+        Ok(())
+    }
+
+    fn put_message(&self, m: &Message) -> Result<(), StoreError> {
+        let record = to_json("message", m)?;
+        let params = params![
+            m.organization.as_str(),
+            m.id.as_str(),
+            m.conversation.as_str(),
+            direction_text(m.direction),
+            micros(m.at),
+            record
+        ];
+        self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(PUT_MESSAGE).map_err(backend)?;
+            stmt.execute(params)
+                .map_err(|e| refused(e, "message conflict", Some(&m.conversation)))
+        })?;
+        Ok(())
+    }
+
+    fn last_message(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+        direction: Direction,
+    ) -> Result<Option<Message>, StoreError> {
+        let params = params![
+            org.as_str(),
+            conversation.as_str(),
+            direction_text(direction)
+        ];
+        self.with_conn(|conn| one(conn, "message", LAST_MESSAGE, params))
+    }
+
+    fn messages(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+    ) -> Result<Vec<Message>, StoreError> {
+        let params = [org.as_str(), conversation.as_str()];
+        self.with_conn(|conn| all(conn, "message", MESSAGES, params))
+    }
+
+    fn conversations(
+        &self,
+        org: &OrganizationId,
+        filter: &ConversationFilter,
+    ) -> Result<Vec<Conversation>, StoreError> {
+        let status = filter.status.map(status_text);
+        let client = filter.client.as_ref().map(|c| c.as_str());
+        let outside = filter.outside_number.map(|n| n.to_string());
+        let sql = match (&client, &outside, &status) {
+            (Some(_), _, _) => BY_CLIENT,
+            (None, Some(_), _) => BY_OUTSIDE_NUMBER,
+            (None, None, Some(_)) => BY_STATUS,
+            (None, None, None) => EVERY,
+        };
+        let params = params![org.as_str(), status, client, outside];
+        self.with_conn(|conn| all(conn, "conversation", sql, params))
+    }
+
+    fn delete_conversation(
+        &self,
+        org: &OrganizationId,
+        id: &ConversationId,
+    ) -> Result<(), StoreError> {
+        let params = [org.as_str(), id.as_str()];
+        let deleted =
+            self.with_conn(|conn| crate::sql::write(conn, DELETE_CONVERSATION, params))?;
+        if deleted == 0 {
+            return Err(StoreError::NotFound {
+                what: "conversation",
+                id: id.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    fn delete_message(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+        message: &MessageId,
+    ) -> Result<(), StoreError> {
+        let params = [org.as_str(), conversation.as_str(), message.as_str()];
+        let deleted = self.with_conn(|conn| crate::sql::write(conn, DELETE_MESSAGE, params))?;
+        if deleted == 0 {
+            return Err(StoreError::NotFound {
+                what: "message",
+                id: message.to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::plans::assert_searches;
+
+    /// Every read (and every delete's search) goes through an index, in
+    /// the promised order, with no full scan and no sort.
+    #[test]
+    fn every_read_searches_an_index_and_needs_no_sort() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let conn = store.lock().unwrap();
+        for (sql, index) in [
+            (CONVERSATION, "PRIMARY KEY"),
+            (ACTIVE, "conversations_one_active"),
+            (LAST_MESSAGE, "messages_by_direction"),
+            (MESSAGES, "messages_in_order"),
+            (BY_CLIENT, "conversations_by_client"),
+            (BY_OUTSIDE_NUMBER, "conversations_by_outside_number"),
+            (BY_STATUS, "conversations_by_status"),
+            (EVERY, "conversations_by_start"),
+            (DELETE_MESSAGE, "PRIMARY KEY"),
+            (DELETE_CONVERSATION, "PRIMARY KEY"),
+        ] {
+            assert_searches(&conn, sql, index);
+        }
+    }
+}
