@@ -12,7 +12,10 @@ use practicetext_core::conversation::{Conversation, Direction};
 use practicetext_core::ids::{ClientId, ConversationId, OrganizationId, Username};
 use practicetext_core::inbox::state::{InboxEntry, Presence};
 use practicetext_core::inbox::usage::UsageRow;
-use practicetext_core::ports::{Claim, ConversationFilter, RateKey, SecureStore, Store};
+use practicetext_core::ports::{
+    Claim, ConsentStore, ConversationFilter, ConversationStore, DirectoryStore, HistoryStore,
+    IdempotencyStore, InboxStore, RateKey, RateWindowStore, SecureStore, UsageStore,
+};
 
 use crate::fixtures::{
     at, closed, consent_change, conversation, history_entry, message, phone, secure_conversation,
@@ -42,7 +45,19 @@ fn active() -> Conversation {
 }
 
 /// Writes one record of each kind for [`ORG`].
-pub fn write_engine_records<S: Store + SecureStore>(store: &S) {
+pub fn write_engine_records<
+    S: DirectoryStore
+        + ConsentStore
+        + RateWindowStore
+        + IdempotencyStore
+        + ConversationStore
+        + HistoryStore
+        + InboxStore
+        + UsageStore
+        + SecureStore,
+>(
+    store: &S,
+) {
     let org = org();
     let (secure, events) = secure_conversation(ORG, "secure-1", 1);
     store
@@ -94,7 +109,19 @@ pub fn write_engine_records<S: Store + SecureStore>(store: &S) {
 }
 
 /// Reads every record [`write_engine_records`] wrote and checks it.
-pub fn check_engine_records<S: Store + SecureStore>(store: &S) {
+pub fn check_engine_records<
+    S: DirectoryStore
+        + ConsentStore
+        + RateWindowStore
+        + IdempotencyStore
+        + ConversationStore
+        + HistoryStore
+        + InboxStore
+        + UsageStore
+        + SecureStore,
+>(
+    store: &S,
+) {
     let org = org();
     let (secure, events) = secure_conversation(ORG, "secure-1", 1);
     assert_eq!(
@@ -202,7 +229,19 @@ pub fn check_engine_records<S: Store + SecureStore>(store: &S) {
 /// Writes on top of the seeded records and checks they keep their order:
 /// the store's counters (history and message sequence numbers) continue
 /// after the seeded rows.
-pub fn extend_engine_records<S: Store + SecureStore>(store: &S) {
+pub fn extend_engine_records<
+    S: DirectoryStore
+        + ConsentStore
+        + RateWindowStore
+        + IdempotencyStore
+        + ConversationStore
+        + HistoryStore
+        + InboxStore
+        + UsageStore
+        + SecureStore,
+>(
+    store: &S,
+) {
     let org = org();
     let start = consent_change(ORG, phone(30), ConsentAction::OptIn, 5);
     assert!(store.record_consent(&org, &start).unwrap().newly_opted_in());
