@@ -22,3 +22,4 @@ demo:
 
 bench:
 	$(CARGO) bench --bench phone
+	$(CARGO) bench --bench broadcast
