@@ -103,6 +103,21 @@ pub trait ConsentLookup {
     }
 }
 
+/// Why `number` may not be texted now, by its consent (C4, C6, X2):
+/// opted out, blocked, a landline or otherwise permanently failing; `None`
+/// when it may.
+pub(crate) fn consent_exclusion(
+    lookup: &dyn ConsentLookup,
+    number: E164,
+) -> Result<Option<ExclusionReason>, StoreError> {
+    let state = lookup.consent(number)?;
+    let why = match state.suppressed {
+        true => lookup.suppression(number)?,
+        false => None,
+    };
+    Ok(ExclusionReason::from_consent(&state, why))
+}
+
 impl ConsentLookup for HashMap<E164, ConsentState> {
     fn consent(&self, number: E164) -> Result<ConsentState, StoreError> {
         Ok(self.get(&number).cloned().unwrap_or_default())
@@ -243,7 +258,7 @@ impl ExclusionReason {
     }
 
     /// Reads a consent state (C4, C6, X2); `None` when it allows texts.
-    fn from_consent(state: &ConsentState, why: Option<PermanentReason>) -> Option<Self> {
+    pub(crate) fn from_consent(state: &ConsentState, why: Option<PermanentReason>) -> Option<Self> {
         if state.opted_out {
             Some(ExclusionReason::OptedOut)
         } else if state.blocked {
@@ -548,12 +563,7 @@ fn households(
         let verdict = match numbers.get(&phone) {
             Some(v) => v,
             None => {
-                let state = consent.consent(phone)?;
-                let why = match state.suppressed {
-                    true => consent.suppression(phone)?,
-                    false => None,
-                };
-                let v = match ExclusionReason::from_consent(&state, why) {
+                let v = match consent_exclusion(consent, phone)? {
                     Some(reason) => NumberVerdict::Excluded(reason),
                     None => {
                         recipients.push(PlannedRecipient {
