@@ -36,3 +36,5 @@ bench:
 	$(CARGO) bench --bench phone
 	$(CARGO) bench --bench store --features sqlite
 	$(CARGO) bench --bench decisions
+	$(CARGO) bench --bench text
+	$(CARGO) bench --bench broadcast

@@ -22,7 +22,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "practicetext",
     version,
-    after_help = "Examples:\n  practicetext phone \"(650) 253-0000\"\n  printf '{\"input\":\"650.253.0000\"}\\n' | practicetext phone --jsonl\n  practicetext secure check-recipient '{\"kind\":\"patient\",\"email\":\"pat@mail.example\"}'"
+    after_help = "Examples:\n  practicetext phone \"(650) 253-0000\"\n  printf '{\"input\":\"650.253.0000\"}\\n' | practicetext phone --jsonl\n  practicetext secure check-recipient '{\"kind\":\"patient\",\"email\":\"pat@mail.example\"}'\n  practicetext broadcast preflight --clients clients.csv --appointments appts.csv --first-day 2026-11-24 --from-number 4162530001 --message \"Closed tomorrow: no power.\""
 )]
 struct Cli {
     #[command(subcommand)]
@@ -31,6 +31,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    Broadcast(Box<commands::broadcast::Args>),
     Demo(commands::demo::Args),
     Phone(commands::phone::Args),
     Replay(commands::replay::Args),
@@ -45,6 +46,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Broadcast(args) => commands::broadcast::run(*args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Phone(args) => commands::phone::run(args),
         Command::Replay(args) => commands::replay::run(args),

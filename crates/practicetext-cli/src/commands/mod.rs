@@ -1,6 +1,7 @@
 //! One module per subcommand: each parses its arguments, calls the core and
 //! prints JSON. No rule lives here.
 
+pub mod broadcast;
 pub mod check;
 pub mod demo;
 pub mod inbox;

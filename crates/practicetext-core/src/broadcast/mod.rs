@@ -36,13 +36,13 @@
 //! use practicetext_core::testing::sample_directory;
 //! use std::collections::HashMap;
 //!
-//! let now: DateTime<Utc> = "2026-11-23T15:00:00Z".parse().unwrap();
+//! let now: DateTime<Utc> = "2026-11-23T15:00:00Z".parse()?;
 //! let dir = sample_directory();
 //! let request = BroadcastRequest {
 //!     organization: "happy-paws".into(),
 //!     sender: "alice".into(),
 //!     from: None,
-//!     range: RangeChoice::Custom { start: now, end: "2026-11-24T15:00:00Z".parse().unwrap() },
+//!     range: RangeChoice::Custom { start: now, end: "2026-11-24T15:00:00Z".parse()? },
 //!     message: "The power is out; we will call you to rebook.".into(),
 //!     pace: Pace::default(),
 //!     quiet_hours: Default::default(),
@@ -52,23 +52,25 @@
 //!     cell_phone: "(416) 253-0000".into(),
 //! }];
 //! let appointments = vec![Appointment {
-//!     id: "a1".into(), client: "c1".into(), starts_at: "2026-11-23T18:00:00Z".parse().unwrap(),
+//!     id: "a1".into(), client: "c1".into(), starts_at: "2026-11-23T18:00:00Z".parse()?,
 //! }];
-//! let plan = preflight(&request, &dir, &clients, &appointments, &HashMap::new(), now).unwrap();
+//! let plan = preflight(&request, &dir, &clients, &appointments, &HashMap::new(), now)?;
 //! assert_eq!(plan.counts.recipients, 1);
 //!
 //! let store = MemoryStore::new();
 //! let transport = RecordingTransport::default();
-//! let b = start(&store, &dir, &plan, &plan.token, "bc-1".into(), now).unwrap();
-//! let mut runner = BroadcastRunner::open(&store, &transport, &b.organization, &b.id, "worker-1").unwrap();
+//! let b = start(&store, &dir, &plan, &plan.token, "bc-1".into(), now)?;
+//! let mut runner = BroadcastRunner::open(&store, &transport, &b.organization, &b.id, "worker-1")?;
 //! let mut t = now;
-//! loop {
-//!     match runner.step(t, 0).unwrap() {
+//! let summary = loop {
+//!     match runner.step(t, 0)? {
 //!         Step::Wait { until, .. } => t = until,
-//!         Step::Done(summary) => { assert_eq!(summary.status, BroadcastStatus::AllSent); break }
+//!         Step::Done(summary) => break summary,
 //!         _ => {}
 //!     }
-//! }
+//! };
+//! assert_eq!(summary.status, BroadcastStatus::AllSent);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod pace;
@@ -127,6 +129,13 @@ pub enum BroadcastError {
         /// The id.
         id: BroadcastId,
     },
+    /// The transport could not say whether an interrupted text went out
+    /// (B9); the recipient stays claimed and is looked up again.
+    #[error("could not look up whether an interrupted text went out ({message}); try again")]
+    LookupFailed {
+        /// The transport's error.
+        message: String,
+    },
     /// Another plan was already started under this id.
     #[error("a different broadcast with the id '{id}' exists; use a new id")]
     AlreadyExists {
@@ -148,6 +157,7 @@ impl BroadcastError {
             BroadcastError::InvalidPace { .. } => "invalid_pace",
             BroadcastError::ConfirmationMismatch => "confirmation_mismatch",
             BroadcastError::NotFound { .. } => "broadcast_not_found",
+            BroadcastError::LookupFailed { .. } => "transport_lookup_failed",
             BroadcastError::AlreadyExists { .. } => "broadcast_exists",
         }
     }

@@ -49,7 +49,10 @@ impl ClientContact {
     /// "First Last", trimmed.
     pub fn full_name(&self) -> PersonName {
         let name = format!("{} {}", self.first_name.as_str(), self.last_name.as_str());
-        PersonName::new(name.trim())
+        match name.trim() {
+            trimmed if trimmed.len() == name.len() => PersonName::new(name),
+            trimmed => PersonName::new(trimmed),
+        }
     }
 }
 
@@ -98,6 +101,21 @@ pub trait ConsentLookup {
         let _ = number;
         Ok(None)
     }
+}
+
+/// Why `number` may not be texted now, by its consent (C4, C6, X2):
+/// opted out, blocked, a landline or otherwise permanently failing; `None`
+/// when it may.
+pub(crate) fn consent_exclusion(
+    lookup: &dyn ConsentLookup,
+    number: E164,
+) -> Result<Option<ExclusionReason>, StoreError> {
+    let state = lookup.consent(number)?;
+    let why = match state.suppressed {
+        true => lookup.suppression(number)?,
+        false => None,
+    };
+    Ok(ExclusionReason::from_consent(&state, why))
 }
 
 impl ConsentLookup for HashMap<E164, ConsentState> {
@@ -240,7 +258,7 @@ impl ExclusionReason {
     }
 
     /// Reads a consent state (C4, C6, X2); `None` when it allows texts.
-    fn from_consent(state: &ConsentState, why: Option<PermanentReason>) -> Option<Self> {
+    pub(crate) fn from_consent(state: &ConsentState, why: Option<PermanentReason>) -> Option<Self> {
         if state.opted_out {
             Some(ExclusionReason::OptedOut)
         } else if state.blocked {
@@ -331,7 +349,8 @@ pub struct Preflight {
     pub message: MessageBody,
     /// The appointment range.
     pub range: AppointmentRange,
-    /// The appointments actually covered; `None` when there are none.
+    /// From the earliest to the latest appointment of the clients who get
+    /// a text (B4); `None` when no one does.
     pub span: Option<AppointmentSpan>,
     /// The pace (B5).
     pub pace: Pace,
@@ -398,31 +417,13 @@ pub fn preflight<A: Borrow<Appointment>>(
     now: Timestamp,
 ) -> Result<Preflight, Error> {
     let valid = validate(request, directory, now)?;
-    let mut index: HashMap<&str, u32> = HashMap::with_capacity(clients.len());
-    for (i, c) in clients.iter().enumerate() {
-        let i = u32::try_from(i).unwrap_or(u32::MAX);
-        index.entry(c.id.as_str()).or_insert(i);
-    }
-    let mut hits = vec![NO_HITS; clients.len()];
-    let mut counts = PreflightCounts::default();
-    let mut span = NO_HITS;
-    for a in appointments {
-        let a = a.borrow();
-        if a.starts_at <= now || !valid.range.contains(a.starts_at) {
-            continue;
-        }
-        counts.appointments += 1;
-        let slot = index
-            .get(a.client.as_str())
-            .and_then(|&i| hits.get_mut(i as usize));
-        match slot {
-            Some(h) => add_hit(h, a.starts_at),
-            None => counts.appointments_without_client += 1,
-        }
-        add_hit(&mut span, a.starts_at);
-    }
-    drop(index);
-    let (recipients, excluded) = households(clients, &hits, consent)?;
+    let tally = tally(clients, appointments, valid.range, now);
+    let mut counts = PreflightCounts {
+        appointments: tally.appointments,
+        appointments_without_client: tally.without_client,
+        ..Default::default()
+    };
+    let (recipients, excluded) = households(clients, tally.hits, consent)?;
     counts.clients = recipients.len() + excluded.len();
     counts.recipients = recipients.len();
     counts.excluded = excluded.len();
@@ -432,10 +433,7 @@ pub fn preflight<A: Borrow<Appointment>>(
         from: valid.from,
         message: request.message.clone(),
         range: valid.range,
-        span: (span.count > 0).then_some(AppointmentSpan {
-            first: span.first,
-            last: span.last,
-        }),
+        span: span_of(&recipients),
         pace: request.pace,
         quiet_hours: request.quiet_hours,
         time_zone: valid.time_zone,
@@ -458,6 +456,66 @@ pub fn preflight<A: Borrow<Appointment>>(
     Ok(plan)
 }
 
+/// What one pass over the appointments found.
+struct Tally {
+    /// Per client (by position) with at least one appointment: its hits.
+    hits: Vec<(u32, Hits)>,
+    /// Upcoming appointments in range.
+    appointments: u64,
+    /// Of those, how many belong to no client given.
+    without_client: u64,
+}
+
+/// B2: one pass over the appointments, keeping those after `now` inside
+/// `range`, counted per client. The client ids are copied into one buffer
+/// and each client's hits live in its map entry, so each appointment costs
+/// one hash and one probe of compact memory, and no allocation.
+fn tally<A: Borrow<Appointment>>(
+    clients: &[ClientContact],
+    appointments: impl IntoIterator<Item = A>,
+    range: AppointmentRange,
+    now: Timestamp,
+) -> Tally {
+    let mut ids = String::with_capacity(clients.iter().map(|c| c.id.as_str().len()).sum());
+    let bounds: Vec<(usize, usize)> = clients
+        .iter()
+        .map(|c| {
+            let start = ids.len();
+            ids.push_str(c.id.as_str());
+            (start, ids.len())
+        })
+        .collect();
+    let mut index: HashMap<&str, (u32, Hits)> = HashMap::with_capacity(clients.len());
+    for (i, (start, end)) in (0u32..).zip(bounds) {
+        let key = ids.get(start..end).unwrap_or_default();
+        index.entry(key).or_insert((i, NO_HITS));
+    }
+    let (mut counted, mut without_client) = (0, 0);
+    for a in appointments {
+        let a = a.borrow();
+        if a.starts_at <= now || !range.contains(a.starts_at) {
+            continue;
+        }
+        counted += 1;
+        match index.get_mut(a.client.as_str()) {
+            Some((_, h)) => add_hit(h, a.starts_at),
+            None => without_client += 1,
+        }
+    }
+    Tally {
+        hits: index.into_values().filter(|(_, h)| h.count > 0).collect(),
+        appointments: counted,
+        without_client,
+    }
+}
+
+/// B4: from the earliest to the latest appointment of those who get a text.
+fn span_of(recipients: &[PlannedRecipient]) -> Option<AppointmentSpan> {
+    let first = recipients.iter().map(|r| r.first_appointment).min()?;
+    let last = recipients.iter().map(|r| r.last_appointment).max()?;
+    Some(AppointmentSpan { first, last })
+}
+
 fn add_hit(h: &mut Hits, at: Timestamp) {
     h.count = h.count.saturating_add(1);
     h.first = h.first.min(at);
@@ -476,21 +534,19 @@ enum NumberVerdict {
 /// number; every other client listed with the reason.
 fn households(
     clients: &[ClientContact],
-    hits: &[Hits],
+    hits: Vec<(u32, Hits)>,
     consent: &dyn ConsentLookup,
 ) -> Result<(Vec<PlannedRecipient>, Vec<Exclusion>), StoreError> {
-    let mut order: Vec<(u32, &Hits, &ClientContact)> = hits
-        .iter()
-        .zip(clients)
-        .enumerate()
-        .filter(|(_, (h, _))| h.count > 0)
-        .map(|(i, (h, c))| (u32::try_from(i).unwrap_or(u32::MAX), h, c))
-        .collect();
-    order.sort_unstable_by(|a, b| (a.1.first, &a.2.id, a.0).cmp(&(b.1.first, &b.2.id, b.0)));
-    let mut recipients: Vec<PlannedRecipient> = Vec::with_capacity(order.len());
+    let mut hits = hits;
+    // Earliest appointment first; ties in the host's order of clients.
+    hits.sort_unstable_by_key(|&(i, h)| (h.first, i));
+    let mut recipients: Vec<PlannedRecipient> = Vec::with_capacity(hits.len());
     let mut excluded = Vec::new();
-    let mut numbers: HashMap<E164, NumberVerdict> = HashMap::with_capacity(order.len());
-    for (_, h, c) in order {
+    let mut numbers: HashMap<E164, NumberVerdict> = HashMap::with_capacity(hits.len());
+    let order = hits
+        .into_iter()
+        .filter_map(|(i, h)| Some((h, clients.get(i as usize)?)));
+    for (h, c) in order {
         let exclude = |reason| Exclusion {
             client: c.id.clone(),
             name: c.full_name(),
@@ -507,12 +563,7 @@ fn households(
         let verdict = match numbers.get(&phone) {
             Some(v) => v,
             None => {
-                let state = consent.consent(phone)?;
-                let why = match state.suppressed {
-                    true => consent.suppression(phone)?,
-                    false => None,
-                };
-                let v = match ExclusionReason::from_consent(&state, why) {
+                let v = match consent_exclusion(consent, phone)? {
                     Some(reason) => NumberVerdict::Excluded(reason),
                     None => {
                         recipients.push(PlannedRecipient {

@@ -283,7 +283,7 @@ pub fn validate(
     directory: &Directory,
     now: Timestamp,
 ) -> Result<ValidRequest, Error> {
-    let mut refusals = sender_refusals(request, directory);
+    let mut refusals = sender_refusals(&request.organization, &request.sender, directory);
     let org = &directory.organization;
     let user = directory.user(&request.sender);
     let (from, sending) = match user {
@@ -309,15 +309,19 @@ pub fn validate(
     }
 }
 
-/// B1: an admin of this organization, which has two-way texting on.
-pub(crate) fn sender_refusals(request: &BroadcastRequest, directory: &Directory) -> Vec<Refusal> {
+/// B1: `sender` is an admin of `org`, which has two-way texting on.
+pub(crate) fn sender_refusals(
+    org: &OrganizationId,
+    sender: &Username,
+    directory: &Directory,
+) -> Vec<Refusal> {
     let mut refusals = Vec::new();
-    if request.organization != directory.organization.id {
+    if org != &directory.organization.id {
         refusals.push(Refusal::OrganizationMismatch);
     }
-    match directory.user(&request.sender) {
+    match directory.user(sender) {
         None => refusals.push(Refusal::UnknownSender {
-            username: request.sender.clone(),
+            username: sender.clone(),
         }),
         Some(u) if u.role != Role::Admin => refusals.push(Refusal::NotAdmin),
         Some(_) => {}

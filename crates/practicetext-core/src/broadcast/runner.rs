@@ -4,10 +4,11 @@
 //! look up what a crash left unclear), X1 (quiet hours) and C4 (consent
 //! re-checked right before each send).
 //!
-//! [`BroadcastRunner::step`] is a pure step function over the store and
-//! the transport, driven by `now`: a host's worker loop, a test with a fake
-//! clock and several workers sharing one store all behave the same. Each
-//! call moves at most one recipient and says when to call again.
+//! [`BroadcastRunner::step`] is a step function over the store and the
+//! transport, driven by the `now` it is given (it reads no clock): a
+//! host's worker loop, a test with a fake clock and several workers
+//! sharing one store all behave the same. Each call moves at most one
+//! recipient and says when to call again.
 
 use chrono::TimeDelta;
 use serde::Serialize;
@@ -26,12 +27,12 @@ use crate::ports::{
 use super::BroadcastError;
 use super::pace::pace_key;
 use super::preflight::{
-    ConsentLookup, ExclusionReason, Preflight, StoreConsent, confirmation_token,
+    ExclusionReason, Preflight, StoreConsent, confirmation_token, consent_exclusion,
 };
 use super::progress::{
     Broadcast, BroadcastSummary, RecipientProgress, RecipientStatus, SendFailure, summarize,
 };
-use super::request::{BroadcastRequest, RangeChoice, Refusal, sender_refusals};
+use super::request::sender_refusals;
 
 /// The ports a broadcast runs on: consent (re-checked before each send),
 /// rate windows (the pace) and the broadcast progress. Every
@@ -72,19 +73,7 @@ pub fn start<S: BroadcastStore + ?Sized>(
     if confirmation != plan.token || confirmation_token(plan) != plan.token {
         return Err(BroadcastError::ConfirmationMismatch.into());
     }
-    let request = BroadcastRequest {
-        organization: plan.organization.clone(),
-        sender: plan.sender.clone(),
-        from: Some(plan.from),
-        range: RangeChoice::Custom {
-            start: plan.range.start,
-            end: plan.range.end,
-        },
-        message: plan.message.clone(),
-        pace: plan.pace,
-        quiet_hours: plan.quiet_hours,
-    };
-    let refusals: Vec<Refusal> = sender_refusals(&request, directory);
+    let refusals = sender_refusals(&plan.organization, &plan.sender, directory);
     if !refusals.is_empty() {
         return Err(BroadcastError::Refused { refusals }.into());
     }
@@ -414,19 +403,7 @@ where
             store: self.store,
             organization: &self.broadcast.organization,
         };
-        let state = lookup.consent(r.recipient.phone)?;
-        let reason = if state.opted_out {
-            Some(ExclusionReason::OptedOut)
-        } else if state.blocked {
-            Some(ExclusionReason::Blocked)
-        } else if state.suppressed {
-            Some(ExclusionReason::PermanentlyFailing {
-                reason: lookup.suppression(r.recipient.phone)?,
-            })
-        } else {
-            None
-        };
-        Ok(reason)
+        Ok(consent_exclusion(&lookup, r.recipient.phone)?)
     }
 
     /// Hands the text to the transport and reads its answer (B9, X2).
@@ -522,9 +499,10 @@ where
 }
 
 fn transport_error(e: TransportError) -> Error {
-    Error::Store(StoreError::Backend {
-        message: format!("the transport could not look a text up ({}): {e}", e.code()),
-    })
+    BroadcastError::LookupFailed {
+        message: format!("{}: {e}", e.code()),
+    }
+    .into()
 }
 
 fn sent(r: &RecipientProgress, receipt: SendReceipt, now: Timestamp, recovered: bool) -> Outcome {
