@@ -30,6 +30,8 @@
 
 #![warn(missing_docs)]
 
+mod broadcast;
+mod delivery;
 mod directory;
 mod migrations;
 mod record;

@@ -15,7 +15,10 @@ use crate::OpenError;
 use crate::record::describe;
 
 /// The schema steps, oldest first.
-pub(crate) const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_directory.sql")];
+pub(crate) const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_directory.sql"),
+    include_str!("../migrations/0003_delivery_broadcast.sql"),
+];
 
 /// The schema version this build writes: the number of steps.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32; // ok: a handful of steps
@@ -76,7 +79,53 @@ mod tests {
     /// at version `v` (nothing at version 0, the empty file). Adding a step
     /// to [`MIGRATIONS`] makes this array one short until the seed for the
     /// new version is added.
-    const SEEDS: [&str; MIGRATIONS.len() + 1] = ["", include_str!("../migrations/seeds/0001.sql")];
+    const SEEDS: [&str; MIGRATIONS.len() + 1] = [
+        "",
+        include_str!("../migrations/seeds/0001.sql"),
+        include_str!("../migrations/seeds/0003.sql"),
+    ];
+
+    /// The version that added deliveries and broadcasts (found by file, so
+    /// it stays right when steps are merged in before it).
+    fn broadcast_version() -> usize {
+        let step = include_str!("../migrations/0003_delivery_broadcast.sql");
+        MIGRATIONS.iter().position(|m| *m == step).unwrap() + 1
+    }
+
+    /// Checks the delivery and broadcast of the seeds from
+    /// [`broadcast_version`] on.
+    fn assert_seeded_broadcast(store: &SqliteStore, from: usize) {
+        use practicetext_core::ports::{BroadcastStore, DeliveryStore};
+        use practicetext_store_tests::broadcast_fixtures as bf;
+        let org = "seed-org".into();
+        let id = "bc-seed".into();
+        if from < broadcast_version() {
+            assert_eq!(store.delivery("SM-seed").unwrap(), None);
+            assert_eq!(store.broadcasts(&org).unwrap(), vec![]);
+            return;
+        }
+        let want = bf::delivery("seed-org", "SM-seed");
+        assert_eq!(
+            store.delivery("SM-seed").unwrap(),
+            Some(want),
+            "seed of version {from}"
+        );
+        let b = bf::broadcast("seed-org", "bc-seed");
+        assert_eq!(
+            store.broadcasts(&org).unwrap(),
+            vec![b],
+            "seed of version {from}"
+        );
+        let mut want = bf::recipients(8);
+        for (r, status) in want.iter_mut().zip(bf::every_status()) {
+            r.status = status;
+        }
+        assert_eq!(
+            store.recipients(&org, &id).unwrap(),
+            want,
+            "seed of version {from}"
+        );
+    }
 
     /// What every seed holds, as the current code must read it.
     fn seeded_directory() -> (Directory, practicetext_core::directory::Client) {
@@ -121,6 +170,7 @@ mod tests {
                 let found = store.clients_by_phone(org, fixtures::phone(30)).unwrap();
                 assert_eq!(found, vec![client], "seed of version {from}");
             }
+            assert_seeded_broadcast(&store, from);
             let fresh = fixtures::client("other-org", "c-9", Some(fixtures::phone(31)));
             store.put_client(&fresh).unwrap();
             assert_eq!(
