@@ -42,6 +42,8 @@
 
 #![warn(missing_docs)]
 
+mod broadcast;
+mod delivery;
 mod directory;
 mod migrations;
 mod record;

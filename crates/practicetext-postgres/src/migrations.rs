@@ -17,7 +17,10 @@ use crate::record::describe;
 use crate::{ConnectError, quoted};
 
 /// The schema steps, oldest first.
-pub(crate) const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_directory.sql")];
+pub(crate) const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_directory.sql"),
+    include_str!("../migrations/0003_delivery_broadcast.sql"),
+];
 
 /// The schema version this build writes: the number of steps.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32; // ok: a handful of steps
