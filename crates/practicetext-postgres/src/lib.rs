@@ -50,8 +50,10 @@
 
 #![warn(missing_docs)]
 
+mod broadcast;
 mod consent;
 mod conversation;
+mod delivery;
 mod directory;
 mod history;
 mod inbox;

@@ -20,6 +20,7 @@ use crate::{ConnectError, quoted};
 pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_directory.sql"),
     include_str!("../migrations/0002_engine.sql"),
+    include_str!("../migrations/0003_delivery_broadcast.sql"),
 ];
 
 /// The schema version this build writes: the number of steps.

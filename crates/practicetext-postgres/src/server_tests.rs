@@ -94,7 +94,15 @@ fn scratch_store() -> Scratch {
     scratch
 }
 
-practicetext_store_tests::store_conformance_tests!(scratch_store);
+/// Three more stores on the same schema: each worker of the concurrent
+/// claim check claims through a connection of its own.
+fn more_handles(scratch: &Scratch) -> Vec<PgStore> {
+    (0..3)
+        .map(|_| PgStore::connect_in_schema(&scratch.url, &scratch.schema).unwrap())
+        .collect()
+}
+
+practicetext_store_tests::store_conformance_tests!(scratch_store, handles = more_handles);
 
 /// Data as written at each version: `SEEDS[v]` inserts the records of
 /// [`seeded_directory`] (and from version 2 on those of
@@ -106,7 +114,50 @@ const SEEDS: [&str; MIGRATIONS.len() + 1] = [
     "",
     include_str!("../migrations/seeds/0001.sql"),
     include_str!("../migrations/seeds/0002.sql"),
+    include_str!("../migrations/seeds/0003.sql"),
 ];
+
+/// The version that added deliveries and broadcasts (found by file, so it
+/// stays right when steps are merged in before it).
+fn broadcast_version() -> usize {
+    let step = include_str!("../migrations/0003_delivery_broadcast.sql");
+    MIGRATIONS.iter().position(|m| *m == step).unwrap() + 1
+}
+
+/// Checks the delivery and broadcast of the seeds from
+/// [`broadcast_version`] on.
+fn assert_seeded_broadcast(store: &PgStore, from: usize) {
+    use practicetext_core::ports::{BroadcastStore, DeliveryStore};
+    use practicetext_store_tests::broadcast_fixtures as bf;
+    let org = "seed-org".into();
+    let id = "bc-seed".into();
+    if from < broadcast_version() {
+        assert_eq!(store.delivery("SM-seed").unwrap(), None);
+        assert_eq!(store.broadcasts(&org).unwrap(), vec![]);
+        return;
+    }
+    let want = bf::delivery("seed-org", "SM-seed");
+    assert_eq!(
+        store.delivery("SM-seed").unwrap(),
+        Some(want),
+        "seed of version {from}"
+    );
+    let b = bf::broadcast("seed-org", "bc-seed");
+    assert_eq!(
+        store.broadcasts(&org).unwrap(),
+        vec![b],
+        "seed of version {from}"
+    );
+    let mut want = bf::recipients(8);
+    for (r, status) in want.iter_mut().zip(bf::every_status()) {
+        r.status = status;
+    }
+    assert_eq!(
+        store.recipients(&org, &id).unwrap(),
+        want,
+        "seed of version {from}"
+    );
+}
 
 /// What every seed holds, as the current code must read it.
 fn seeded_directory() -> (Directory, practicetext_core::directory::Client) {
@@ -158,6 +209,7 @@ fn upgrades_from_every_earlier_version_keeping_data() {
         if from >= 2 {
             practicetext_store_tests::seeds::extend_engine_records(&store);
         }
+        assert_seeded_broadcast(&store, from);
         let fresh = fixtures::client("other-org", "c-9", Some(fixtures::phone(31)));
         store.put_client(&fresh).unwrap();
         assert_eq!(

@@ -18,6 +18,7 @@ use crate::record::describe;
 pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_directory.sql"),
     include_str!("../migrations/0002_engine.sql"),
+    include_str!("../migrations/0003_delivery_broadcast.sql"),
 ];
 
 /// The schema version this build writes: the number of steps.
@@ -84,7 +85,50 @@ mod tests {
         "",
         include_str!("../migrations/seeds/0001.sql"),
         include_str!("../migrations/seeds/0002.sql"),
+        include_str!("../migrations/seeds/0003.sql"),
     ];
+
+    /// The version that added deliveries and broadcasts (found by file, so
+    /// it stays right when steps are merged in before it).
+    fn broadcast_version() -> usize {
+        let step = include_str!("../migrations/0003_delivery_broadcast.sql");
+        MIGRATIONS.iter().position(|m| *m == step).unwrap() + 1
+    }
+
+    /// Checks the delivery and broadcast of the seeds from
+    /// [`broadcast_version`] on.
+    fn assert_seeded_broadcast(store: &SqliteStore, from: usize) {
+        use practicetext_core::ports::{BroadcastStore, DeliveryStore};
+        use practicetext_store_tests::broadcast_fixtures as bf;
+        let org = "seed-org".into();
+        let id = "bc-seed".into();
+        if from < broadcast_version() {
+            assert_eq!(store.delivery("SM-seed").unwrap(), None);
+            assert_eq!(store.broadcasts(&org).unwrap(), vec![]);
+            return;
+        }
+        let want = bf::delivery("seed-org", "SM-seed");
+        assert_eq!(
+            store.delivery("SM-seed").unwrap(),
+            Some(want),
+            "seed of version {from}"
+        );
+        let b = bf::broadcast("seed-org", "bc-seed");
+        assert_eq!(
+            store.broadcasts(&org).unwrap(),
+            vec![b],
+            "seed of version {from}"
+        );
+        let mut want = bf::recipients(8);
+        for (r, status) in want.iter_mut().zip(bf::every_status()) {
+            r.status = status;
+        }
+        assert_eq!(
+            store.recipients(&org, &id).unwrap(),
+            want,
+            "seed of version {from}"
+        );
+    }
 
     /// What every seed holds, as the current code must read it.
     fn seeded_directory() -> (Directory, practicetext_core::directory::Client) {
@@ -135,6 +179,7 @@ mod tests {
             if from >= 2 {
                 practicetext_store_tests::seeds::extend_engine_records(&store);
             }
+            assert_seeded_broadcast(&store, from);
             let fresh = fixtures::client("other-org", "c-9", Some(fixtures::phone(31)));
             store.put_client(&fresh).unwrap();
             assert_eq!(

@@ -1,5 +1,6 @@
 //! The SQLite store runs the conformance suite: once on a private in-memory
-//! database and once on a file (WAL) per test.
+//! database and once on a file (WAL) per test; on a file, the concurrent
+//! claim check runs each worker on its own `SqliteStore` of that file.
 
 use practicetext_sqlite::SqliteStore;
 
@@ -16,6 +17,7 @@ mod on_file {
     /// A store on a file in a temporary directory, removed when dropped.
     struct FileStore {
         store: SqliteStore,
+        path: std::path::PathBuf,
         _dir: tempfile::TempDir,
     }
 
@@ -28,9 +30,22 @@ mod on_file {
 
     fn file_store() -> FileStore {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let store = SqliteStore::open(dir.path().join("practicetext.db")).expect("open");
-        FileStore { store, _dir: dir }
+        let path = dir.path().join("practicetext.db");
+        let store = SqliteStore::open(&path).expect("open");
+        FileStore {
+            store,
+            path,
+            _dir: dir,
+        }
     }
 
-    practicetext_store_tests::store_conformance_tests!(file_store);
+    /// Three more stores on the same file: each worker of the concurrency
+    /// check claims through a connection of its own.
+    fn more_handles(fixture: &FileStore) -> Vec<SqliteStore> {
+        (0..3)
+            .map(|_| SqliteStore::open(&fixture.path).expect("open again"))
+            .collect()
+    }
+
+    practicetext_store_tests::store_conformance_tests!(file_store, handles = more_handles);
 }

@@ -27,8 +27,11 @@
 
 #![warn(missing_docs)]
 
+pub mod broadcast;
+pub mod broadcast_fixtures;
 pub mod consent;
 pub mod conversation;
+pub mod delivery;
 pub mod directory;
 pub mod fixtures;
 pub mod history;
@@ -55,6 +58,21 @@ macro_rules! store_conformance_tests {
         $crate::history_store_tests!($factory);
         $crate::inbox_store_tests!($factory);
         $crate::usage_store_tests!($factory);
+        $crate::delivery_store_tests!($factory);
+        $crate::broadcast_store_tests!($factory);
+    };
+    ($factory:expr, handles = $handles:expr) => {
+        $crate::directory_store_tests!($factory);
+        $crate::secure_store_tests!($factory);
+        $crate::consent_store_tests!($factory);
+        $crate::rate_store_tests!($factory);
+        $crate::idempotency_store_tests!($factory);
+        $crate::conversation_store_tests!($factory);
+        $crate::history_store_tests!($factory);
+        $crate::inbox_store_tests!($factory);
+        $crate::usage_store_tests!($factory);
+        $crate::delivery_store_tests!($factory);
+        $crate::broadcast_store_tests!($factory, $handles);
     };
 }
 
@@ -80,6 +98,37 @@ macro_rules! conformance_section {
 
 #[cfg(test)]
 mod tests {
+    /// Every `pub fn` check of `source` appears in the listing before
+    /// `marker` (the first private item after the macro).
+    fn assert_all_listed(source: &str, marker: &str, at_least: usize, section: &str) {
+        let (listing, _) = source
+            .split_once(marker)
+            .expect("the macro comes before the checks");
+        let names = checks(source);
+        assert!(names.len() >= at_least, "found only {names:?}");
+        for name in names {
+            assert!(
+                listing.contains(&format!("{name},\n")) || listing.contains(&format!("::{name}(")),
+                "{name} is not in {section}_store_tests!"
+            );
+        }
+    }
+
+    #[test]
+    fn every_delivery_check_is_listed_in_its_macro() {
+        assert_all_listed(
+            include_str!("delivery.rs"),
+            "/// Every field",
+            7,
+            "delivery",
+        );
+    }
+
+    #[test]
+    fn every_broadcast_check_is_listed_in_its_macro() {
+        assert_all_listed(include_str!("broadcast.rs"), "const LEASE", 24, "broadcast");
+    }
+
     /// Names of the `pub fn` checks in a section's source.
     fn checks(source: &str) -> Vec<&str> {
         source
