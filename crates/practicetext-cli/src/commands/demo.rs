@@ -38,6 +38,10 @@ pub struct Args {
     /// Print each step's decision as a JSON line instead of a transcript.
     #[arg(long)]
     json: bool,
+    /// The SQLite database to run the day in (created, and replaced if it
+    /// exists). Default: a temporary file, removed afterwards.
+    #[arg(long)]
+    db: Option<std::path::PathBuf>,
 }
 
 /// The morning the demo starts: Monday 23 Nov 2026, 09:00 in New York.
@@ -311,7 +315,19 @@ fn seed<S: Store>(store: &S, dirs: &[&Directory]) -> anyhow::Result<()> {
 
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let store = practicetext_core::memory::MemoryStore::new();
+    let temp = std::env::temp_dir().join(format!("practicetext-demo-{}.db", std::process::id()));
+    let path = args.db.clone().unwrap_or_else(|| temp.clone());
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let store = practicetext_sqlite::SqliteStore::open(&path)
+        .with_context(|| format!("cannot open the SQLite database {}", path.display()))?;
+    if !args.json {
+        println!(
+            "A practice's texting day on the embedded SQLite store ({})",
+            path.display()
+        );
+    }
     let (vet, med) = directories()?;
     seed(&store, &[&vet, &med])?;
     let clock = Arc::new(FixedClock::new(morning()));
@@ -327,7 +343,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         json: args.json,
         step: 0,
     };
-    play(&mut day).context("the demo stopped")?;
+    let played = play(&mut day).context("the demo stopped");
+    drop(day);
+    if args.db.is_none() {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", temp.display()));
+        }
+    }
+    played?;
     Ok(ExitCode::SUCCESS)
 }
 
