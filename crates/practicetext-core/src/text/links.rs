@@ -13,6 +13,7 @@
 
 use std::borrow::Cow;
 
+use super::char_index;
 use super::fold::fold_non_ascii;
 
 /// One link found in a text. Positions are char indices into the original
@@ -47,8 +48,10 @@ struct View<'a> {
 }
 
 impl<'a> View<'a> {
-    fn new(text: &'a str) -> Self {
-        if text.is_ascii() {
+    /// `ascii_compatible`: the text is ASCII apart from inert characters,
+    /// so it is scanned as it is and byte offsets are converted to chars.
+    fn new(text: &'a str, ascii_compatible: bool) -> Self {
+        if text.is_ascii() || ascii_compatible {
             return View {
                 s: Cow::Borrowed(text),
                 map: None,
@@ -81,14 +84,14 @@ impl<'a> View<'a> {
 
     fn char_start(&self, byte: usize) -> usize {
         match &self.map {
-            None => byte,
+            None => char_index(&self.s, byte),
             Some(m) => m.get(byte).map_or(self.chars, |&c| c as usize),
         }
     }
 
     fn char_end(&self, byte_end: usize) -> usize {
         match &self.map {
-            None => byte_end,
+            None => char_index(&self.s, byte_end),
             Some(m) => match byte_end.checked_sub(1).and_then(|b| m.get(b)) {
                 Some(&c) => c as usize + 1,
                 None => 0,
@@ -257,8 +260,8 @@ impl LinkRules {
 
     /// Every link in `text`, in order. (Callers skip texts with no `.` or
     /// `:` that are ASCII: they cannot hold a link.)
-    pub(crate) fn scan(&self, text: &str) -> Vec<Link> {
-        let view = View::new(text);
+    pub(crate) fn scan(&self, text: &str, ascii_compatible: bool) -> Vec<Link> {
+        let view = View::new(text, ascii_compatible);
         let s: &str = &view.s;
         let mut links = Vec::new();
         let mut covered: Vec<(usize, usize)> = Vec::new();
@@ -409,7 +412,14 @@ mod tests {
     }
 
     fn one(text: &str) -> Link {
-        let links = rules().scan(text);
+        let links = rules().scan(text, false);
+        let compatible = text.is_ascii()
+            || text
+                .chars()
+                .all(|c| c.is_ascii() || crate::text::fold::is_inert(c));
+        if compatible {
+            assert_eq!(rules().scan(text, true), links, "{text:?}");
+        }
         assert_eq!(links.len(), 1, "{text:?}: {links:?}");
         links.into_iter().next().unwrap()
     }
@@ -433,6 +443,17 @@ mod tests {
             assert_eq!(l.start, expected, "{text:?}");
         }
         assert_eq!(one("go https://bit.ly/abc.").end, 21);
+        // Inert characters around: scanned as bytes, positions in chars.
+        let l = one("“see” 🐶 bit.ly/x’s — ok");
+        assert_eq!((l.start, l.end), (8, 18));
+        assert!(one("Max’s link: http://203.0.113.9/pay 🐾").raw_ip);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn p1_byte_scan_agrees_with_folded_scan(text in "[a-zA-Z0-9./:@ ’😀—-]{0,30}") {
+            proptest::prop_assert_eq!(rules().scan(&text, true), rules().scan(&text, false));
+        }
     }
 
     #[test]
@@ -462,7 +483,7 @@ mod tests {
             "Max is 12.5 lbs. Thanks!",
             "version 1.2.3 ready",
         ] {
-            assert_eq!(rules().scan(text), vec![], "{text:?}");
+            assert_eq!(rules().scan(text, false), vec![], "{text:?}");
         }
     }
 }
