@@ -803,12 +803,17 @@ fn drop_contained(
         return hits;
     }
     hits.sort_by_key(|a| (a.1, std::cmp::Reverse(a.2)));
-    let mut kept: Vec<(Category, usize, usize, &str)> = Vec::with_capacity(hits.len());
+    // Hits come by start, longest first: one is inside an earlier one of its
+    // category exactly when it ends no later than the furthest end so far.
+    let mut furthest: Vec<(Category, usize)> = Vec::new();
+    let mut kept = Vec::with_capacity(hits.len());
     for h in hits {
-        let inside = kept.iter().any(|k| k.0 == h.0 && k.1 <= h.1 && h.2 <= k.2);
-        if !inside {
-            kept.push(h);
+        match furthest.iter_mut().find(|(c, _)| *c == h.0) {
+            Some((_, end)) if h.2 <= *end => continue,
+            Some((_, end)) => *end = h.2,
+            None => furthest.push((h.0, h.2)),
         }
+        kept.push(h);
     }
     kept
 }

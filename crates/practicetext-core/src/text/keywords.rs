@@ -789,13 +789,12 @@ impl KeywordClassifier {
 /// True when a negation is among the five words before byte `at` of the
 /// word string, in the same sentence.
 fn negated(w: &str, at: usize) -> bool {
-    let before = w.get(..at).unwrap_or("");
-    let sentence = before.rsplit('|').next().unwrap_or("");
-    sentence
-        .split(' ')
-        .rev()
+    w.get(..at)
+        .unwrap_or("")
+        .rsplit(' ')
         .filter(|x| !x.is_empty())
         .take(5)
+        .take_while(|x| *x != "|")
         .any(|x| NEGATIONS.contains(&x))
 }
 

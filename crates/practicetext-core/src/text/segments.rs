@@ -83,8 +83,9 @@ impl Encoding {
 }
 
 /// A user-perceived character that is not in GSM-7 and so forces the whole
-/// text into UCS-2 (P7).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// text into UCS-2 (P7). `Debug` redacts the character (a text in another
+/// script is made of nothing else).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForcedChar {
     /// The character (one grapheme cluster, possibly several code points).
     pub text: String,
@@ -117,6 +118,17 @@ pub struct SmartEncoding {
     pub remaining: usize,
     /// How many characters of the original the fix replaces or removes.
     pub replaced: usize,
+}
+
+impl fmt::Debug for ForcedChar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ForcedChar")
+            .field("text", &"<redacted>")
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .field("has_replacement", &self.replacement.is_some())
+            .finish()
+    }
 }
 
 impl fmt::Debug for SmartEncoding {
@@ -778,6 +790,9 @@ mod tests {
         let n = count("Bella’s rabies shot");
         let shown = format!("{n:?}");
         assert!(!shown.contains("rabies"), "{shown}");
+        let n = count("Беллa, прививка");
+        let shown = format!("{n:?}");
+        assert!(!shown.contains("прив") && !shown.contains('Б'), "{shown}");
     }
 
     #[test]

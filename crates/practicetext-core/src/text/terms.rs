@@ -12,7 +12,7 @@ use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind, StartKind};
 
-use super::char_index;
+use super::CharCursor;
 use super::fold::{fold_non_ascii, is_inert};
 
 /// Longest run of separators between two parts of one disguised term.
@@ -150,11 +150,14 @@ impl TermMatcher {
         if text.is_ascii() {
             self.find_ascii(text.as_bytes(), hit);
         } else if ascii_compatible {
+            let mut cursor = CharCursor::new(text);
             self.find_ascii(text.as_bytes(), |h| {
+                let start = cursor.at(h.start);
+                let end = cursor.at(h.end);
                 hit(Hit {
                     pattern: h.pattern,
-                    start: char_index(text, h.start),
-                    end: char_index(text, h.end),
+                    start,
+                    end,
                 })
             });
         } else {
