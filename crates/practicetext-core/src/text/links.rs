@@ -364,6 +364,7 @@ impl LinkRules {
             let mut start = hs;
             let mut credentials = false;
             if prev_char(s, hs) == Some('@') {
+                // ok: hs >= 1, an '@' precedes it
                 let us = scan_left(s, hs - 1, |c| {
                     !is_space(c) && !matches!(c, '/' | '(' | '<' | '"' | '@')
                 });

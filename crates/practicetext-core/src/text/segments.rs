@@ -324,7 +324,7 @@ impl Packer {
                 self.segments += 1;
                 self.used = 0;
             }
-            let take = n.min(self.cap - self.used);
+            let take = n.min(self.cap - self.used); // ok: used < cap here
             self.used += take;
             n -= take;
         }
@@ -538,6 +538,7 @@ pub(crate) fn for_each_character(text: &str, mut f: impl FnMut(Cluster<'_>, usiz
         };
         let simple = is_simple(c);
         if simple && prev_simple && bi > chunk_byte {
+            // ok: chunk_char <= ci and rc <= chunk_char always (indices only grow)
             if ci - chunk_char == 1 {
                 run.get_or_insert((chunk_byte, chunk_char));
             } else {

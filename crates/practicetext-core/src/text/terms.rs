@@ -18,7 +18,8 @@ use super::fold::{fold_non_ascii, is_inert};
 /// Longest run of separators between two parts of one disguised term.
 pub(crate) const MAX_JOIN_GAP: usize = 3;
 
-/// ASCII letters and digits lower-cased; 0 for everything else.
+/// ASCII letters and digits lower-cased; 0 for everything else (built at
+/// compile time: an index out of range would not compile).
 static ASCII_WORD: [u8; 128] = {
     let mut t = [0u8; 128];
     let mut i = 0;
