@@ -10,11 +10,14 @@ use practicetext::text::{self, ComplianceChecker, ContentPolicy, KeywordClassifi
 
 /// A typical 160-character GSM-7 appointment reminder with the practice's link.
 const REMINDER: &str = "Happy Paws Vet: Bella is due for her rabies and DHPP boosters. Book online at happypaws.example/book or call 555-0142. Reply STOP to opt out. See you soon Bella";
+/// A 160-character refill notice without a link.
+const REFILL: &str = "Main St Pharmacy: your prescription refill for Max is ready for pickup. We are open 9am-7pm Mon-Sat. Questions? Call us at (650) 253-0000. Reply STOP to opt out";
 /// The same with an iPhone apostrophe and an emoji (UCS-2).
 const REMINDER_UCS2: &str = "Happy Paws Vet: Bella’s rabies and DHPP boosters are due 🐶 Book online at happypaws.example/book or call 555-0142. Reply STOP to opt out.";
 
 fn bench(c: &mut Criterion) {
     assert_eq!(REMINDER.chars().count(), 160);
+    assert_eq!(REFILL.chars().count(), 160);
     let checker =
         ComplianceChecker::new(&ContentPolicy::default().with_own_domains(["happypaws.example"]))
             .expect("valid policy");
@@ -46,6 +49,9 @@ fn bench(c: &mut Criterion) {
     });
     c.bench_function("check/gsm7_160", |b| {
         b.iter(|| checker.check(black_box(REMINDER), Mode::Conversation))
+    });
+    c.bench_function("check/gsm7_no_link", |b| {
+        b.iter(|| checker.check(black_box(REFILL), Mode::Conversation))
     });
     c.bench_function("check/ucs2_emoji", |b| {
         b.iter(|| checker.check(black_box(REMINDER_UCS2), Mode::Conversation))

@@ -110,3 +110,36 @@ proptest! {
         prop_assert!(c.flags.is_empty());
     }
 }
+
+/// Long hostile texts take time in proportion to their length: every scan
+/// is linear (no rescanning from each match). A quadratic scan of these
+/// 120,000-character texts would take minutes.
+#[test]
+fn p6_c1_long_hostile_texts_finish_in_linear_time() {
+    let checker = ComplianceChecker::default();
+    let keywords = KeywordClassifier::default();
+    let started = std::time::Instant::now();
+    for unit in [
+        "cbd ",
+        "a@b.cc",
+        "x://a.b/",
+        "a://b/",
+        "bit.ly/x ",
+        "c’b’d ",
+        "dont stop texting me ",
+        "stop, ",
+        "😀é",
+        "1.2.3.4 ",
+    ] {
+        let text = unit.repeat(120_000 / unit.len());
+        let r = checker.check(&text, Mode::Broadcast);
+        assert_eq!(r.verdict, text::Verdict::Block, "{unit:?}");
+        let _ = keywords.classify(&text, false);
+        let _ = text::count(&text);
+    }
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "took {:?}",
+        started.elapsed()
+    );
+}

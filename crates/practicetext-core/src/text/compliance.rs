@@ -706,12 +706,12 @@ impl ComplianceChecker {
         }
         let stats = text_stats(text);
         let links = if stats.maybe_link {
-            c.links.scan(text)
+            c.links.scan(text, stats.ascii_compatible)
         } else {
             Vec::new()
         };
         link_findings(&links, &mut findings);
-        self.term_findings(text, mode, stats.money, &mut findings);
+        self.term_findings(text, mode, &stats, &mut findings);
         all_caps_finding(text, &stats, &links, &c.policy.all_caps, &mut findings);
         findings.sort_by(|a, b| (a.start, a.end, &a.code).cmp(&(b.start, b.end, &b.code)));
         let verdict = findings
@@ -729,7 +729,13 @@ impl ComplianceChecker {
         }
     }
 
-    fn term_findings(&self, text: &str, mode: Mode, money: bool, findings: &mut Vec<Finding>) {
+    fn term_findings(
+        &self,
+        text: &str,
+        mode: Mode,
+        stats: &TextStats,
+        findings: &mut Vec<Finding>,
+    ) {
         let c = &*self.inner;
         let promo_severity = match mode {
             Mode::Conversation => Severity::Warn,
@@ -737,13 +743,15 @@ impl ComplianceChecker {
         };
         let mut hits: Vec<(Category, usize, usize, &str)> = Vec::new();
         if let Some(m) = &c.terms {
-            m.find(text, |h| {
+            m.find(text, stats.ascii_compatible, |h| {
                 for r in c.refs.get(h.pattern).into_iter().flatten() {
                     hits.push((r.category, h.start, h.end, &r.term));
                 }
             });
         }
-        if money && let Some(re) = &*MONEY_OFFER {
+        if stats.money
+            && let Some(re) = &*MONEY_OFFER
+        {
             for m in re.find_iter(text) {
                 let start = char_index(text, m.start());
                 let end = char_index(text, m.end());
@@ -795,12 +803,17 @@ fn drop_contained(
         return hits;
     }
     hits.sort_by_key(|a| (a.1, std::cmp::Reverse(a.2)));
-    let mut kept: Vec<(Category, usize, usize, &str)> = Vec::with_capacity(hits.len());
+    // Hits come by start, longest first: one is inside an earlier one of its
+    // category exactly when it ends no later than the furthest end so far.
+    let mut furthest: Vec<(Category, usize)> = Vec::new();
+    let mut kept = Vec::with_capacity(hits.len());
     for h in hits {
-        let inside = kept.iter().any(|k| k.0 == h.0 && k.1 <= h.1 && h.2 <= k.2);
-        if !inside {
-            kept.push(h);
+        match furthest.iter_mut().find(|(c, _)| *c == h.0) {
+            Some((_, end)) if h.2 <= *end => continue,
+            Some((_, end)) => *end = h.2,
+            None => furthest.push((h.0, h.2)),
         }
+        kept.push(h);
     }
     kept
 }

@@ -125,6 +125,27 @@ pub(crate) fn fold_non_ascii(c: char, emit: &mut impl FnMut(char)) {
     });
 }
 
+/// True for a non-ASCII character that folding turns into nothing but
+/// separators, and that no check reads as a dot or other link punctuation:
+/// curly quotes, dashes, emoji, no-break spaces. A text whose non-ASCII
+/// characters are all inert can be checked on its bytes (the ASCII paths
+/// of the term and link scanners), with spans converted at the end.
+pub(crate) fn is_inert(c: char) -> bool {
+    if c.is_ascii()
+        || is_ignorable(c)
+        || is_combining_mark(c)
+        || look_alike(c).is_some()
+        || matches!(c, '\u{3002}' | '\u{FF61}' | '\u{FE12}')
+    {
+        return false;
+    }
+    let mut inert = true;
+    decompose_compatible(c, |d| {
+        inert &= !d.is_alphanumeric() && !is_ignorable(d) && (!d.is_ascii() || d == ' ');
+    });
+    inert
+}
+
 /// Folds a whole string (used for policy terms): ASCII lower-cased, other
 /// characters through [`fold_non_ascii`].
 pub(crate) fn fold_str(s: &str) -> String {
@@ -142,6 +163,18 @@ pub(crate) fn fold_str(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inert_characters() {
+        for c in ['’', '“', '—', '😀', '🐶', '\u{00A0}', '€'] {
+            assert!(is_inert(c), "{c:?}");
+        }
+        for c in [
+            'a', 'é', 'ｃ', 'с', '\u{200B}', '\u{301}', '．', '。', '…', 'ⓒ', '½',
+        ] {
+            assert!(!is_inert(c), "{c:?}");
+        }
+    }
 
     #[test]
     fn p2_disguises_fold_to_plain_letters() {

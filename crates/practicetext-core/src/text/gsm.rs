@@ -4,6 +4,7 @@
 /// Septets an ASCII byte costs in GSM-7: 1 for the basic table, 2 for the
 /// extension table (escape + code), 0 when the byte is not in GSM-7
 /// (control characters other than LF, CR and form feed, and the backtick).
+// Built at compile time: an index out of range would not compile.
 static ASCII_SEPTETS: [u8; 128] = {
     let mut t = [1u8; 128];
     let mut i = 0;

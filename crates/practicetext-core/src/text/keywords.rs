@@ -428,6 +428,15 @@ fn display(entry: &str) -> String {
 /// ("don't" → "dont") and "do not", "can not", "will not" become "dont",
 /// "cant", "wont".
 fn words(text: &str) -> String {
+    if text.is_ascii() {
+        words_ascii(text.as_bytes())
+    } else {
+        words_folded(text)
+    }
+}
+
+/// [`words`] for any text, folding each character.
+fn words_folded(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     out.push('|');
     let mut in_word = false;
@@ -472,6 +481,54 @@ fn words(text: &str) -> String {
         }
     }
     end_word(&mut out, &mut in_word, word_start, &mut prev_start);
+    if !out.ends_with('|') {
+        out.push_str(" |");
+    }
+    out
+}
+
+/// Sentence and clause breaks.
+fn is_clause_break(c: char) -> bool {
+    matches!(
+        c,
+        '.' | '!' | '?' | ';' | ',' | ':' | '\n' | '\r' | '\u{2028}' | '\u{2029}'
+    )
+}
+
+/// [`words`] for ASCII text, without folding.
+fn words_ascii(text: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    out.push('|');
+    let mut in_word = false;
+    let mut word_start = 0usize;
+    let mut prev: Option<usize> = None;
+    for &b in text {
+        if b.is_ascii_alphanumeric() {
+            if !in_word {
+                out.push(' ');
+                word_start = out.len();
+                in_word = true;
+            }
+            out.push(char::from(b.to_ascii_lowercase()));
+            continue;
+        }
+        if in_word && (b == b'\'' || b == b'`') {
+            continue;
+        }
+        if in_word {
+            in_word = false;
+            prev = Some(merge_not(&mut out, word_start, prev));
+        }
+        if is_clause_break(char::from(b)) {
+            prev = None;
+            if !out.ends_with('|') {
+                out.push_str(" |");
+            }
+        }
+    }
+    if in_word {
+        merge_not(&mut out, word_start, prev);
+    }
     if !out.ends_with('|') {
         out.push_str(" |");
     }
@@ -732,13 +789,12 @@ impl KeywordClassifier {
 /// True when a negation is among the five words before byte `at` of the
 /// word string, in the same sentence.
 fn negated(w: &str, at: usize) -> bool {
-    let before = w.get(..at).unwrap_or("");
-    let sentence = before.rsplit('|').next().unwrap_or("");
-    sentence
-        .split(' ')
-        .rev()
+    w.get(..at)
+        .unwrap_or("")
+        .rsplit(' ')
         .filter(|x| !x.is_empty())
         .take(5)
+        .take_while(|x| *x != "|")
         .any(|x| NEGATIONS.contains(&x))
 }
 

@@ -13,6 +13,7 @@
 
 use std::borrow::Cow;
 
+use super::CharCursor;
 use super::fold::fold_non_ascii;
 
 /// One link found in a text. Positions are char indices into the original
@@ -47,8 +48,10 @@ struct View<'a> {
 }
 
 impl<'a> View<'a> {
-    fn new(text: &'a str) -> Self {
-        if text.is_ascii() {
+    /// `ascii_compatible`: the text is ASCII apart from inert characters,
+    /// so it is scanned as it is and byte offsets are converted to chars.
+    fn new(text: &'a str, ascii_compatible: bool) -> Self {
+        if text.is_ascii() || ascii_compatible {
             return View {
                 s: Cow::Borrowed(text),
                 map: None,
@@ -79,20 +82,29 @@ impl<'a> View<'a> {
         }
     }
 
-    fn char_start(&self, byte: usize) -> usize {
+    /// Turns the byte spans of `links` (into the view) into char spans of
+    /// the original text.
+    fn to_chars(&self, links: &mut [Link]) {
         match &self.map {
-            None => byte,
-            Some(m) => m.get(byte).map_or(self.chars, |&c| c as usize),
-        }
-    }
-
-    fn char_end(&self, byte_end: usize) -> usize {
-        match &self.map {
-            None => byte_end,
-            Some(m) => match byte_end.checked_sub(1).and_then(|b| m.get(b)) {
-                Some(&c) => c as usize + 1,
-                None => 0,
-            },
+            None => {
+                let mut cursor = CharCursor::new(&self.s);
+                for l in links {
+                    l.start = cursor.at(l.start);
+                    l.end = cursor.at(l.end);
+                }
+            }
+            Some(m) => {
+                for l in links {
+                    let start = m.get(l.start).map_or(self.chars, |&c| c as usize);
+                    let end = l
+                        .end
+                        .checked_sub(1)
+                        .and_then(|b| m.get(b))
+                        .map_or(start, |&c| c as usize + 1);
+                    l.start = start;
+                    l.end = end;
+                }
+            }
         }
     }
 }
@@ -257,20 +269,20 @@ impl LinkRules {
 
     /// Every link in `text`, in order. (Callers skip texts with no `.` or
     /// `:` that are ASCII: they cannot hold a link.)
-    pub(crate) fn scan(&self, text: &str) -> Vec<Link> {
-        let view = View::new(text);
+    pub(crate) fn scan(&self, text: &str, ascii_compatible: bool) -> Vec<Link> {
+        let view = View::new(text, ascii_compatible);
         let s: &str = &view.s;
         let mut links = Vec::new();
         let mut covered: Vec<(usize, usize)> = Vec::new();
-        self.scan_schemes(&view, &mut links, &mut covered);
-        self.scan_hosts(s, &view, &mut links, &covered);
+        self.scan_schemes(s, &mut links, &mut covered);
+        self.scan_hosts(s, &mut links, &covered);
         links.sort_by_key(|l| l.start);
+        view.to_chars(&mut links);
         links
     }
 
     /// Links written with `scheme://`.
-    fn scan_schemes(&self, view: &View, links: &mut Vec<Link>, covered: &mut Vec<(usize, usize)>) {
-        let s: &str = &view.s;
+    fn scan_schemes(&self, s: &str, links: &mut Vec<Link>, covered: &mut Vec<(usize, usize)>) {
         let mut from = 0usize;
         while let Some(off) = find_byte(s, from, b':') {
             let p = from + off;
@@ -299,10 +311,11 @@ impl LinkRules {
             let numeric = hostport.starts_with('[') || is_numeric_host(&host);
             let (raw_ip, shortener, own) = self.classify(&host, numeric);
             let end = link_end(s, e).max(e);
+            from = end.max(from);
             covered.push((start, end));
             links.push(Link {
-                start: view.char_start(start),
-                end: view.char_end(end),
+                start,
+                end,
                 credentials: userinfo.is_some(),
                 raw_ip,
                 shortener,
@@ -312,12 +325,20 @@ impl LinkRules {
     }
 
     /// Links written as a bare host name or IPv4 address.
-    fn scan_hosts(&self, s: &str, view: &View, links: &mut Vec<Link>, covered: &[(usize, usize)]) {
+    fn scan_hosts(&self, s: &str, links: &mut Vec<Link>, covered: &[(usize, usize)]) {
         let mut from = 0usize;
+        // `covered` is in order and dots are visited in order.
+        let mut next_cover = 0usize;
         while let Some(off) = find_byte(s, from, b'.') {
             let dot = from + off;
             from = dot + 1;
-            if covered.iter().any(|&(a, b)| dot >= a && dot < b) {
+            while covered.get(next_cover).is_some_and(|&(_, b)| b <= dot) {
+                next_cover += 1;
+            }
+            if covered
+                .get(next_cover)
+                .is_some_and(|&(a, b)| dot >= a && dot < b)
+            {
                 continue;
             }
             if !prev_char(s, dot).is_some_and(is_host_char)
@@ -343,8 +364,9 @@ impl LinkRules {
             let mut start = hs;
             let mut credentials = false;
             if prev_char(s, hs) == Some('@') {
+                // ok: hs >= 1, an '@' precedes it
                 let us = scan_left(s, hs - 1, |c| {
-                    !is_space(c) && !matches!(c, '/' | '(' | '<' | '"')
+                    !is_space(c) && !matches!(c, '/' | '(' | '<' | '"' | '@')
                 });
                 let userinfo = s.get(us..hs - 1).unwrap_or("");
                 if !userinfo.contains(':') || userinfo.to_ascii_lowercase().starts_with("mailto:") {
@@ -357,8 +379,8 @@ impl LinkRules {
             from = end.max(from);
             let (raw_ip, shortener, own) = self.classify(&host, numeric);
             links.push(Link {
-                start: view.char_start(start),
-                end: view.char_end(end),
+                start,
+                end,
                 credentials,
                 raw_ip,
                 shortener,
@@ -409,7 +431,14 @@ mod tests {
     }
 
     fn one(text: &str) -> Link {
-        let links = rules().scan(text);
+        let links = rules().scan(text, false);
+        let compatible = text.is_ascii()
+            || text
+                .chars()
+                .all(|c| c.is_ascii() || crate::text::fold::is_inert(c));
+        if compatible {
+            assert_eq!(rules().scan(text, true), links, "{text:?}");
+        }
         assert_eq!(links.len(), 1, "{text:?}: {links:?}");
         links.into_iter().next().unwrap()
     }
@@ -433,6 +462,17 @@ mod tests {
             assert_eq!(l.start, expected, "{text:?}");
         }
         assert_eq!(one("go https://bit.ly/abc.").end, 21);
+        // Inert characters around: scanned as bytes, positions in chars.
+        let l = one("“see” 🐶 bit.ly/x’s — ok");
+        assert_eq!((l.start, l.end), (8, 18));
+        assert!(one("Max’s link: http://203.0.113.9/pay 🐾").raw_ip);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn p1_byte_scan_agrees_with_folded_scan(text in "[a-zA-Z0-9./:@ ’😀—-]{0,30}") {
+            proptest::prop_assert_eq!(rules().scan(&text, true), rules().scan(&text, false));
+        }
     }
 
     #[test]
@@ -462,7 +502,7 @@ mod tests {
             "Max is 12.5 lbs. Thanks!",
             "version 1.2.3 ready",
         ] {
-            assert_eq!(rules().scan(text), vec![], "{text:?}");
+            assert_eq!(rules().scan(text, false), vec![], "{text:?}");
         }
     }
 }

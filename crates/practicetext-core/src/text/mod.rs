@@ -103,3 +103,41 @@ pub(crate) fn char_index(text: &str, byte: usize) -> usize {
     }
     text.char_indices().take_while(|&(b, _)| b < byte).count()
 }
+
+/// Converts many byte offsets to char indices in one walk: it moves from
+/// the last answer, so offsets given in (nearly) increasing order cost the
+/// distance between them, not the length of the text each time.
+pub(crate) struct CharCursor<'a> {
+    text: &'a str,
+    byte: usize,
+    ch: usize,
+}
+
+impl<'a> CharCursor<'a> {
+    /// A cursor at the start of `text`.
+    pub(crate) fn new(text: &'a str) -> Self {
+        CharCursor {
+            text,
+            byte: 0,
+            ch: 0,
+        }
+    }
+
+    /// The char index of byte offset `byte` (a char boundary).
+    pub(crate) fn at(&mut self, byte: usize) -> usize {
+        let byte = byte.min(self.text.len());
+        let moved = if byte >= self.byte {
+            self.text
+                .get(self.byte..byte)
+                .map(|p| self.ch + p.chars().count())
+        } else {
+            self.text
+                .get(byte..self.byte)
+                .map(|p| self.ch.saturating_sub(p.chars().count()))
+        };
+        let ch = moved.unwrap_or_else(|| char_index(self.text, byte));
+        self.byte = byte;
+        self.ch = ch;
+        ch
+    }
+}

@@ -35,6 +35,7 @@
 //! assert_eq!(fix.text, "Reminder: Max's dental is Tue 9:30.");
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -82,8 +83,9 @@ impl Encoding {
 }
 
 /// A user-perceived character that is not in GSM-7 and so forces the whole
-/// text into UCS-2 (P7).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// text into UCS-2 (P7). `Debug` redacts the character (a text in another
+/// script is made of nothing else).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForcedChar {
     /// The character (one grapheme cluster, possibly several code points).
     pub text: String,
@@ -116,6 +118,17 @@ pub struct SmartEncoding {
     pub remaining: usize,
     /// How many characters of the original the fix replaces or removes.
     pub replaced: usize,
+}
+
+impl fmt::Debug for ForcedChar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ForcedChar")
+            .field("text", &"<redacted>")
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .field("has_replacement", &self.replacement.is_some())
+            .finish()
+    }
 }
 
 impl fmt::Debug for SmartEncoding {
@@ -301,6 +314,22 @@ impl Packer {
         self.used += units;
     }
 
+    /// Adds `n` characters of one unit each.
+    fn push_ones(&mut self, mut n: usize) {
+        if !self.concatenated {
+            return;
+        }
+        while n > 0 {
+            if self.used >= self.cap {
+                self.segments += 1;
+                self.used = 0;
+            }
+            let take = n.min(self.cap - self.used); // ok: used < cap here
+            self.used += take;
+            n -= take;
+        }
+    }
+
     fn remaining(&self) -> usize {
         self.cap.saturating_sub(self.used)
     }
@@ -334,11 +363,29 @@ fn count_ucs2(text: &str, suggest: bool) -> SegmentCount {
     let mut packer = Packer::new(units, Encoding::Ucs2);
     let mut characters = 0usize;
     let mut forced = Vec::new();
+    let forced_char = |g: String, start: usize, end: usize| ForcedChar {
+        replacement: suggest.then(|| gsm_replacement(&g)).flatten(),
+        text: g,
+        start,
+        end,
+    };
     for_each_character(text, |cluster, start, len| {
+        if let Cluster::Run(run) = cluster {
+            characters += len;
+            packer.push_ones(len);
+            for (i, c) in run.chars().enumerate() {
+                if septets(c) == 0 {
+                    forced.push(forced_char(c.to_string(), start + i, start + i + 1));
+                }
+            }
+            return;
+        }
         characters += 1;
         let (g_units, gsm) = match cluster {
             Cluster::One(c) => (c.len_utf16(), septets(c) > 0),
-            Cluster::Many(g) => (g.chars().map(char::len_utf16).sum(), is_gsm_character(g)),
+            Cluster::Many(g) | Cluster::Run(g) => {
+                (g.chars().map(char::len_utf16).sum(), is_gsm_character(g))
+            }
         };
         if g_units <= packer.cap {
             packer.push(g_units);
@@ -346,13 +393,7 @@ fn count_ucs2(text: &str, suggest: bool) -> SegmentCount {
             g.chars().for_each(|c| packer.push(c.len_utf16()));
         }
         if !gsm {
-            let g = cluster.to_string();
-            forced.push(ForcedChar {
-                replacement: suggest.then(|| gsm_replacement(&g)).flatten(),
-                text: g,
-                start,
-                end: start + len,
-            });
+            forced.push(forced_char(cluster.to_string(), start, start + len));
         }
     });
     let smart_encoding = if suggest {
@@ -386,17 +427,23 @@ fn gsm_replacement(g: &str) -> Option<String> {
 /// `text` composed to NFC, with every character that has a smart-encoding
 /// replacement replaced.
 fn smart_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut push = |c: char| match smart_replacement(c) {
-        Some(r) => out.push_str(r),
-        None => out.push(c),
-    };
-    if unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes
+    let composed: Cow<'_, str> = if unicode_normalization::is_nfc_quick(text.chars())
+        == unicode_normalization::IsNormalized::Yes
     {
-        text.chars().for_each(&mut push);
+        Cow::Borrowed(text)
     } else {
-        text.nfc().for_each(&mut push);
+        Cow::Owned(text.nfc().collect())
+    };
+    let mut out = String::with_capacity(composed.len());
+    let mut kept = 0usize;
+    for (i, c) in composed.char_indices() {
+        if let Some(r) = smart_replacement(c) {
+            out.push_str(composed.get(kept..i).unwrap_or(""));
+            out.push_str(r);
+            kept = i + c.len_utf8();
+        }
     }
+    out.push_str(composed.get(kept..).unwrap_or(""));
     out
 }
 
@@ -435,40 +482,67 @@ fn is_simple(c: char) -> bool {
         | '\u{20A0}'..='\u{20C0}')
 }
 
-/// One user-perceived character.
+/// User-perceived characters handed to [`for_each_character`]'s callback.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Cluster<'a> {
     /// A single Unicode scalar.
     One(char),
     /// A grapheme cluster of several scalars.
     Many(&'a str),
+    /// A run of simple characters (see [`is_simple`]), each a character
+    /// of its own and one UTF-16 unit long.
+    Run(&'a str),
 }
 
 impl fmt::Display for Cluster<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Cluster::One(c) => fmt::Display::fmt(c, f),
-            Cluster::Many(s) => f.write_str(s),
+            Cluster::Many(s) | Cluster::Run(s) => f.write_str(s),
         }
     }
 }
 
-/// Calls `f(cluster, start, len)` for each user-perceived character of
-/// `text` (extended grapheme clusters, CR LF as two), with its start and
-/// length in Unicode scalars. Runs of simple characters skip the full
-/// segmentation algorithm.
+/// Calls `f(cluster, start, len)` for the user-perceived characters of
+/// `text` (extended grapheme clusters, CR LF as two), with the start and
+/// length in Unicode scalars; runs of simple characters come as one
+/// [`Cluster::Run`] and skip the full segmentation algorithm.
 pub(crate) fn for_each_character(text: &str, mut f: impl FnMut(Cluster<'_>, usize, usize)) {
     let mut chunk_byte = 0usize;
     let mut chunk_char = 0usize;
+    let mut run: Option<(usize, usize)> = None;
     let mut prev_simple = true;
     let mut prev = '\0';
     let mut total = 0usize;
-    for (ci, (bi, c)) in text.char_indices().enumerate() {
+    let flush_run = |run: &mut Option<(usize, usize)>,
+                     end_byte: usize,
+                     end_char: usize,
+                     f: &mut dyn FnMut(Cluster<'_>, usize, usize)| {
+        if let Some((rb, rc)) = run.take() {
+            f(
+                Cluster::Run(text.get(rb..end_byte).unwrap_or("")),
+                rc,
+                end_char - rc,
+            );
+        }
+    };
+    let bytes = text.as_bytes();
+    let (mut bi, mut ci) = (0usize, 0usize);
+    while let Some(&b) = bytes.get(bi) {
+        let c = if b < 0x80 {
+            char::from(b)
+        } else {
+            text.get(bi..)
+                .and_then(|r| r.chars().next())
+                .unwrap_or('\u{FFFD}')
+        };
         let simple = is_simple(c);
         if simple && prev_simple && bi > chunk_byte {
+            // ok: chunk_char <= ci and rc <= chunk_char always (indices only grow)
             if ci - chunk_char == 1 {
-                f(Cluster::One(prev), chunk_char, 1);
+                run.get_or_insert((chunk_byte, chunk_char));
             } else {
+                flush_run(&mut run, chunk_byte, chunk_char, &mut f);
                 emit_chunk(text.get(chunk_byte..bi).unwrap_or(""), chunk_char, &mut f);
             }
             chunk_byte = bi;
@@ -476,18 +550,53 @@ pub(crate) fn for_each_character(text: &str, mut f: impl FnMut(Cluster<'_>, usiz
         }
         prev_simple = simple;
         prev = c;
-        total = ci + 1;
+        bi += c.len_utf8();
+        ci += 1;
+        // Fast path: after an ASCII character, every following ASCII
+        // character closes a one-character chunk, which joins the run.
+        if b < 0x80 {
+            let ascii = bytes
+                .get(bi..)
+                .map_or(0, |r| r.iter().take_while(|x| x.is_ascii()).count());
+            if ascii > 0 {
+                // The next character is ASCII: the chunk holding `c` closes.
+                if ci - chunk_char == 1 {
+                    run.get_or_insert((chunk_byte, chunk_char));
+                } else {
+                    flush_run(&mut run, chunk_byte, chunk_char, &mut f);
+                    emit_chunk(text.get(chunk_byte..bi).unwrap_or(""), chunk_char, &mut f);
+                }
+                if ascii > 1 {
+                    run.get_or_insert((bi, ci));
+                }
+                let last = bi + ascii - 1;
+                chunk_byte = last;
+                chunk_char = ci + ascii - 1;
+                prev = bytes.get(last).map_or('\0', |&x| char::from(x));
+                bi += ascii;
+                ci += ascii;
+            }
+        }
+        total = ci;
     }
     if text.len() > chunk_byte {
-        if total - chunk_char == 1 {
-            f(Cluster::One(prev), chunk_char, 1);
+        if total - chunk_char == 1 && is_simple(prev) {
+            run.get_or_insert((chunk_byte, chunk_char));
+            flush_run(&mut run, text.len(), total, &mut f);
         } else {
-            emit_chunk(text.get(chunk_byte..).unwrap_or(""), chunk_char, &mut f);
+            flush_run(&mut run, chunk_byte, chunk_char, &mut f);
+            if total - chunk_char == 1 {
+                f(Cluster::One(prev), chunk_char, 1);
+            } else {
+                emit_chunk(text.get(chunk_byte..).unwrap_or(""), chunk_char, &mut f);
+            }
         }
+    } else {
+        flush_run(&mut run, text.len(), total, &mut f);
     }
 }
 
-fn emit_chunk(chunk: &str, mut start: usize, f: &mut impl FnMut(Cluster<'_>, usize, usize)) {
+fn emit_chunk(chunk: &str, mut start: usize, f: &mut dyn FnMut(Cluster<'_>, usize, usize)) {
     for g in chunk.graphemes(true) {
         let mut chars = g.chars();
         match (chars.next(), chars.next(), chars.next()) {
@@ -515,7 +624,15 @@ mod tests {
 
     fn clusters(text: &str) -> Vec<(String, usize, usize)> {
         let mut v = Vec::new();
-        for_each_character(text, |g, s, l| v.push((g.to_string(), s, l)));
+        for_each_character(text, |g, s, l| match g {
+            Cluster::Run(run) => {
+                for (i, c) in run.chars().enumerate() {
+                    v.push((c.to_string(), s + i, 1));
+                }
+                assert_eq!(run.chars().count(), l);
+            }
+            g => v.push((g.to_string(), s, l)),
+        });
         v
     }
 
@@ -674,6 +791,9 @@ mod tests {
         let n = count("Bella’s rabies shot");
         let shown = format!("{n:?}");
         assert!(!shown.contains("rabies"), "{shown}");
+        let n = count("Беллa, прививка");
+        let shown = format!("{n:?}");
+        assert!(!shown.contains("прив") && !shown.contains('Б'), "{shown}");
     }
 
     #[test]

@@ -12,12 +12,14 @@ use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind, StartKind};
 
-use super::fold::fold_non_ascii;
+use super::CharCursor;
+use super::fold::{fold_non_ascii, is_inert};
 
 /// Longest run of separators between two parts of one disguised term.
 pub(crate) const MAX_JOIN_GAP: usize = 3;
 
-/// ASCII letters and digits lower-cased; 0 for everything else.
+/// ASCII letters and digits lower-cased; 0 for everything else (built at
+/// compile time: an index out of range would not compile).
 static ASCII_WORD: [u8; 128] = {
     let mut t = [0u8; 128];
     let mut i = 0;
@@ -142,9 +144,23 @@ impl TermMatcher {
 
     /// Every key that equals a run of whole words of `text` not crossing a
     /// long gap, with spans in chars of `text`.
-    pub(crate) fn find(&self, text: &str, hit: impl FnMut(Hit)) {
+    ///
+    /// `ascii_compatible` is [`TextStats::ascii_compatible`]: such texts are
+    /// scanned as bytes and their spans converted to chars.
+    pub(crate) fn find(&self, text: &str, ascii_compatible: bool, mut hit: impl FnMut(Hit)) {
         if text.is_ascii() {
             self.find_ascii(text.as_bytes(), hit);
+        } else if ascii_compatible {
+            let mut cursor = CharCursor::new(text);
+            self.find_ascii(text.as_bytes(), |h| {
+                let start = cursor.at(h.start);
+                let end = cursor.at(h.end);
+                hit(Hit {
+                    pattern: h.pattern,
+                    start,
+                    end,
+                })
+            });
         } else {
             self.find_folded(&Skeleton::new(text), hit);
         }
@@ -177,7 +193,8 @@ impl TermMatcher {
         for (pos, &b) in text.iter().enumerate().skip(start) {
             let l = ascii_word(b);
             if l == 0 {
-                gap += 1;
+                // Count characters, not bytes: skip UTF-8 continuation bytes.
+                gap += usize::from(b & 0xC0 != 0x80);
                 if gap > MAX_JOIN_GAP || b == b'\n' || b == b'\r' {
                     return;
                 }
@@ -256,7 +273,7 @@ impl TermMatcher {
     }
 }
 
-/// Bit `j` set when `chunk[j]` (ASCII, at most 64 bytes) is a letter or a
+/// Bit `j` set when `chunk[j]` (at most 64 bytes) is an ASCII letter or a
 /// digit: eight bytes at a time in a `u64` (SWAR), no branch per byte.
 fn word_mask(chunk: &[u8]) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -273,8 +290,11 @@ fn word_mask(chunk: &[u8]) -> u64 {
         if let Some(dst) = word.get_mut(..part.len()) {
             dst.copy_from_slice(part);
         }
-        let x = u64::from_le_bytes(word);
-        let alnum = in_range(x | (ONES * 0x20), b'a', b'z') | in_range(x, b'0', b'9');
+        let raw = u64::from_le_bytes(word);
+        // Bytes of 0x80 and above (UTF-8 of inert characters) are never
+        // letters: compute on the low seven bits, then drop them.
+        let x = raw & !HIGH;
+        let alnum = (in_range(x | (ONES * 0x20), b'a', b'z') | in_range(x, b'0', b'9')) & !raw;
         // Gather the eight high bits into the low byte.
         let bits = ((alnum >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
         mask |= bits << (8 * k);
@@ -307,12 +327,16 @@ pub(crate) struct TextStats {
     /// A `.` or `:` is present, or the text is not ASCII (links are
     /// possible).
     pub maybe_link: bool,
+    /// The text is ASCII apart from inert characters (see
+    /// [`is_inert`]): the byte-level scanners apply.
+    pub ascii_compatible: bool,
 }
 
 /// Counts and flags for `text`, in one pass (for ASCII, branch-free with
 /// byte counters so it vectorises).
 pub(crate) fn text_stats(text: &str) -> TextStats {
-    if !text.is_ascii() {
+    let ascii = text.is_ascii();
+    if !ascii && !text.chars().all(|c| c.is_ascii() || is_inert(c)) {
         let (upper, lower, chars) = case_counts(text);
         return TextStats {
             upper,
@@ -320,6 +344,7 @@ pub(crate) fn text_stats(text: &str) -> TextStats {
             chars,
             money: text.contains(['%', '$']),
             maybe_link: true,
+            ascii_compatible: false,
         };
     }
     let (mut upper, mut lower, mut money, mut linky) = (0usize, 0usize, 0usize, 0usize);
@@ -339,9 +364,14 @@ pub(crate) fn text_stats(text: &str) -> TextStats {
     TextStats {
         upper,
         lower,
-        chars: text.len(),
+        chars: if ascii {
+            text.len()
+        } else {
+            text.chars().count()
+        },
         money: money > 0,
         maybe_link: linky > 0,
+        ascii_compatible: true,
     }
 }
 
@@ -369,7 +399,9 @@ mod tests {
     fn spans(keys: &[&str], text: &str) -> Vec<(usize, usize, usize)> {
         let m = TermMatcher::new(&keys.iter().map(|k| k.to_string()).collect::<Vec<_>>()).unwrap();
         let mut v = Vec::new();
-        m.find(text, |h| v.push((h.pattern, h.start, h.end)));
+        m.find(text, text_stats(text).ascii_compatible, |h| {
+            v.push((h.pattern, h.start, h.end))
+        });
         // The folded path gives the same answer for ASCII texts.
         let mut folded = Vec::new();
         m.find_folded(&Skeleton::new(text), |h| {
@@ -402,7 +434,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn p2_ascii_walk_agrees_with_folded_path(text in "[a-eA-E .\\-\n]{0,40}") {
+        fn p2_ascii_walk_agrees_with_folded_path(text in "[a-eA-E .\\-\n’😀—\u{A0}]{0,40}") {
             spans(&["cbd", "abc", "bad", "dead", "ace", "cab"], &text);
         }
     }
@@ -438,6 +470,10 @@ mod tests {
         let st = text_stats("Hi Bella");
         assert!(!st.money && !st.maybe_link);
         assert!(text_stats("Hi Bellá").maybe_link);
+        assert!(!text_stats("Hi Bellá").ascii_compatible);
+        let st = text_stats("Bella’s 🐶 — OK");
+        assert!(st.ascii_compatible && !st.maybe_link);
+        assert_eq!((st.upper, st.lower, st.chars), (3, 5, 14));
     }
 
     #[test]

@@ -365,6 +365,28 @@ fn p6_findings_have_char_spans_into_the_original_text() {
 }
 
 #[test]
+fn p6_spans_in_texts_with_curly_quotes_and_emoji() {
+    let text = "Bella’s “C.B.D” treats 🐶 — see bit.ly/x’s";
+    let r = checker().check(text, Mode::Conversation);
+    let got: Vec<_> = r
+        .findings
+        .iter()
+        .map(|f| (f.code.as_str(), part(text, (f.start, f.end))))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("cannabis", "C.B.D".to_owned()),
+            ("url_shortener", "bit.ly/x’s".to_owned())
+        ]
+    );
+    // The same text with one non-inert letter goes the folding way, same answer.
+    let folded = format!("{text} é");
+    let r2 = checker().check(&folded, Mode::Conversation);
+    assert_eq!(r.findings, r2.findings);
+}
+
+#[test]
 fn p6_policy_json_round_trips_and_partial_json_keeps_builtins() {
     let p: ContentPolicy =
         serde_json::from_str(r#"{"own_domains":["happypaws.example"]}"#).unwrap();

@@ -261,4 +261,23 @@ fn words_normalise_contractions_and_clauses() {
     );
     assert_eq!(words("I can not, will not"), "| i cant | wont |");
     assert_eq!(words(""), "|");
+    // The ASCII path and the folding path agree.
+    for text in [
+        "Don't TEXT me. Do not call!",
+        "stop,stop  STOP",
+        "I can not!!",
+        "a'b `c` 'd'",
+        "do not",
+        "x\ny\r\nz",
+        "",
+    ] {
+        assert_eq!(words_folded(text), words_ascii(text.as_bytes()), "{text:?}");
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn c2_ascii_words_agree_with_folded_words(text in "[ -~\n]{0,40}") {
+        proptest::prop_assert_eq!(words_folded(&text), words_ascii(text.as_bytes()));
+    }
 }
