@@ -15,7 +15,7 @@ use crate::error::FacadeError;
 use crate::json::{JsonIn, parse};
 
 /// A parsed, textable number (N1, N2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Phone {
     /// The number.
     pub number: E164,
