@@ -5,9 +5,9 @@
 CARGO ?= cargo
 SHELL := /bin/bash
 
-.PHONY: test demo lint rust-test pg-test examples bench fuzz
+.PHONY: test demo lint rust-test pg-test examples python-test node-test kotlin-test bench fuzz
 
-test: lint rust-test examples
+test: lint rust-test examples python-test node-test kotlin-test
 	@echo "make test: all suites passed"
 
 lint:
@@ -18,8 +18,23 @@ lint:
 # conformance and migration tests, which need a server. with-postgres.sh
 # starts a throwaway one (installing PostgreSQL if missing) unless
 # PRACTICETEXT_PG_URL names one; without either those tests fail, never skip.
+# The binding crates have no Rust tests of their own: their suites run in
+# their languages below.
+BINDINGS := practicetext-python practicetext-node practicetext-ffi uniffi-bindgen
+
 rust-test:
-	bash scripts/with-postgres.sh $(CARGO) test --workspace --all-features
+	bash scripts/with-postgres.sh $(CARGO) test --workspace --all-features $(BINDINGS:%=--exclude %)
+
+# The bindings, built in debug and tested in their languages on the shared
+# JSON scenarios (scripts/bindings.sh installs what they need).
+python-test:
+	bash scripts/bindings.sh python-test
+
+node-test:
+	bash scripts/bindings.sh node-test
+
+kotlin-test:
+	bash scripts/bindings.sh kotlin-test
 
 # Only the PostgreSQL store's tests, for working on it.
 pg-test:

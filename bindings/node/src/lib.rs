@@ -1,0 +1,433 @@
+//! `@practicetext/node`: the Node.js binding. A list of conversions over
+//! `practicetext-facade`; nothing of a rule lives here.
+//!
+//! - typed fast calls (phone numbers, segments, compliance, keywords) and
+//!   their batch forms return plain objects with camelCase fields;
+//! - `Practice` calls take and return JSON-shaped objects (the library's
+//!   JSON contract, snake_case keys) and run on the libuv thread pool,
+//!   returning Promises;
+//! - every error is a JavaScript `Error` whose `code` is the library's
+//!   stable code (`invalid_area_code`, `bad_input`, ...).
+
+mod convert;
+mod practice;
+
+use napi::Env;
+use napi::bindgen_prelude::Unknown;
+use napi_derive::napi;
+use practicetext_facade as facade;
+use practicetext_facade::core::text::{
+    Classification as CoreClassification, ComplianceReport as CoreReport, KeywordAction,
+    KeywordFlag, Mode, SegmentCount, Severity, Verdict,
+};
+
+use convert::{flag, opt_text, raise, request};
+
+pub use practice::Practice;
+
+/// A textable US or Canadian number (SPEC N1, N2).
+#[napi(object, object_from_js = false)]
+pub struct Phone {
+    /// E.164, e.g. "+16502530000".
+    pub e164: String,
+    /// "US", "CA" or "TOLL_FREE".
+    #[napi(ts_type = "'US' | 'CA' | 'TOLL_FREE'")]
+    pub region: String,
+}
+
+impl From<facade::Phone> for Phone {
+    fn from(p: facade::Phone) -> Self {
+        Phone {
+            e164: p.e164(),
+            region: p.region().to_owned(),
+        }
+    }
+}
+
+/// Parses any common written form of a US or Canadian number (SPEC N1, N2).
+/// Throws an Error whose `code` says why not ("not_north_american", ...).
+#[napi(ts_args_type = "number: string")]
+pub fn parse_phone(number: Unknown) -> napi::Result<Phone, String> {
+    let s = raise(convert::text(number, "number"))?;
+    raise(facade::parse_phone(&s)).map(Phone::from)
+}
+
+/// One result of `parsePhones`: the number, or the refusal's code and message.
+#[napi(object, object_from_js = false)]
+pub struct PhoneResult {
+    /// E.164, when the number was accepted.
+    pub e164: Option<String>,
+    /// "US", "CA" or "TOLL_FREE", when accepted.
+    pub region: Option<String>,
+    /// The refusal's code, when refused.
+    pub code: Option<String>,
+    /// The refusal's message, when refused.
+    pub message: Option<String>,
+}
+
+/// `parsePhone` over many numbers, in order; refusals are results, not throws.
+#[napi(ts_args_type = "numbers: string[]")]
+pub fn parse_phones(numbers: Unknown) -> napi::Result<Vec<PhoneResult>, String> {
+    let all = raise(convert::texts(numbers, "numbers"))?;
+    Ok(facade::parse_phones(&all)
+        .into_iter()
+        .map(|r| match r {
+            Ok(p) => PhoneResult {
+                e164: Some(p.e164()),
+                region: Some(p.region().to_owned()),
+                code: None,
+                message: None,
+            },
+            Err(e) => PhoneResult {
+                e164: None,
+                region: None,
+                code: Some(e.code().to_owned()),
+                message: Some(e.message().to_owned()),
+            },
+        })
+        .collect())
+}
+
+/// A character that forces UCS-2 (SPEC P7); start/end are code-point indices
+/// (use `Array.from(text)` to index them).
+#[napi(object, object_from_js = false)]
+pub struct ForcedChar {
+    pub text: String,
+    pub start: u32,
+    pub end: u32,
+    /// The GSM-7 replacement the smart-encoding fix would use.
+    pub replacement: Option<String>,
+}
+
+/// The smart-encoding fix suggested for a UCS-2 text (never applied).
+#[napi(object, object_from_js = false)]
+pub struct SmartEncoding {
+    pub text: String,
+    pub encoding: String,
+    pub units: u32,
+    pub segments: u32,
+    pub remaining: u32,
+    pub replaced: u32,
+}
+
+/// What a text costs (SPEC P7).
+#[napi(object, object_from_js = false)]
+pub struct Segments {
+    /// "GSM-7" or "UCS-2".
+    #[napi(ts_type = "'GSM-7' | 'UCS-2'")]
+    pub encoding: &'static str,
+    pub units: u32,
+    pub segments: u32,
+    /// Units left in the last segment: the compose box's "characters remaining".
+    pub remaining: u32,
+    pub per_segment: u32,
+    pub characters: u32,
+    pub ucs2_chars: Vec<ForcedChar>,
+    pub smart_encoding: Option<SmartEncoding>,
+}
+
+/// Counts saturate at `u32::MAX` (a text of four billion characters).
+fn n(x: usize) -> u32 {
+    u32::try_from(x).unwrap_or(u32::MAX)
+}
+
+impl From<SegmentCount> for Segments {
+    fn from(s: SegmentCount) -> Self {
+        Segments {
+            encoding: s.encoding.as_str(),
+            units: n(s.units),
+            segments: n(s.segments),
+            remaining: n(s.remaining),
+            per_segment: n(s.per_segment),
+            characters: n(s.characters),
+            ucs2_chars: s
+                .ucs2_chars
+                .into_iter()
+                .map(|c| ForcedChar {
+                    text: c.text,
+                    start: n(c.start),
+                    end: n(c.end),
+                    replacement: c.replacement,
+                })
+                .collect(),
+            smart_encoding: s.smart_encoding.map(|f| SmartEncoding {
+                text: f.text,
+                encoding: f.encoding.as_str().to_owned(),
+                units: n(f.units),
+                segments: n(f.segments),
+                remaining: n(f.remaining),
+                replaced: n(f.replaced),
+            }),
+        }
+    }
+}
+
+/// Encoding, segments and characters remaining of a text (SPEC P7).
+#[napi(ts_args_type = "text: string")]
+pub fn count_segments(text: Unknown) -> napi::Result<Segments, String> {
+    let s = raise(convert::text(text, "text"))?;
+    Ok(facade::count_segments(&s).into())
+}
+
+/// `countSegments` over many texts.
+#[napi(ts_args_type = "texts: string[]")]
+pub fn count_segments_batch(texts: Unknown) -> napi::Result<Vec<Segments>, String> {
+    let all = raise(convert::texts(texts, "texts"))?;
+    Ok(facade::count_segments_batch(&all)
+        .into_iter()
+        .map(Segments::from)
+        .collect())
+}
+
+/// One problem found in a text (SPEC P6).
+#[napi(object, object_from_js = false)]
+pub struct Finding {
+    pub code: String,
+    /// "warn" or "block".
+    #[napi(ts_type = "'warn' | 'block'")]
+    pub severity: &'static str,
+    pub start: u32,
+    pub end: u32,
+    pub message: String,
+}
+
+/// The result of a content check (SPEC P1-P7).
+#[napi(object, object_from_js = false)]
+pub struct ComplianceReport {
+    /// "ok", "warn" or "block".
+    #[napi(ts_type = "'ok' | 'warn' | 'block'")]
+    pub verdict: &'static str,
+    pub findings: Vec<Finding>,
+    pub segments: Segments,
+}
+
+impl From<CoreReport> for ComplianceReport {
+    fn from(r: CoreReport) -> Self {
+        ComplianceReport {
+            verdict: match r.verdict {
+                Verdict::Ok => "ok",
+                Verdict::Warn => "warn",
+                Verdict::Block => "block",
+            },
+            findings: r
+                .findings
+                .into_iter()
+                .map(|f| Finding {
+                    code: f.code,
+                    severity: match f.severity {
+                        Severity::Warn => "warn",
+                        Severity::Block => "block",
+                    },
+                    start: n(f.start),
+                    end: n(f.end),
+                    message: f.message,
+                })
+                .collect(),
+            segments: r.segments.into(),
+        }
+    }
+}
+
+fn mode(m: Option<Unknown>) -> napi::Result<Mode, String> {
+    match raise(opt_text(m, "mode"))? {
+        None => Ok(Mode::Conversation),
+        Some(m) => raise(facade::parse_mode(&m)),
+    }
+}
+
+/// A content checker for an organization's policy (a ContentPolicy object
+/// or JSON string; fields left out keep the built-in lists), compiled once.
+#[napi]
+pub struct Checker {
+    inner: facade::Checker,
+}
+
+#[napi]
+impl Checker {
+    #[napi(constructor, ts_args_type = "policy?: object | string")]
+    pub fn new(env: Env, policy: Option<Unknown>) -> napi::Result<Self, String> {
+        let inner = match policy {
+            None => facade::Checker::default(),
+            Some(p) => raise(request(&env, p, "policy").and_then(|j| facade::Checker::new(&j)))?,
+        };
+        Ok(Checker { inner })
+    }
+
+    /// Checks one text; mode is "conversation" (default) or "broadcast".
+    #[napi(ts_args_type = "text: string, mode?: 'conversation' | 'broadcast'")]
+    pub fn check(
+        &self,
+        text: Unknown,
+        mode: Option<Unknown>,
+    ) -> napi::Result<ComplianceReport, String> {
+        let s = raise(convert::text(text, "text"))?;
+        Ok(self.inner.check(&s, self::mode(mode)?).into())
+    }
+
+    /// Checks many texts.
+    #[napi(ts_args_type = "texts: string[], mode?: 'conversation' | 'broadcast'")]
+    pub fn check_batch(
+        &self,
+        texts: Unknown,
+        mode: Option<Unknown>,
+    ) -> napi::Result<Vec<ComplianceReport>, String> {
+        let all = raise(convert::texts(texts, "texts"))?;
+        let m = self::mode(mode)?;
+        Ok(self
+            .inner
+            .check_batch(&all, m)
+            .into_iter()
+            .map(ComplianceReport::from)
+            .collect())
+    }
+}
+
+/// Checks one text with the built-in content policy (SPEC P1-P7).
+#[napi(ts_args_type = "text: string, mode?: 'conversation' | 'broadcast'")]
+pub fn check_text(text: Unknown, mode: Option<Unknown>) -> napi::Result<ComplianceReport, String> {
+    let s = raise(convert::text(text, "text"))?;
+    Ok(facade::check_text(&s, self::mode(mode)?).into())
+}
+
+/// `checkText` over many texts.
+#[napi(ts_args_type = "texts: string[], mode?: 'conversation' | 'broadcast'")]
+pub fn check_texts(
+    texts: Unknown,
+    mode: Option<Unknown>,
+) -> napi::Result<Vec<ComplianceReport>, String> {
+    let all = raise(convert::texts(texts, "texts"))?;
+    let m = self::mode(mode)?;
+    Ok(facade::check_texts(&all, m)
+        .into_iter()
+        .map(ComplianceReport::from)
+        .collect())
+}
+
+/// How an inbound text reads (SPEC C1-C3, C5).
+#[napi(object, object_from_js = false)]
+pub struct Classification {
+    /// "opt_out", "opt_in", "help" or "none".
+    #[napi(ts_type = "'opt_out' | 'opt_in' | 'help' | 'none'")]
+    pub action: &'static str,
+    pub review: bool,
+    /// "natural_language_opt_out", "possible_cancellation".
+    #[napi(ts_type = "Array<'natural_language_opt_out' | 'possible_cancellation'>")]
+    pub flags: Vec<&'static str>,
+    pub keyword: Option<String>,
+}
+
+impl From<CoreClassification> for Classification {
+    fn from(c: CoreClassification) -> Self {
+        Classification {
+            action: match c.action {
+                KeywordAction::OptOut => "opt_out",
+                KeywordAction::OptIn => "opt_in",
+                KeywordAction::Help => "help",
+                KeywordAction::None => "none",
+            },
+            review: c.review,
+            flags: c
+                .flags
+                .iter()
+                .map(|f| match f {
+                    KeywordFlag::NaturalLanguageOptOut => "natural_language_opt_out",
+                    KeywordFlag::PossibleCancellation => "possible_cancellation",
+                })
+                .collect(),
+            keyword: c.keyword,
+        }
+    }
+}
+
+/// The keyword classifier with an organization's lists added to the
+/// built-in ones (a KeywordLists object or JSON string).
+#[napi]
+pub struct Keywords {
+    inner: facade::Keywords,
+}
+
+#[napi]
+impl Keywords {
+    #[napi(constructor, ts_args_type = "extra?: object | string")]
+    pub fn new(env: Env, extra: Option<Unknown>) -> napi::Result<Self, String> {
+        let inner = match extra {
+            None => facade::Keywords::default(),
+            Some(e) => raise(request(&env, e, "extra").and_then(|j| facade::Keywords::new(&j)))?,
+        };
+        Ok(Keywords { inner })
+    }
+
+    /// Classifies one inbound text; `optedOut` is the sender's state.
+    #[napi(ts_args_type = "text: string, optedOut?: boolean")]
+    pub fn classify(
+        &self,
+        text: Unknown,
+        opted_out: Option<Unknown>,
+    ) -> napi::Result<Classification, String> {
+        let s = raise(convert::text(text, "text"))?;
+        let o = raise(flag(opted_out, "optedOut"))?;
+        Ok(self.inner.classify(&s, o).into())
+    }
+
+    /// Classifies many texts.
+    #[napi(ts_args_type = "texts: string[], optedOut?: boolean")]
+    pub fn classify_batch(
+        &self,
+        texts: Unknown,
+        opted_out: Option<Unknown>,
+    ) -> napi::Result<Vec<Classification>, String> {
+        let all = raise(convert::texts(texts, "texts"))?;
+        let o = raise(flag(opted_out, "optedOut"))?;
+        Ok(self
+            .inner
+            .classify_batch(&all, o)
+            .into_iter()
+            .map(Classification::from)
+            .collect())
+    }
+}
+
+/// Classifies one inbound text with the built-in lists (SPEC C1-C3, C5).
+#[napi(ts_args_type = "text: string, optedOut?: boolean")]
+pub fn classify_keyword(
+    text: Unknown,
+    opted_out: Option<Unknown>,
+) -> napi::Result<Classification, String> {
+    let s = raise(convert::text(text, "text"))?;
+    let o = raise(flag(opted_out, "optedOut"))?;
+    Ok(facade::classify_keyword(&s, o).into())
+}
+
+/// `classifyKeyword` over many texts.
+#[napi(ts_args_type = "texts: string[], optedOut?: boolean")]
+pub fn classify_keywords(
+    texts: Unknown,
+    opted_out: Option<Unknown>,
+) -> napi::Result<Vec<Classification>, String> {
+    let all = raise(convert::texts(texts, "texts"))?;
+    let o = raise(flag(opted_out, "optedOut"))?;
+    Ok(facade::classify_keywords(&all, o)
+        .into_iter()
+        .map(Classification::from)
+        .collect())
+}
+
+/// Can this recipient get a secure message, and how (SPEC S1, S2)? The
+/// CLI's `secure check-recipient` input, as an object or JSON string.
+#[napi(ts_args_type = "recipient: object | string", ts_return_type = "any")]
+pub fn check_recipient(env: Env, recipient: Unknown) -> napi::Result<serde_json::Value, String> {
+    raise(request(&env, recipient, "recipient").and_then(|j| facade::check_recipient(&j)))
+}
+
+/// Runs a scenario (an object or the JSON text of a tests/scenarios file)
+/// on a fresh in-memory store: one report per step, with `actual`.
+#[napi(ts_args_type = "scenario: object | string", ts_return_type = "any[]")]
+pub fn replay_scenario(env: Env, scenario: Unknown) -> napi::Result<serde_json::Value, String> {
+    raise(request(&env, scenario, "scenario").and_then(|j| facade::replay_scenario(&j)))
+}
+
+/// The example practice (happy-paws) as a Directory object.
+#[napi(ts_return_type = "any")]
+pub fn sample_directory() -> serde_json::Value {
+    facade::sample_directory()
+}
