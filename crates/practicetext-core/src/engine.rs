@@ -167,6 +167,42 @@ impl EngineError {
     }
 }
 
+/// What the unit of [`Engine::handle_inbound`] left: a duplicate, or the
+/// recorded text with the replies to send.
+enum Recorded {
+    Duplicate { in_progress: bool },
+    Handled(Box<RecordedText>),
+}
+
+struct RecordedText {
+    org: OrganizationId,
+    decision: InboundDecision,
+    conversation: ConversationId,
+    message: MessageId,
+    replies: Vec<(PlannedReply, MessageId)>,
+}
+
+/// An automated reply as its outbound message.
+fn automated(
+    org: &OrganizationId,
+    conversation: &ConversationId,
+    id: &MessageId,
+    reply: &PlannedReply,
+    at: Timestamp,
+    provider_id: Option<String>,
+) -> Message {
+    Message {
+        id: id.clone(),
+        organization: org.clone(),
+        conversation: conversation.clone(),
+        direction: Direction::Outbound,
+        author: Author::Automated,
+        body: reply.body.clone(),
+        at,
+        provider_id,
+    }
+}
+
 /// How long a claimed provider message id stays claimed before another
 /// worker may retry it (a worker that died mid-way).
 const INBOUND_LEASE: TimeDelta = TimeDelta::seconds(60);
@@ -248,25 +284,68 @@ impl<S: Store, T: Transport> Engine<S, T> {
     }
 
     /// Handles one inbound text end to end (V1, V10, C1-C7, R3, R4, A1-A5,
-    /// X4): claims its provider id, decides, records the message and any
-    /// consent change, sends the replies and alerts, and reports all of it.
+    /// X4): claims its provider id, decides, records the message, any
+    /// consent change, the rate windows and the replies, and completes the
+    /// claim, all in one [`Atomic`](crate::ports::Atomic) unit; then sends the replies and alerts
+    /// and reports all of it.
+    ///
+    /// A crash before the unit commits leaves nothing (the provider's retry
+    /// handles the text afresh); after it, the text is handled for good
+    /// (a retry is a duplicate). Replies go out at most once: a crash
+    /// between the commit and the send leaves a reply recorded without a
+    /// provider id, never a second copy.
     pub fn handle_inbound(&self, text: &InboundText) -> Result<InboundOutcome, Error> {
-        let now = text.received_at;
+        let recorded = match self.store.atomically(|| self.record_inbound(text))? {
+            Recorded::Duplicate { in_progress } => {
+                return Ok(InboundOutcome::Duplicate { in_progress });
+            }
+            Recorded::Handled(r) => r,
+        };
+        let RecordedText {
+            org,
+            mut decision,
+            conversation,
+            message,
+            replies,
+        } = *recorded;
+        let sent = replies
+            .iter()
+            .map(|(reply, id)| self.deliver(&org, &conversation, reply, id, text.received_at))
+            .collect::<Result<Vec<_>, _>>()?;
+        decision.replies = replies.into_iter().map(|(reply, _)| reply).collect();
+        for alert in &decision.alerts {
+            if let Err(e) = self.transport.send_email(alert) {
+                tracing::warn!(code = e.code(), "after-hours alert email failed");
+            }
+        }
+        Ok(InboundOutcome::Handled {
+            decision: Box::new(decision),
+            conversation,
+            message,
+            sent,
+        })
+    }
+
+    /// The part of [`handle_inbound`](Self::handle_inbound) that runs in
+    /// one unit. The claim's lease runs on the engine's clock, so a retry
+    /// after a crashed attempt's lease can claim the text again.
+    fn record_inbound(&self, text: &InboundText) -> Result<Recorded, Error> {
+        let now = self.clock.now();
         if let Some(id) = &text.provider_id {
             match self.store.claim("inbound", id, INBOUND_LEASE, now)? {
                 Claim::Acquired => {}
-                Claim::InProgress => return Ok(InboundOutcome::Duplicate { in_progress: true }),
-                Claim::Done => return Ok(InboundOutcome::Duplicate { in_progress: false }),
+                Claim::InProgress => return Ok(Recorded::Duplicate { in_progress: true }),
+                Claim::Done => return Ok(Recorded::Duplicate { in_progress: false }),
             }
         }
-        let outcome = self.handle_claimed(text)?;
+        let recorded = self.record_claimed(text)?;
         if let Some(id) = &text.provider_id {
             self.store.complete("inbound", id, now)?;
         }
-        Ok(outcome)
+        Ok(Recorded::Handled(Box::new(recorded)))
     }
 
-    fn handle_claimed(&self, text: &InboundText) -> Result<InboundOutcome, Error> {
+    fn record_claimed(&self, text: &InboundText) -> Result<RecordedText, Error> {
         let owner = self
             .store
             .number(text.to)?
@@ -337,24 +416,20 @@ impl<S: Store, T: Transport> Engine<S, T> {
             Some(change) => Some(self.store.record_consent(&org, change)?),
             None => None,
         };
-        // 3. Replies, then alerts.
-        let sent = self.send_replies(
+        // 3. Keep the replies that may still go out, and record them.
+        let replies = self.keep_replies(
             &org,
             &conversation.id,
             &mut decision,
             transition.as_ref(),
             text.received_at,
         )?;
-        for alert in &decision.alerts {
-            if let Err(e) = self.transport.send_email(alert) {
-                tracing::warn!(code = e.code(), "after-hours alert email failed");
-            }
-        }
-        Ok(InboundOutcome::Handled {
-            decision: Box::new(decision),
+        Ok(RecordedText {
+            org,
+            decision,
             conversation: conversation.id,
             message: message_id,
-            sent,
+            replies,
         })
     }
 
@@ -390,16 +465,19 @@ impl<S: Store, T: Transport> Engine<S, T> {
         }
     }
 
-    fn send_replies(
+    /// The planned replies that may go out, each recorded as an outbound
+    /// message (with no provider id until it is sent); the others move to
+    /// `skipped` with their reason.
+    fn keep_replies(
         &self,
         org: &OrganizationId,
         conversation: &ConversationId,
         decision: &mut InboundDecision,
         transition: Option<&ConsentTransition>,
         now: Timestamp,
-    ) -> Result<Vec<Delivered>, Error> {
+    ) -> Result<Vec<(PlannedReply, MessageId)>, Error> {
         let planned = std::mem::take(&mut decision.replies);
-        let mut sent = Vec::new();
+        let mut kept = Vec::new();
         for reply in planned {
             if let Some(reason) = self.hold_back(org, &reply, transition, now)? {
                 decision.skipped.push(Skipped {
@@ -408,10 +486,12 @@ impl<S: Store, T: Transport> Engine<S, T> {
                 });
                 continue;
             }
-            sent.push(self.deliver(org, conversation, &reply, now)?);
-            decision.replies.push(reply);
+            let id = MessageId::new(self.new_id("out"));
+            self.store
+                .put_message(&automated(org, conversation, &id, &reply, now, None))?;
+            kept.push((reply, id));
         }
-        Ok(sent)
+        Ok(kept)
     }
 
     /// Why a planned reply must not go out after all: C4 (the store says
@@ -449,11 +529,13 @@ impl<S: Store, T: Transport> Engine<S, T> {
         Ok(None)
     }
 
+    /// Sends a recorded reply and records the provider's id.
     fn deliver(
         &self,
         org: &OrganizationId,
         conversation: &ConversationId,
         reply: &PlannedReply,
+        id: &MessageId,
         now: Timestamp,
     ) -> Result<Delivered, Error> {
         let sms = OutboundSms {
@@ -463,21 +545,14 @@ impl<S: Store, T: Transport> Engine<S, T> {
             body: reply.body.clone(),
         };
         let result = self.transport.send_sms(&sms);
-        let id = MessageId::new(self.new_id("out"));
         let provider_id = result.as_ref().ok().map(|r| r.provider_id.clone());
-        self.store.put_message(&Message {
-            id: id.clone(),
-            organization: org.clone(),
-            conversation: conversation.clone(),
-            direction: Direction::Outbound,
-            author: Author::Automated,
-            body: reply.body.clone(),
-            at: now,
-            provider_id: provider_id.clone(),
-        })?;
+        if provider_id.is_some() {
+            let sent = automated(org, conversation, id, reply, now, provider_id.clone());
+            self.store.put_message(&sent)?;
+        }
         Ok(Delivered {
             kind: reply.kind,
-            message: id,
+            message: id.clone(),
             provider_id,
             error: result.err().map(|e| e.to_string()),
         })
