@@ -31,6 +31,7 @@ pub mod atomic;
 pub mod consent;
 pub mod conversation;
 pub mod directory;
+pub mod durability;
 pub mod engine;
 pub mod fixtures;
 pub mod history;
