@@ -118,7 +118,10 @@ impl SqliteStore {
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, OpenError> {
         let conn = Connection::open(path).map_err(open_failed)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_failed)?;
-        conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))
+        // Switching a new file to WAL needs an exclusive lock, and SQLite
+        // answers "busy" at once (without its busy handler) while another
+        // connection is opening the same file: wait and try again.
+        retry_busy(|| conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(())))
             .map_err(open_failed)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(open_failed)?;
@@ -158,6 +161,32 @@ impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SqliteStore { .. }")
     }
+}
+
+/// Runs `step` again while SQLite reports the database busy or locked, for
+/// at most [`BUSY_TIMEOUT`]: the few places where SQLite does not call its
+/// busy handler (changing the journal mode, reading the schema of a file
+/// another connection is creating) then wait like every other statement.
+pub(crate) fn retry_busy<T>(mut step: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match step() {
+            Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            done => return done,
+        }
+    }
+}
+
+/// Whether `e` is SQLite's "database is busy" or "database is locked".
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 fn open_failed(e: rusqlite::Error) -> OpenError {

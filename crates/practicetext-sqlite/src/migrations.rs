@@ -41,12 +41,12 @@ fn migrate_with(conn: &mut Connection, steps: &[&str]) -> Result<(), OpenError> 
     let open_failed = |e: rusqlite::Error| OpenError::Open {
         message: describe(&e),
     };
-    let found = user_version(conn).map_err(open_failed)?;
+    let found = crate::retry_busy(|| user_version(conn)).map_err(open_failed)?;
     if found > supported {
         return Err(OpenError::SchemaTooNew { found, supported });
     }
     for (version, sql) in (1..).zip(steps).skip(found as usize) {
-        apply(conn, version, sql).map_err(|e| OpenError::Migration {
+        crate::retry_busy(|| apply(conn, version, sql)).map_err(|e| OpenError::Migration {
             version,
             message: describe(&e),
         })?;
