@@ -3,9 +3,10 @@
 //! class per error area, defined in `practicetext/errors.py`).
 
 use practicetext_facade::{ErrorArea, FacadeError};
+use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyString};
+use pyo3::types::{PyBool, PyList, PyString};
 use serde_json::Value;
 
 /// The exception class of each area, in `practicetext.errors`.
@@ -101,6 +102,33 @@ pub fn strs<'a>(items: &'a [Bound<'_, PyString>], what: &str) -> Result<Vec<&'a 
                 .map_err(|_| FacadeError::invalid_unicode(&format!("{what}[{i}]")))
         })
         .collect()
+}
+
+/// Items a batch works on between two conversions: small enough to stay in
+/// cache, large enough that releasing the GIL costs nothing per item.
+const CHUNK: usize = 512;
+
+/// A batch call: `work` runs on each chunk of `items` without the GIL, and
+/// each chunk's results become Python objects (`convert`) while it is still
+/// in cache. Answers the list of them, in order.
+pub fn batch<'py, 'a, T, O>(
+    py: Python<'py>,
+    items: &'a [&'a str],
+    work: impl Fn(&'a [&'a str]) -> Vec<T> + Sync,
+    convert: impl Fn(T) -> PyResult<O>,
+) -> PyResult<Bound<'py, PyList>>
+where
+    T: Send,
+    O: IntoPyObject<'py>,
+{
+    let mut out = Vec::with_capacity(items.len());
+    for chunk in items.chunks(CHUNK) {
+        let results = py.detach(|| work(chunk));
+        for r in results {
+            out.push(convert(r)?.into_bound_py_any(py)?);
+        }
+    }
+    PyList::new(py, out)
 }
 
 /// A JSON request: a `str` of JSON, or a dict/list/... that `json.dumps`

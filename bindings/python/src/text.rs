@@ -7,10 +7,11 @@ use practicetext_facade::core::text::{
     Classification as CoreClassification, ComplianceReport as CoreReport, Finding as CoreFinding,
     ForcedChar as CoreForcedChar, SegmentCount, SmartEncoding as CoreSmart,
 };
+use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-use crate::convert::{exception, flag, raise, request, strs};
+use crate::convert::{batch, exception, flag, raise, request, strs};
 
 /// Strings at or above this many bytes are worked on without the GIL;
 /// shorter ones take less time than releasing it would.
@@ -77,15 +78,10 @@ pub fn parse_phones<'py>(
 ) -> PyResult<Bound<'py, PyList>> {
     let items = raise(py, crate::convert::texts(numbers, "numbers"))?;
     let strs = raise(py, strs(&items, "numbers"))?;
-    let results = py.detach(|| facade::parse_phones(&strs));
-    let out = PyList::empty(py);
-    for r in results {
-        match r {
-            Ok(inner) => out.append(Phone { inner })?,
-            Err(e) => out.append(exception(py, &e)?)?,
-        }
-    }
-    Ok(out)
+    batch(py, &strs, facade::parse_phones, |r| match r {
+        Ok(inner) => Phone { inner }.into_bound_py_any(py),
+        Err(e) => exception(py, &e),
+    })
 }
 
 /// A character that forces UCS-2 (SPEC P7); start/end are code-point indices.
@@ -203,11 +199,15 @@ pub fn count_segments(py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Segme
 
 /// count_segments over many texts.
 #[pyfunction]
-pub fn count_segments_batch(py: Python<'_>, texts: &Bound<'_, PyAny>) -> PyResult<Vec<Segments>> {
+pub fn count_segments_batch<'py>(
+    py: Python<'py>,
+    texts: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyList>> {
     let items = raise(py, crate::convert::texts(texts, "texts"))?;
     let strs = raise(py, strs(&items, "texts"))?;
-    let counts = py.detach(|| facade::count_segments_batch(&strs));
-    Ok(counts.into_iter().map(|inner| Segments { inner }).collect())
+    batch(py, &strs, facade::count_segments_batch, |inner| {
+        Ok(Segments { inner })
+    })
 }
 
 /// One problem found in a text (SPEC P6): code, severity, span, message.
@@ -318,20 +318,21 @@ impl Checker {
 
     /// Checks many texts.
     #[pyo3(signature = (texts, mode = None))]
-    fn check_batch(
+    fn check_batch<'py>(
         &self,
-        py: Python<'_>,
-        texts: &Bound<'_, PyAny>,
-        mode: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Vec<ComplianceReport>> {
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+        mode: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
         let items = raise(py, crate::convert::texts(texts, "texts"))?;
         let strs = raise(py, strs(&items, "texts"))?;
         let m = mode_or_default(py, mode)?;
-        let reports = py.detach(|| self.inner.check_batch(&strs, m));
-        Ok(reports
-            .into_iter()
-            .map(|inner| ComplianceReport { inner })
-            .collect())
+        batch(
+            py,
+            &strs,
+            |chunk| self.inner.check_batch(chunk, m),
+            |inner| Ok(ComplianceReport { inner }),
+        )
     }
 }
 
@@ -363,11 +364,11 @@ pub fn check_text(
 /// check_text over many texts.
 #[pyfunction]
 #[pyo3(signature = (texts, mode = None))]
-pub fn check_texts(
-    py: Python<'_>,
-    texts: &Bound<'_, PyAny>,
-    mode: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Vec<ComplianceReport>> {
+pub fn check_texts<'py>(
+    py: Python<'py>,
+    texts: &Bound<'py, PyAny>,
+    mode: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyList>> {
     Checker {
         inner: facade::Checker::default(),
     }
@@ -461,20 +462,21 @@ impl Keywords {
 
     /// Classifies many texts.
     #[pyo3(signature = (texts, opted_out = None))]
-    fn classify_batch(
+    fn classify_batch<'py>(
         &self,
-        py: Python<'_>,
-        texts: &Bound<'_, PyAny>,
-        opted_out: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Vec<Classification>> {
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+        opted_out: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
         let items = raise(py, crate::convert::texts(texts, "texts"))?;
         let strs = raise(py, strs(&items, "texts"))?;
         let o = opted(py, opted_out)?;
-        let all = py.detach(|| self.inner.classify_batch(&strs, o));
-        Ok(all
-            .into_iter()
-            .map(|inner| Classification { inner })
-            .collect())
+        batch(
+            py,
+            &strs,
+            |chunk| self.inner.classify_batch(chunk, o),
+            |inner| Ok(Classification { inner }),
+        )
     }
 }
 
@@ -502,11 +504,11 @@ pub fn classify_keyword(
 /// classify_keyword over many texts.
 #[pyfunction]
 #[pyo3(signature = (texts, opted_out = None))]
-pub fn classify_keywords(
-    py: Python<'_>,
-    texts: &Bound<'_, PyAny>,
-    opted_out: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Vec<Classification>> {
+pub fn classify_keywords<'py>(
+    py: Python<'py>,
+    texts: &Bound<'py, PyAny>,
+    opted_out: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyList>> {
     Keywords {
         inner: facade::Keywords::default(),
     }
