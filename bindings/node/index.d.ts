@@ -105,6 +105,43 @@ export declare class Practice {
 }
 
 /**
+ * The fast path of `checkTexts` used by practicetext.js: like
+ * `_countSegmentsBatchInto`, with the flag set also when the text has
+ * findings (only those, and UCS-2 details, need the native object; a text
+ * without findings is "ok").
+ */
+export declare function _checkTextsInto(joined: string, lengths: Uint32Array, mode: 'conversation' | 'broadcast' | undefined, out: Uint32Array): void
+
+/**
+ * The fast path of `countSegmentsBatch` used by practicetext.js: the texts
+ * arrive as one string with their UTF-16 lengths (one crossing instead of
+ * one per text), the numbers go into `out`, SEGMENT_FIELDS per text.
+ */
+export declare function _countSegmentsBatchInto(joined: string, lengths: Uint32Array, out: Uint32Array): void
+
+/**
+ * The fast path of `countSegments` used by practicetext.js: the numbers go
+ * into `out` instead of a new object (creating an object with eight
+ * properties through Node-API costs more than counting). Answers true
+ * when the text needs the object form (UCS-2 details).
+ */
+export declare function _countSegmentsInto(text: string, out: Uint32Array): boolean
+
+/**
+ * The fast path of `parsePhone` used by practicetext.js: answers the E.164
+ * string and writes the region's index (US, CA, TOLL_FREE) into `out[0]`.
+ */
+export declare function _parsePhoneInto(number: string, out: Uint8Array): string
+
+/**
+ * The fast path of `parsePhones` used by practicetext.js: the numbers
+ * arrive as one string with their UTF-16 lengths; for each, `national`
+ * gets its ten national digits (0 when refused) and `region` its region's
+ * index. Refusals are read again one by one for their code and message.
+ */
+export declare function _parsePhonesInto(joined: string, lengths: Uint32Array, national: Float64Array, region: Uint8Array): void
+
+/**
  * Can this recipient get a secure message, and how (SPEC S1, S2)? The
  * CLI's `secure check-recipient` input, as an object or JSON string.
  */

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const require = createRequire(import.meta.url)
-export const pt = require('../index.js')
+export const pt = require('../practicetext.js')
 
 const here = dirname(fileURLToPath(import.meta.url))
 export const SCENARIOS = join(here, '..', '..', '..', 'tests', 'scenarios')

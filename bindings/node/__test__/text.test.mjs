@@ -87,3 +87,25 @@ test('S1, S2: checkRecipient lists every missing item', () => {
   const ok = pt.checkRecipient('{"kind": "patient", "date_of_birth": "1980-02-03", "cell_phone": "(650) 253-0000"}')
   assert.equal(ok.ok, true)
 })
+
+test('the JavaScript-built results equal the native objects', async () => {
+  const { createRequire } = await import('node:module')
+  const native = createRequire(import.meta.url)('../index.js')
+  const texts = ['', 'hi', 'Max’s', '🐶 Rex', 'a'.repeat(161), 'é'.repeat(80), 'Zürich [x] {y} €5', 'line\r\nbreak']
+  for (const t of texts) assert.deepEqual(pt.countSegments(t), native.countSegments(t), t)
+  assert.deepEqual(pt.countSegmentsBatch(texts), native.countSegmentsBatch(texts))
+  const numbers = ['(650) 253-0000', '416-253-0000', '800-253-0000', '911', '', '+44 20 7946 0958']
+  assert.deepEqual(pt.parsePhones(numbers), native.parsePhones(numbers))
+  for (const n of numbers.slice(0, 3)) assert.deepEqual(pt.parsePhone(n), native.parsePhone(n))
+  const checked = [...texts, 'Get CBD at bit.ly/x', 'Save 20% off!', 'HELLO THERE THIS IS ALL CAPS TEXT']
+  for (const mode of [undefined, 'conversation', 'broadcast']) {
+    assert.deepEqual(pt.checkTexts(checked, mode), native.checkTexts(checked, mode))
+    for (const t of checked) assert.deepEqual(pt.checkText(t, mode), native.checkText(t, mode), t)
+  }
+  assert.throws(() => pt.checkTexts(['ok'], 'BROADCAST'), { code: 'invalid_argument' })
+})
+
+test('a surrogate pair split across two texts of a batch is two lone surrogates', () => {
+  assert.throws(() => pt.countSegmentsBatch(['ok \ud83d', '\udc36 ok']), (e) => e.code === 'invalid_unicode' && e.message.includes('texts[0]'))
+  assert.throws(() => pt.parsePhones(['650\ud800', '2530000']), (e) => e.code === 'invalid_unicode' && e.message.includes('numbers[0]'))
+})

@@ -48,6 +48,15 @@ pub fn text(v: Unknown<'_>, what: &str) -> Result<String, FacadeError> {
     String::from_utf16(&units).map_err(|_| FacadeError::invalid_unicode(what))
 }
 
+/// A string argument as UTF-16 code units, unchecked (for callers that
+/// split it first and check each piece).
+pub fn utf16(v: Unknown<'_>, what: &str) -> Result<Utf16String, FacadeError> {
+    if v.get_type().ok() != Some(ValueType::String) {
+        return Err(wrong_type(&v, what, "a string"));
+    }
+    Utf16String::from_unknown(v).map_err(|_| wrong_type(&v, what, "a string"))
+}
+
 /// An optional boolean argument (`undefined` is `false`).
 pub fn flag(v: Option<Unknown<'_>>, what: &str) -> Result<bool, FacadeError> {
     match v {

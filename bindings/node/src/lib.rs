@@ -13,9 +13,10 @@ mod convert;
 mod practice;
 
 use napi::Env;
-use napi::bindgen_prelude::Unknown;
+use napi::bindgen_prelude::{Float64ArraySlice, Uint8ArraySlice, Uint32ArraySlice, Unknown};
 use napi_derive::napi;
 use practicetext_facade as facade;
+use practicetext_facade::core::phone::Region;
 use practicetext_facade::core::text::{
     Classification as CoreClassification, ComplianceReport as CoreReport, KeywordAction,
     KeywordFlag, Mode, SegmentCount, Severity, Verdict,
@@ -50,6 +51,75 @@ impl From<facade::Phone> for Phone {
 pub fn parse_phone(number: Unknown) -> napi::Result<Phone, String> {
     let s = raise(convert::text(number, "number"))?;
     raise(facade::parse_phone(&s)).map(Phone::from)
+}
+
+/// The region codes `_parsePhoneInto` and `_parsePhonesInto` write.
+fn region_index(p: &facade::Phone) -> u8 {
+    match p.region_enum() {
+        Region::US => 0,
+        Region::CA => 1,
+        Region::TollFree => 2,
+    }
+}
+
+/// The fast path of `parsePhone` used by practicetext.js: answers the E.164
+/// string and writes the region's index (US, CA, TOLL_FREE) into `out[0]`.
+#[napi(
+    js_name = "_parsePhoneInto",
+    ts_args_type = "number: string, out: Uint8Array"
+)]
+pub fn parse_phone_into(number: Unknown, mut out: Uint8ArraySlice) -> napi::Result<String, String> {
+    let s = raise(convert::text(number, "number"))?;
+    let p = raise(facade::parse_phone(&s))?;
+    // SAFETY: a synchronous call on the JavaScript thread: no JavaScript
+    // runs while the slice is written.
+    let slot = unsafe { out.as_mut() }
+        .first_mut()
+        .ok_or_else(short_buffer)?;
+    *slot = region_index(&p);
+    Ok(p.e164())
+}
+
+/// The fast path of `parsePhones` used by practicetext.js: the numbers
+/// arrive as one string with their UTF-16 lengths; for each, `national`
+/// gets its ten national digits (0 when refused) and `region` its region's
+/// index. Refusals are read again one by one for their code and message.
+#[napi(
+    js_name = "_parsePhonesInto",
+    ts_args_type = "joined: string, lengths: Uint32Array, national: Float64Array, region: Uint8Array"
+)]
+pub fn parse_phones_into(
+    joined: Unknown,
+    lengths: Uint32ArraySlice,
+    mut national: Float64ArraySlice,
+    mut region: Uint8ArraySlice,
+) -> napi::Result<(), String> {
+    let units = raise(convert::utf16(joined, "numbers"))?;
+    // SAFETY: as in `_parsePhoneInto`.
+    let (national, region) = unsafe { (national.as_mut(), region.as_mut()) };
+    if national.len() < lengths.len() || region.len() < lengths.len() {
+        return Err(short_buffer());
+    }
+    let mut start = 0usize;
+    for (i, ((len, n), r)) in lengths.iter().zip(national).zip(region).enumerate() {
+        let end = start.saturating_add(*len as usize); // ok: u32 to usize widens
+        let piece = units.get(start..end).ok_or_else(|| {
+            convert::js_error(facade::FacadeError::invalid_argument(
+                "the lengths do not add up to the joined numbers",
+            ))
+        })?;
+        let text = String::from_utf16(piece).map_err(|_| {
+            convert::js_error(facade::FacadeError::invalid_unicode(&format!(
+                "numbers[{i}]"
+            )))
+        })?;
+        (*n, *r) = match facade::parse_phone(&text) {
+            Ok(p) => (p.number.national() as f64, region_index(&p)), // ok: ten digits are exact in f64
+            Err(_) => (0.0, 0),
+        };
+        start = end;
+    }
+    Ok(())
 }
 
 /// One result of `parsePhones`: the number, or the refusal's code and message.
@@ -167,6 +237,90 @@ impl From<SegmentCount> for Segments {
 pub fn count_segments(text: Unknown) -> napi::Result<Segments, String> {
     let s = raise(convert::text(text, "text"))?;
     Ok(facade::count_segments(&s).into())
+}
+
+/// Numbers `_countSegmentsInto` writes per text: needs-details flag,
+/// units, segments, remaining, perSegment, characters.
+const SEGMENT_FIELDS: usize = 6;
+
+/// Writes `s` into `out` (SEGMENT_FIELDS numbers); false when `out` is too
+/// short. The flag is 1 when the text has characters forcing UCS-2 or a
+/// smart-encoding fix, which only the object form carries.
+fn write_segments(s: &SegmentCount, out: &mut [u32]) -> bool {
+    let Some(slots) = out.get_mut(..SEGMENT_FIELDS) else {
+        return false;
+    };
+    let detailed = !s.ucs2_chars.is_empty() || s.smart_encoding.is_some();
+    let fields = [
+        u32::from(detailed),
+        n(s.units),
+        n(s.segments),
+        n(s.remaining),
+        n(s.per_segment),
+        n(s.characters),
+    ];
+    slots.copy_from_slice(&fields);
+    true
+}
+
+fn short_buffer() -> napi::Error<String> {
+    convert::js_error(facade::FacadeError::invalid_argument(
+        "the output buffer is too short",
+    ))
+}
+
+/// The fast path of `countSegments` used by practicetext.js: the numbers go
+/// into `out` instead of a new object (creating an object with eight
+/// properties through Node-API costs more than counting). Answers true
+/// when the text needs the object form (UCS-2 details).
+#[napi(
+    js_name = "_countSegmentsInto",
+    ts_args_type = "text: string, out: Uint32Array"
+)]
+pub fn count_segments_into(text: Unknown, mut out: Uint32ArraySlice) -> napi::Result<bool, String> {
+    let s = raise(convert::text(text, "text"))?;
+    let count = facade::count_segments(&s);
+    // SAFETY: a synchronous call on the JavaScript thread: no JavaScript
+    // runs while the slice is written.
+    let slots = unsafe { out.as_mut() };
+    if !write_segments(&count, slots) {
+        return Err(short_buffer());
+    }
+    Ok(slots.first() == Some(&1))
+}
+
+/// The fast path of `countSegmentsBatch` used by practicetext.js: the texts
+/// arrive as one string with their UTF-16 lengths (one crossing instead of
+/// one per text), the numbers go into `out`, SEGMENT_FIELDS per text.
+#[napi(
+    js_name = "_countSegmentsBatchInto",
+    ts_args_type = "joined: string, lengths: Uint32Array, out: Uint32Array"
+)]
+pub fn count_segments_batch_into(
+    joined: Unknown,
+    lengths: Uint32ArraySlice,
+    mut out: Uint32ArraySlice,
+) -> napi::Result<(), String> {
+    let units = raise(convert::utf16(joined, "texts"))?;
+    // SAFETY: as in `_countSegmentsInto`.
+    let slots = unsafe { out.as_mut() };
+    if slots.len() < lengths.len().saturating_mul(SEGMENT_FIELDS) {
+        return Err(short_buffer());
+    }
+    let mut start = 0usize;
+    for (i, (len, slot)) in lengths
+        .iter()
+        .zip(slots.chunks_mut(SEGMENT_FIELDS))
+        .enumerate()
+    {
+        let end = start.saturating_add(*len as usize); // ok: u32 to usize widens
+        let text = piece(&units, start, end, "texts", i)?;
+        if !write_segments(&facade::count_segments(&text), slot) {
+            return Err(short_buffer());
+        }
+        start = end;
+    }
+    Ok(())
 }
 
 /// `countSegments` over many texts.
@@ -287,6 +441,71 @@ impl Checker {
 pub fn check_text(text: Unknown, mode: Option<Unknown>) -> napi::Result<ComplianceReport, String> {
     let s = raise(convert::text(text, "text"))?;
     Ok(facade::check_text(&s, self::mode(mode)?).into())
+}
+
+/// The fast path of `checkTexts` used by practicetext.js: like
+/// `_countSegmentsBatchInto`, with the flag set also when the text has
+/// findings (only those, and UCS-2 details, need the native object; a text
+/// without findings is "ok").
+#[napi(
+    js_name = "_checkTextsInto",
+    ts_args_type = "joined: string, lengths: Uint32Array, mode: 'conversation' | 'broadcast' | undefined, out: Uint32Array"
+)]
+pub fn check_texts_into(
+    joined: Unknown,
+    lengths: Uint32ArraySlice,
+    mode: Option<Unknown>,
+    mut out: Uint32ArraySlice,
+) -> napi::Result<(), String> {
+    let m = self::mode(mode)?;
+    let units = raise(convert::utf16(joined, "texts"))?;
+    let checker = facade::Checker::default();
+    // SAFETY: a synchronous call on the JavaScript thread: no JavaScript
+    // runs while the slice is written.
+    let slots = unsafe { out.as_mut() };
+    if slots.len() < lengths.len().saturating_mul(SEGMENT_FIELDS) {
+        return Err(short_buffer());
+    }
+    let mut start = 0usize;
+    for (i, (len, slot)) in lengths
+        .iter()
+        .zip(slots.chunks_mut(SEGMENT_FIELDS))
+        .enumerate()
+    {
+        let end = start.saturating_add(*len as usize); // ok: u32 to usize widens
+        let text = piece(&units, start, end, "texts", i)?;
+        let report = checker.check(&text, m);
+        if !write_segments(&report.segments, slot) {
+            return Err(short_buffer());
+        }
+        if !report.findings.is_empty()
+            && let Some(flag) = slot.first_mut()
+        {
+            *flag = 1;
+        }
+        start = end;
+    }
+    Ok(())
+}
+
+/// The text `units[start..end]` of a joined batch, checked.
+fn piece(
+    units: &[u16],
+    start: usize,
+    end: usize,
+    what: &str,
+    i: usize,
+) -> napi::Result<String, String> {
+    let slice = units.get(start..end).ok_or_else(|| {
+        convert::js_error(facade::FacadeError::invalid_argument(format!(
+            "the lengths do not add up to the joined {what}"
+        )))
+    })?;
+    String::from_utf16(slice).map_err(|_| {
+        convert::js_error(facade::FacadeError::invalid_unicode(&format!(
+            "{what}[{i}]"
+        )))
+    })
 }
 
 /// `checkText` over many texts.
