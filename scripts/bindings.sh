@@ -14,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 VENV=$ROOT/.venv
 KOTLINC=$ROOT/tools/kotlinc/node_modules/kotlin-compiler
 
@@ -91,10 +92,10 @@ kotlin_test() {
     # `cli` feature unified into it.
     cargo build -q -p practicetext-ffi
     cargo build -q -p uniffi-bindgen
-    local lib=target/debug/libpracticetext_ffi.so out=target/bindings
-    rm -rf "$out" target/kotlin-classes
+    local lib=$TARGET/debug/libpracticetext_ffi.so out=$TARGET/bindings classes=$TARGET/kotlin-classes
+    rm -rf "$out" "$classes"
     for lang in kotlin swift; do
-        target/debug/uniffi-bindgen generate "$lib" -l "$lang" -o "$out/$lang" -n >&2
+        "$TARGET/debug/uniffi-bindgen" generate "$lib" -l "$lang" -o "$out/$lang" -n >&2
     done
     # Swift is generated only (no Swift toolchain here): check it is there.
     for f in PracticetextFFI.swift PracticetextFFIFFI.h PracticetextFFIFFI.modulemap; do
@@ -103,19 +104,19 @@ kotlin_test() {
     local cp=/usr/share/java/jna.jar:$KOTLINC/lib/kotlinx-coroutines-core-jvm.jar
     cp+=:/usr/share/java/junit-jupiter-api.jar:/usr/share/java/apiguardian-api.jar:/usr/share/java/opentest4j.jar
     say "kotlinc: the generated bindings and bindings/uniffi/tests/kotlin"
-    "$KOTLINC/bin/kotlinc" -jvm-target 17 -nowarn -cp "$cp" -d target/kotlin-classes \
+    "$KOTLINC/bin/kotlinc" -jvm-target 17 -nowarn -cp "$cp" -d "$classes" \
         "$out/kotlin/dev/practicetext/ffi/practicetext_ffi.kt" bindings/uniffi/tests/kotlin/*.kt
     say "JUnit on the JVM"
     local rc=0
-    java -Djna.library.path="$ROOT/target/debug" -Dpracticetext.scenarios="$ROOT/tests/scenarios" \
+    java -Djna.library.path="$TARGET/debug" -Dpracticetext.scenarios="$ROOT/tests/scenarios" \
         -jar /usr/share/java/junit-platform-console-standalone.jar \
-        -cp "target/kotlin-classes:$KOTLINC/lib/kotlin-stdlib.jar:$cp" \
+        -cp "$classes:$KOTLINC/lib/kotlin-stdlib.jar:$cp" \
         --select-package dev.practicetext.ffi.test --fail-if-no-tests --disable-banner \
-        --disable-ansi-colors --details=summary | tee target/junit.txt || rc=$?
+        --disable-ansi-colors --details=summary | tee "$TARGET/junit.txt" || rc=$?
     # The launcher's summary is no test-count line CI can read: print one.
     local passed failed
-    passed=$(sed -n 's/^\[ *\([0-9][0-9]*\) tests successful *\]$/\1/p' target/junit.txt)
-    failed=$(sed -n 's/^\[ *\([0-9][0-9]*\) tests failed *\]$/\1/p' target/junit.txt)
+    passed=$(sed -n 's/^\[ *\([0-9][0-9]*\) tests successful *\]$/\1/p' "$TARGET/junit.txt")
+    failed=$(sed -n 's/^\[ *\([0-9][0-9]*\) tests failed *\]$/\1/p' "$TARGET/junit.txt")
     echo "${passed:-0} passed, ${failed:-0} failed"
     return "$rc"
 }
