@@ -60,7 +60,11 @@ Times on the command line (--from, --to, --now) take the same two forms."
 /// texts (a JSON-lines file or stdout), paced and within quiet hours, and
 /// writes the report CSV; it needs the token from the preflight.
 #[derive(clap::Args)]
-#[command(after_help = input_formats!())]
+#[command(after_help = concat!("Examples:\n  \
+practicetext broadcast preflight --clients clients.csv --appointments appts.csv \\\n    \
+--first-day 2026-11-24 --from-number 4162530001 --message \"Closed tomorrow: no power.\"\n  \
+practicetext broadcast run ...the same flags... --confirm <token from the preflight> \\\n    \
+--db practice.db --report report.csv\n\n", input_formats!()))]
 pub struct Args {
     #[command(subcommand)]
     command: Command,
