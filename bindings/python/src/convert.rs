@@ -23,6 +23,7 @@ fn class_name(area: ErrorArea) -> &'static str {
         ErrorArea::Secure => "SecureError",
         ErrorArea::Text => "TextError",
         ErrorArea::Inbox => "InboxError",
+        ErrorArea::Broadcast => "BroadcastError",
         ErrorArea::Input => "InputError",
         ErrorArea::Host => "HostError",
     }

@@ -58,6 +58,8 @@ pub enum ErrorArea {
     Text,
     /// The inbox (V1-V9).
     Inbox,
+    /// Mass text alerts (B1-B9, X5).
+    Broadcast,
     /// Input the host passed: malformed JSON, wrong types, invalid Unicode.
     Input,
     /// Host wiring: the OS random source, a host clock.
@@ -79,6 +81,7 @@ impl ErrorArea {
             ErrorArea::Secure => "secure",
             ErrorArea::Text => "text",
             ErrorArea::Inbox => "inbox",
+            ErrorArea::Broadcast => "broadcast",
             ErrorArea::Input => "input",
             ErrorArea::Host => "host",
         }
@@ -97,6 +100,7 @@ impl ErrorArea {
         ErrorArea::Secure,
         ErrorArea::Text,
         ErrorArea::Inbox,
+        ErrorArea::Broadcast,
         ErrorArea::Input,
         ErrorArea::Host,
     ];
@@ -210,9 +214,7 @@ impl From<Error> for FacadeError {
             Error::Secure(_) => ErrorArea::Secure,
             Error::Text(_) => ErrorArea::Text,
             Error::Inbox(_) => ErrorArea::Inbox,
-            // Mass-alert refusals keep their own codes; their area is the engine
-            // until the bindings grow a broadcast surface.
-            Error::Broadcast(_) => ErrorArea::Engine,
+            Error::Broadcast(_) => ErrorArea::Broadcast,
         };
         FacadeError::new(e.code(), area, e.to_string())
     }
@@ -266,6 +268,13 @@ mod tests {
             message: "taken".into(),
         });
         assert_eq!((s.code(), s.area()), ("conflict", ErrorArea::Store));
+        let b = FacadeError::from(Error::from(
+            practicetext_core::broadcast::BroadcastError::ConfirmationMismatch,
+        ));
+        assert_eq!(
+            (b.code(), b.area()),
+            ("confirmation_mismatch", ErrorArea::Broadcast)
+        );
     }
 
     #[test]

@@ -69,6 +69,13 @@ class InboxError(PracticetextError):
     """An inbox operation was refused (SPEC V1-V9)."""
 
 
+class BroadcastError(PracticetextError):
+    """A mass text alert was refused or cannot run (SPEC B1-B9):
+    ``broadcast_refused`` (every reason in the message),
+    ``confirmation_mismatch``, ``broadcast_not_found``, ``invalid_pace``,
+    ``broadcast_exists``, ``transport_lookup_failed``."""
+
+
 class InputError(PracticetextError, TypeError, ValueError):
     """A value from the caller is unusable: ``invalid_argument`` (wrong type,
     None, out of range), ``invalid_unicode`` (a lone surrogate) or
@@ -105,6 +112,7 @@ __all__ = [
     "SecureError",
     "TextError",
     "InboxError",
+    "BroadcastError",
     "InputError",
     "HostError",
     "TransportRejected",
