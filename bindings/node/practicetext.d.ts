@@ -17,4 +17,6 @@ export type ErrorArea =
 export interface PracticetextError extends Error {
   code: string
   area: ErrorArea
+  /** Each reason of a refusal with several (`broadcast_refused`). */
+  reasons?: { code: string; message: string }[]
 }

@@ -9,13 +9,24 @@ use practicetext_facade::FacadeError;
 
 /// `e` as the error a `#[napi]` function throws or a Promise rejects
 /// with: an `Error` whose `code` is the library's stable code, `area` the
-/// error's area (`"phone"`, `"broadcast"`, ...) and `message` the message.
+/// error's area (`"phone"`, `"broadcast"`, ...), `message` the message, and
+/// for a refusal with several reasons (`broadcast_refused`) `reasons`:
+/// `[{code, message}]`.
 pub fn js_error(env: &Env, e: FacadeError) -> napi::Error {
     let error =
         JsError::from(napi::Error::new(e.code(), e.message().to_owned())).into_unknown(*env);
-    let with_area = error
-        .coerce_to_object()
-        .and_then(|mut o| o.set_named_property("area", e.area().as_str()));
+    let with_area = error.coerce_to_object().and_then(|mut o| {
+        o.set_named_property("area", e.area().as_str())?;
+        if e.reasons().is_empty() {
+            return Ok(());
+        }
+        let reasons: Vec<serde_json::Value> = e
+            .reasons()
+            .iter()
+            .map(|r| serde_json::json!({"code": r.code, "message": r.message}))
+            .collect();
+        o.set_named_property("reasons", reasons)
+    });
     match with_area {
         Ok(()) => napi::Error::from(error),
         // Only when the environment is going away: nobody reads it then.

@@ -243,9 +243,12 @@ def test_b1_broadcast_refusals_are_broadcast_errors(practice: pt.Practice) -> No
     with pytest.raises(pt.BroadcastError) as e:
         practice.broadcast_preflight(req)
     assert e.value.code == "broadcast_refused"
+    assert "not_admin" in [r["code"] for r in e.value.reasons]
+    assert all(r["message"] for r in e.value.reasons)
     with pytest.raises(pt.BroadcastError) as n:
         practice.broadcast_run({"organization": ORG, "broadcast": "nope"})
     assert n.value.code == "broadcast_not_found"
+    assert n.value.reasons == []
 
 
 def test_calls_run_without_the_gil() -> None:

@@ -62,15 +62,30 @@ pub enum PracticetextError {
     /// An inbox operation was refused (V1-V9).
     #[error("{detail}")]
     Inbox { code: String, detail: String },
-    /// A mass text alert was refused or cannot run (B1-B9).
+    /// A mass text alert was refused or cannot run (B1-B9); `reasons`
+    /// lists each reason of a `broadcast_refused` with its own code.
     #[error("{detail}")]
-    Broadcast { code: String, detail: String },
+    Broadcast {
+        code: String,
+        detail: String,
+        reasons: Vec<Reason>,
+    },
     /// Input from the caller is unusable (bad JSON, invalid Unicode).
     #[error("{detail}")]
     Input { code: String, detail: String },
     /// A host piece failed (the random source, a host clock).
     #[error("{detail}")]
     Host { code: String, detail: String },
+}
+
+/// One reason of a refusal that has several, with its own code (e.g.
+/// `not_admin`, `range_too_long`).
+#[derive(Debug, uniffi::Record)]
+pub struct Reason {
+    /// The reason's stable code.
+    pub code: String,
+    /// The reason for people.
+    pub message: String,
 }
 
 impl PracticetextError {
@@ -111,7 +126,18 @@ impl From<FacadeError> for PracticetextError {
             ErrorArea::Secure => PracticetextError::Secure { code, detail },
             ErrorArea::Text => PracticetextError::Text { code, detail },
             ErrorArea::Inbox => PracticetextError::Inbox { code, detail },
-            ErrorArea::Broadcast => PracticetextError::Broadcast { code, detail },
+            ErrorArea::Broadcast => PracticetextError::Broadcast {
+                code,
+                detail,
+                reasons: e
+                    .reasons()
+                    .iter()
+                    .map(|r| Reason {
+                        code: r.code.to_owned(),
+                        message: r.message.clone(),
+                    })
+                    .collect(),
+            },
             ErrorArea::Input => PracticetextError::Input { code, detail },
             ErrorArea::Host => PracticetextError::Host { code, detail },
         }

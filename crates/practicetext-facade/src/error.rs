@@ -115,6 +115,17 @@ pub struct FacadeError {
     code: &'static str,
     area: ErrorArea,
     message: String,
+    reasons: Vec<Reason>,
+}
+
+/// One reason of a refusal that has several (a `broadcast_refused`), with
+/// its own stable code, e.g. `not_admin`, `range_too_long`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    /// The reason's stable code.
+    pub code: &'static str,
+    /// The reason for people.
+    pub message: String,
 }
 
 impl fmt::Debug for FacadeError {
@@ -133,6 +144,7 @@ impl FacadeError {
             code,
             area,
             message: message.into(),
+            reasons: Vec::new(),
         }
     }
 
@@ -177,6 +189,12 @@ impl FacadeError {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// Every reason of a refusal that has several, each with its own code
+    /// (the refusals of a `broadcast_refused`); empty for other errors.
+    pub fn reasons(&self) -> &[Reason] {
+        &self.reasons
+    }
 }
 
 /// Replaces every `"..."` in a parser message with `"…"`.
@@ -216,7 +234,21 @@ impl From<Error> for FacadeError {
             Error::Inbox(_) => ErrorArea::Inbox,
             Error::Broadcast(_) => ErrorArea::Broadcast,
         };
-        FacadeError::new(e.code(), area, e.to_string())
+        let reasons = match &e {
+            Error::Broadcast(b) => b
+                .refusals()
+                .iter()
+                .map(|r| Reason {
+                    code: r.code(),
+                    message: r.to_string(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        FacadeError {
+            reasons,
+            ..FacadeError::new(e.code(), area, e.to_string())
+        }
     }
 }
 

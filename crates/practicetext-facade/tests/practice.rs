@@ -329,6 +329,12 @@ fn b1_a_staff_sender_is_refused_with_the_broadcast_area() {
         (e.code(), e.area()),
         ("broadcast_refused", ErrorArea::Broadcast)
     );
+    assert!(e.reasons().iter().any(|r| r.code == "not_admin"), "{e:?}");
+    assert!(stop_from(&p, "SM9")["outcome"] == "handled");
+    let phone = p
+        .handle_inbound(json!({"from": "+14162530000", "to": "+16502539999", "body": "x"}))
+        .unwrap_err();
+    assert!(phone.reasons().is_empty());
 }
 
 #[test]

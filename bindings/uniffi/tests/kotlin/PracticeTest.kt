@@ -215,10 +215,12 @@ class PracticeTest {
         val staff = alert().replace("\"sender\": \"alice\"", "\"sender\": \"bob\"")
         val e = assertThrows(PracticetextException.Broadcast::class.java) { p.broadcastPreflight(staff) }
         assertEquals("broadcast_refused", e.code)
+        assertTrue(e.reasons.any { it.code == "not_admin" }, e.reasons.toString())
         val n = assertThrows(PracticetextException.Broadcast::class.java) {
             p.broadcastRun("""{"organization": "$org", "broadcast": "nope"}""")
         }
         assertEquals("broadcast_not_found", n.code)
+        assertTrue(n.reasons.isEmpty())
         assertTrue(n is PracticetextException)
     }
 
