@@ -102,6 +102,16 @@ export declare class Practice {
   clientHistory(request: object | string): Promise<any>
   /** `{organization, from, to}` -> usage statistics (V9). */
   usageReport(request: object | string): Promise<any>
+  /** `{request: BroadcastRequest, clients, appointments}` -> the Preflight (B1-B4, B8, X5). */
+  broadcastPreflight(request: object | string): Promise<any>
+  /** The preflight's request plus `confirm` (its token) and `id?` -> the Broadcast (B4). */
+  broadcastStart(request: object | string): Promise<any>
+  /** `{organization, broadcast, worker?, conversations_waiting?, max_steps?}` -> `{steps, done, wait_until, summary}` (B5-B9, X1). */
+  broadcastRun(request: object | string): Promise<any>
+  /** `{organization, broadcast}` -> `{rows, csv}` (B7, B8, X6). */
+  broadcastReport(request: object | string): Promise<any>
+  /** `{organization}` -> every broadcast's summary, newest first (B7). */
+  broadcastActivity(request: object | string): Promise<any>
 }
 
 /**

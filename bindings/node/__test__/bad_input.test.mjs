@@ -93,3 +93,46 @@ test('store spec and host errors', async () => {
   assert.throws(() => new pt.Practice('memory', { sendEmail: () => {} }), { code: 'invalid_argument' })
   await assert.rejects(pt.Practice.open('sqlite:/nonexistent-dir/x/y.db'), { code: 'store_open_failed' })
 })
+
+test('broadcast requests refuse negative numbers and wrong types', async () => {
+  const p = await samplePractice()
+  const request = {
+    organization: 'happy-paws',
+    sender: 'alice',
+    range: { preset: 'whole_days', first_day: '2026-11-24', days: 1 },
+    message: 'x',
+  }
+  for (const bad of [
+    { request: { ...request, pace: -5 } },
+    { request: { ...request, range: { ...request.range, days: -1 } } },
+    { request, clients: 'everyone' },
+    { request, appointments: [{ id: 'a', client: 'c', starts_at: 5 }] },
+  ]) {
+    await assert.rejects(p.broadcastPreflight(bad), { code: 'bad_input', area: 'input' }, JSON.stringify(bad))
+  }
+  for (const bad of [
+    { organization: 'happy-paws', broadcast: 'b', max_steps: -1 },
+    { organization: 'happy-paws', broadcast: 'b', conversations_waiting: -1 },
+    { organization: 'happy-paws', broadcast: null },
+  ]) {
+    await assert.rejects(p.broadcastRun(bad), { code: 'bad_input' }, JSON.stringify(bad))
+  }
+  assert.throws(() => p.broadcastStart(undefined), { code: 'invalid_argument', area: 'input' })
+  assert.throws(() => p.broadcastRun(null), { code: 'invalid_argument' })
+})
+
+test('a lone surrogate in a JSON string request is invalid_unicode', async () => {
+  const p = await samplePractice()
+  assert.throws(() => p.handleInbound('{"from": "+14162530000", "to": "+16502530001", "body": "\ud800"}'), {
+    code: 'invalid_unicode',
+    area: 'input',
+  })
+  assert.throws(() => pt.checkRecipient({ kind: 'patient', first_name: '\udc00' }), { code: 'bad_input' })
+})
+
+test('a huge JSON request is answered', async () => {
+  const p = await samplePractice()
+  const out = await p.handleInbound({ from: '+14162530000', to: '+16502530001', body: 'a'.repeat(10_000_000) })
+  assert.equal(out.outcome, 'handled')
+  await assert.rejects(async () => p.handleInbound('['.repeat(10_000_000)), { code: 'bad_input' })
+})

@@ -1,11 +1,13 @@
 // A practice over a store from Node: the engine on the memory store (C1,
-// C4, C6, C7, V1-V10) through Promises computed off the main thread, host
-// transports and clocks in JavaScript, the SQL stores' directory.
+// C4, C6, C7, V1-V10) through Promises computed off the main thread, the
+// engine on SQLite and PostgreSQL, mass alerts (B1-B9), host transports and
+// clocks in JavaScript.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
 
 import { ORG, postgresUrl, pt, samplePractice } from './helpers.mjs'
 
@@ -122,26 +124,99 @@ test('engine and directory errors keep their codes', async () => {
   await assert.rejects(p.putDirectory(bad), { code: 'duplicate_user' })
 })
 
-test('SQLite keeps the directory and refuses engine calls for now', async () => {
+test('C1: SQLite runs the engine and keeps everything across opens', async () => {
   const spec = `sqlite:${join(mkdtempSync(join(tmpdir(), 'pt-')), 'practice.db')}`
   const first = await pt.Practice.open(spec)
   assert.equal(first.storeKind, 'sqlite')
   await first.putDirectory(pt.sampleDirectory())
+  assert.equal((await first.handleInbound(STOP)).outcome, 'handled')
   const again = new pt.Practice(spec)
   assert.equal((await again.directory({ organization: ORG })).organization.name, 'Happy Paws Veterinary')
-  await assert.rejects(again.handleInbound(STOP), { code: 'store_not_supported' })
+  assert.equal((await again.handleInbound(STOP)).outcome, 'duplicate')
+  assert.equal((await again.consent({ organization: ORG, number: '+14162530000' })).opted_out, true)
 })
 
-test('PostgreSQL keeps the directory and refuses engine calls for now', async () => {
+test('C1, V1: PostgreSQL runs the engine and the inbox', async () => {
   const p = await pt.Practice.open(postgresUrl())
   assert.equal(p.storeKind, 'postgres')
+  const org = `node-test-${randomUUID().slice(0, 12)}`
   const d = pt.sampleDirectory()
-  d.organization.id = 'node-test-org'
-  for (const r of [...d.users, ...d.groups, ...d.numbers]) r.organization = 'node-test-org'
-  for (const n of d.numbers) n.number = '+1212' + n.number.slice(5)
+  d.organization.id = org
+  for (const r of [...d.users, ...d.groups, ...d.numbers]) r.organization = org
+  const moved = (n) => '+1212' + n.slice(5)
+  for (const n of d.numbers) n.number = moved(n.number)
+  for (const u of d.users) {
+    u.outbound_number = moved(u.outbound_number)
+    u.assigned_numbers = u.assigned_numbers.map(moved)
+  }
   await p.putDirectory(d)
-  assert.equal((await p.directory({ organization: 'node-test-org' })).users[0].username, 'alice')
-  await assert.rejects(p.canSend({ organization: 'node-test-org', user: 'alice', to: [], body: 'x' }), { code: 'store_not_supported' })
+  assert.equal((await p.directory({ organization: org })).users[0].username, 'alice')
+  const stop = { from: '+16042530000', to: '+12122530001', body: 'STOP', provider_id: `SM-${org}` }
+  assert.equal((await p.handleInbound(stop)).outcome, 'handled')
+  assert.equal((await p.handleInbound(stop)).outcome, 'duplicate')
+  const [check] = await p.canSend({ organization: org, user: 'alice', to: [{ typed: '604-253-0000' }], body: 'x' })
+  assert.deepEqual(check.refusals.map((r) => r.code), ['recipient_opted_out'])
+  const [conversation] = await p.conversations({ organization: org })
+  assert.equal(conversation.participants.outside_number, '+16042530000')
+})
+
+const alert = (extra = {}) => ({
+  request: {
+    organization: ORG,
+    sender: 'alice',
+    range: { preset: 'custom', start: '2026-11-23T15:00:00Z', end: '2026-11-24T15:00:00Z' },
+    message: 'The power is out; we will call you to rebook.',
+    pace: 60,
+  },
+  clients: [
+    { id: 'c1', first_name: 'Ann', last_name: 'Lee', cell_phone: '(416) 253-0001' },
+    { id: 'c2', first_name: 'Cy', last_name: 'Opt', cell_phone: '(416) 253-0000' },
+  ],
+  appointments: [
+    { id: 'a1', client: 'c1', starts_at: '2026-11-23T18:00:00Z' },
+    { id: 'a2', client: 'c2', starts_at: '2026-11-23T19:00:00Z' },
+  ],
+  ...extra,
+})
+
+for (const store of ['memory', 'sqlite::memory:']) {
+  test(`B3, B4, B5, B7: broadcast preflight, start, run and report (${store})`, async () => {
+    let now = Date.parse('2026-11-23T15:00:00Z')
+    const p = await pt.Practice.open(store, { now: () => now })
+    await p.putDirectory(pt.sampleDirectory())
+    await p.handleInbound(STOP)
+    p.takeSent()
+    const plan = await p.broadcastPreflight(alert())
+    assert.equal(plan.counts.recipients, 1)
+    assert.deepEqual(plan.excluded.map((x) => x.reason.code), ['opted_out'])
+    await assert.rejects(p.broadcastStart(alert({ confirm: 'not-the-token' })), {
+      code: 'confirmation_mismatch',
+      area: 'broadcast',
+    })
+    const b = await p.broadcastStart(alert({ confirm: plan.token }))
+    const run = { organization: ORG, broadcast: b.id }
+    const first = await p.broadcastRun(run)
+    assert.deepEqual(first.steps.map((s) => s.step), ['sent', 'wait'])
+    now = Date.parse(first.wait_until)
+    assert.equal((await p.broadcastRun(run)).done, true)
+    assert.deepEqual(p.takeSent().sms.map((s) => s.to), ['+14162530001'])
+    assert.equal((await p.broadcastReport(run)).rows.length, 2)
+    assert.equal((await p.broadcastActivity({ organization: ORG })).length, 1)
+  })
+}
+
+test('B1: broadcast refusals reject with area broadcast', async () => {
+  const p = await samplePractice()
+  const staff = alert()
+  staff.request.sender = 'bob'
+  await assert.rejects(
+    p.broadcastPreflight(staff),
+    (e) => e.code === 'broadcast_refused' && e.area === 'broadcast' && e.reasons.some((r) => r.code === 'not_admin'),
+  )
+  await assert.rejects(p.broadcastRun({ organization: ORG, broadcast: 'nope' }), {
+    code: 'broadcast_not_found',
+    area: 'broadcast',
+  })
 })
 
 test('many calls in flight at once', async () => {

@@ -4,18 +4,42 @@
 //! and errors (`err.code` is the library's stable code).
 
 use napi::bindgen_prelude::{Array, FromNapiValue, JsObjectValue, Object, Unknown, Utf16String};
-use napi::{Env, ValueType};
+use napi::{Env, JsError, JsValue, ValueType};
 use practicetext_facade::FacadeError;
 
-/// `e` as the error a `#[napi]` function returns.
-pub fn js_error(e: FacadeError) -> napi::Error<String> {
-    napi::Error::new(e.code().to_owned(), e.message().to_owned())
+/// `e` as the error a `#[napi]` function throws or a Promise rejects
+/// with: an `Error` whose `code` is the library's stable code, `area` the
+/// error's area (`"phone"`, `"broadcast"`, ...), `message` the message, and
+/// for a refusal with several reasons (`broadcast_refused`) `reasons`:
+/// `[{code, message}]`.
+pub fn js_error(env: &Env, e: FacadeError) -> napi::Error {
+    let error =
+        JsError::from(napi::Error::new(e.code(), e.message().to_owned())).into_unknown(*env);
+    let with_area = error.coerce_to_object().and_then(|mut o| {
+        o.set_named_property("area", e.area().as_str())?;
+        if e.reasons().is_empty() {
+            return Ok(());
+        }
+        let reasons: Vec<serde_json::Value> = e
+            .reasons()
+            .iter()
+            .map(|r| serde_json::json!({"code": r.code, "message": r.message}))
+            .collect();
+        o.set_named_property("reasons", reasons)
+    });
+    match with_area {
+        Ok(()) => napi::Error::from(error),
+        // Only when the environment is going away: nobody reads it then.
+        Err(_) => napi::Error::new(
+            napi::Status::GenericFailure,
+            format!("{}: {}", e.code(), e.message()),
+        ),
+    }
 }
 
-/// Raises the facade's error as a JavaScript error.
-/// (`err.code` is the code, `err.message` the message.)
-pub fn raise<T>(r: Result<T, FacadeError>) -> napi::Result<T, String> {
-    r.map_err(js_error)
+/// Raises the facade's error as a JavaScript error ([`js_error`]).
+pub fn raise<T>(env: &Env, r: Result<T, FacadeError>) -> napi::Result<T> {
+    r.map_err(|e| js_error(env, e))
 }
 
 fn type_name(v: &Unknown<'_>) -> &'static str {

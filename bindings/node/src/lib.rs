@@ -48,9 +48,9 @@ impl From<facade::Phone> for Phone {
 /// Parses any common written form of a US or Canadian number (SPEC N1, N2).
 /// Throws an Error whose `code` says why not ("not_north_american", ...).
 #[napi(ts_args_type = "number: string")]
-pub fn parse_phone(number: Unknown) -> napi::Result<Phone, String> {
-    let s = raise(convert::text(number, "number"))?;
-    raise(facade::parse_phone(&s)).map(Phone::from)
+pub fn parse_phone(env: Env, number: Unknown) -> napi::Result<Phone> {
+    let s = raise(&env, convert::text(number, "number"))?;
+    raise(&env, facade::parse_phone(&s)).map(Phone::from)
 }
 
 /// The region codes `_parsePhoneInto` and `_parsePhonesInto` write.
@@ -68,14 +68,18 @@ fn region_index(p: &facade::Phone) -> u8 {
     js_name = "_parsePhoneInto",
     ts_args_type = "number: string, out: Uint8Array"
 )]
-pub fn parse_phone_into(number: Unknown, mut out: Uint8ArraySlice) -> napi::Result<String, String> {
-    let s = raise(convert::text(number, "number"))?;
-    let p = raise(facade::parse_phone(&s))?;
+pub fn parse_phone_into(
+    env: Env,
+    number: Unknown,
+    mut out: Uint8ArraySlice,
+) -> napi::Result<String> {
+    let s = raise(&env, convert::text(number, "number"))?;
+    let p = raise(&env, facade::parse_phone(&s))?;
     // SAFETY: a synchronous call on the JavaScript thread: no JavaScript
     // runs while the slice is written.
     let slot = unsafe { out.as_mut() }
         .first_mut()
-        .ok_or_else(short_buffer)?;
+        .ok_or_else(|| short_buffer(&env))?;
     *slot = region_index(&p);
     Ok(p.e164())
 }
@@ -89,29 +93,34 @@ pub fn parse_phone_into(number: Unknown, mut out: Uint8ArraySlice) -> napi::Resu
     ts_args_type = "joined: string, lengths: Uint32Array, national: Float64Array, region: Uint8Array"
 )]
 pub fn parse_phones_into(
+    env: Env,
     joined: Unknown,
     lengths: Uint32ArraySlice,
     mut national: Float64ArraySlice,
     mut region: Uint8ArraySlice,
-) -> napi::Result<(), String> {
-    let units = raise(convert::utf16(joined, "numbers"))?;
+) -> napi::Result<()> {
+    let units = raise(&env, convert::utf16(joined, "numbers"))?;
     // SAFETY: as in `_parsePhoneInto`.
     let (national, region) = unsafe { (national.as_mut(), region.as_mut()) };
     if national.len() < lengths.len() || region.len() < lengths.len() {
-        return Err(short_buffer());
+        return Err(short_buffer(&env));
     }
     let mut start = 0usize;
     for (i, ((len, n), r)) in lengths.iter().zip(national).zip(region).enumerate() {
         let end = start.saturating_add(*len as usize); // ok: u32 to usize widens
         let piece = units.get(start..end).ok_or_else(|| {
-            convert::js_error(facade::FacadeError::invalid_argument(
-                "the lengths do not add up to the joined numbers",
-            ))
+            convert::js_error(
+                &env,
+                facade::FacadeError::invalid_argument(
+                    "the lengths do not add up to the joined numbers",
+                ),
+            )
         })?;
         let text = String::from_utf16(piece).map_err(|_| {
-            convert::js_error(facade::FacadeError::invalid_unicode(&format!(
-                "numbers[{i}]"
-            )))
+            convert::js_error(
+                &env,
+                facade::FacadeError::invalid_unicode(&format!("numbers[{i}]")),
+            )
         })?;
         (*n, *r) = match facade::parse_phone(&text) {
             Ok(p) => (p.number.national() as f64, region_index(&p)), // ok: ten digits are exact in f64
@@ -137,8 +146,8 @@ pub struct PhoneResult {
 
 /// `parsePhone` over many numbers, in order; refusals are results, not throws.
 #[napi(ts_args_type = "numbers: string[]")]
-pub fn parse_phones(numbers: Unknown) -> napi::Result<Vec<PhoneResult>, String> {
-    let all = raise(convert::texts(numbers, "numbers"))?;
+pub fn parse_phones(env: Env, numbers: Unknown) -> napi::Result<Vec<PhoneResult>> {
+    let all = raise(&env, convert::texts(numbers, "numbers"))?;
     Ok(facade::parse_phones(&all)
         .into_iter()
         .map(|r| match r {
@@ -234,8 +243,8 @@ impl From<SegmentCount> for Segments {
 
 /// Encoding, segments and characters remaining of a text (SPEC P7).
 #[napi(ts_args_type = "text: string")]
-pub fn count_segments(text: Unknown) -> napi::Result<Segments, String> {
-    let s = raise(convert::text(text, "text"))?;
+pub fn count_segments(env: Env, text: Unknown) -> napi::Result<Segments> {
+    let s = raise(&env, convert::text(text, "text"))?;
     Ok(facade::count_segments(&s).into())
 }
 
@@ -263,10 +272,11 @@ fn write_segments(s: &SegmentCount, out: &mut [u32]) -> bool {
     true
 }
 
-fn short_buffer() -> napi::Error<String> {
-    convert::js_error(facade::FacadeError::invalid_argument(
-        "the output buffer is too short",
-    ))
+fn short_buffer(env: &Env) -> napi::Error {
+    convert::js_error(
+        env,
+        facade::FacadeError::invalid_argument("the output buffer is too short"),
+    )
 }
 
 /// The fast path of `countSegments` used by practicetext.js: the numbers go
@@ -277,14 +287,18 @@ fn short_buffer() -> napi::Error<String> {
     js_name = "_countSegmentsInto",
     ts_args_type = "text: string, out: Uint32Array"
 )]
-pub fn count_segments_into(text: Unknown, mut out: Uint32ArraySlice) -> napi::Result<bool, String> {
-    let s = raise(convert::text(text, "text"))?;
+pub fn count_segments_into(
+    env: Env,
+    text: Unknown,
+    mut out: Uint32ArraySlice,
+) -> napi::Result<bool> {
+    let s = raise(&env, convert::text(text, "text"))?;
     let count = facade::count_segments(&s);
     // SAFETY: a synchronous call on the JavaScript thread: no JavaScript
     // runs while the slice is written.
     let slots = unsafe { out.as_mut() };
     if !write_segments(&count, slots) {
-        return Err(short_buffer());
+        return Err(short_buffer(&env));
     }
     Ok(slots.first() == Some(&1))
 }
@@ -297,15 +311,16 @@ pub fn count_segments_into(text: Unknown, mut out: Uint32ArraySlice) -> napi::Re
     ts_args_type = "joined: string, lengths: Uint32Array, out: Uint32Array"
 )]
 pub fn count_segments_batch_into(
+    env: Env,
     joined: Unknown,
     lengths: Uint32ArraySlice,
     mut out: Uint32ArraySlice,
-) -> napi::Result<(), String> {
-    let units = raise(convert::utf16(joined, "texts"))?;
+) -> napi::Result<()> {
+    let units = raise(&env, convert::utf16(joined, "texts"))?;
     // SAFETY: as in `_countSegmentsInto`.
     let slots = unsafe { out.as_mut() };
     if slots.len() < lengths.len().saturating_mul(SEGMENT_FIELDS) {
-        return Err(short_buffer());
+        return Err(short_buffer(&env));
     }
     let mut start = 0usize;
     for (i, (len, slot)) in lengths
@@ -314,9 +329,9 @@ pub fn count_segments_batch_into(
         .enumerate()
     {
         let end = start.saturating_add(*len as usize); // ok: u32 to usize widens
-        let text = piece(&units, start, end, "texts", i)?;
+        let text = piece(&env, &units, start, end, "texts", i)?;
         if !write_segments(&facade::count_segments(&text), slot) {
-            return Err(short_buffer());
+            return Err(short_buffer(&env));
         }
         start = end;
     }
@@ -325,8 +340,8 @@ pub fn count_segments_batch_into(
 
 /// `countSegments` over many texts.
 #[napi(ts_args_type = "texts: string[]")]
-pub fn count_segments_batch(texts: Unknown) -> napi::Result<Vec<Segments>, String> {
-    let all = raise(convert::texts(texts, "texts"))?;
+pub fn count_segments_batch(env: Env, texts: Unknown) -> napi::Result<Vec<Segments>> {
+    let all = raise(&env, convert::texts(texts, "texts"))?;
     Ok(facade::count_segments_batch(&all)
         .into_iter()
         .map(Segments::from)
@@ -382,10 +397,10 @@ impl From<CoreReport> for ComplianceReport {
     }
 }
 
-fn mode(m: Option<Unknown>) -> napi::Result<Mode, String> {
-    match raise(opt_text(m, "mode"))? {
+fn mode(env: &Env, m: Option<Unknown>) -> napi::Result<Mode> {
+    match raise(env, opt_text(m, "mode"))? {
         None => Ok(Mode::Conversation),
-        Some(m) => raise(facade::parse_mode(&m)),
+        Some(m) => raise(env, facade::parse_mode(&m)),
     }
 }
 
@@ -399,10 +414,13 @@ pub struct Checker {
 #[napi]
 impl Checker {
     #[napi(constructor, ts_args_type = "policy?: object | string")]
-    pub fn new(env: Env, policy: Option<Unknown>) -> napi::Result<Self, String> {
+    pub fn new(env: Env, policy: Option<Unknown>) -> napi::Result<Self> {
         let inner = match policy {
             None => facade::Checker::default(),
-            Some(p) => raise(request(&env, p, "policy").and_then(|j| facade::Checker::new(&j)))?,
+            Some(p) => raise(
+                &env,
+                request(&env, p, "policy").and_then(|j| facade::Checker::new(&j)),
+            )?,
         };
         Ok(Checker { inner })
     }
@@ -411,22 +429,24 @@ impl Checker {
     #[napi(ts_args_type = "text: string, mode?: 'conversation' | 'broadcast'")]
     pub fn check(
         &self,
+        env: Env,
         text: Unknown,
         mode: Option<Unknown>,
-    ) -> napi::Result<ComplianceReport, String> {
-        let s = raise(convert::text(text, "text"))?;
-        Ok(self.inner.check(&s, self::mode(mode)?).into())
+    ) -> napi::Result<ComplianceReport> {
+        let s = raise(&env, convert::text(text, "text"))?;
+        Ok(self.inner.check(&s, self::mode(&env, mode)?).into())
     }
 
     /// Checks many texts.
     #[napi(ts_args_type = "texts: string[], mode?: 'conversation' | 'broadcast'")]
     pub fn check_batch(
         &self,
+        env: Env,
         texts: Unknown,
         mode: Option<Unknown>,
-    ) -> napi::Result<Vec<ComplianceReport>, String> {
-        let all = raise(convert::texts(texts, "texts"))?;
-        let m = self::mode(mode)?;
+    ) -> napi::Result<Vec<ComplianceReport>> {
+        let all = raise(&env, convert::texts(texts, "texts"))?;
+        let m = self::mode(&env, mode)?;
         Ok(self
             .inner
             .check_batch(&all, m)
@@ -438,9 +458,13 @@ impl Checker {
 
 /// Checks one text with the built-in content policy (SPEC P1-P7).
 #[napi(ts_args_type = "text: string, mode?: 'conversation' | 'broadcast'")]
-pub fn check_text(text: Unknown, mode: Option<Unknown>) -> napi::Result<ComplianceReport, String> {
-    let s = raise(convert::text(text, "text"))?;
-    Ok(facade::check_text(&s, self::mode(mode)?).into())
+pub fn check_text(
+    env: Env,
+    text: Unknown,
+    mode: Option<Unknown>,
+) -> napi::Result<ComplianceReport> {
+    let s = raise(&env, convert::text(text, "text"))?;
+    Ok(facade::check_text(&s, self::mode(&env, mode)?).into())
 }
 
 /// The fast path of `checkTexts` used by practicetext.js: like
@@ -452,19 +476,20 @@ pub fn check_text(text: Unknown, mode: Option<Unknown>) -> napi::Result<Complian
     ts_args_type = "joined: string, lengths: Uint32Array, mode: 'conversation' | 'broadcast' | undefined, out: Uint32Array"
 )]
 pub fn check_texts_into(
+    env: Env,
     joined: Unknown,
     lengths: Uint32ArraySlice,
     mode: Option<Unknown>,
     mut out: Uint32ArraySlice,
-) -> napi::Result<(), String> {
-    let m = self::mode(mode)?;
-    let units = raise(convert::utf16(joined, "texts"))?;
+) -> napi::Result<()> {
+    let m = self::mode(&env, mode)?;
+    let units = raise(&env, convert::utf16(joined, "texts"))?;
     let checker = facade::Checker::default();
     // SAFETY: a synchronous call on the JavaScript thread: no JavaScript
     // runs while the slice is written.
     let slots = unsafe { out.as_mut() };
     if slots.len() < lengths.len().saturating_mul(SEGMENT_FIELDS) {
-        return Err(short_buffer());
+        return Err(short_buffer(&env));
     }
     let mut start = 0usize;
     for (i, (len, slot)) in lengths
@@ -473,10 +498,10 @@ pub fn check_texts_into(
         .enumerate()
     {
         let end = start.saturating_add(*len as usize); // ok: u32 to usize widens
-        let text = piece(&units, start, end, "texts", i)?;
+        let text = piece(&env, &units, start, end, "texts", i)?;
         let report = checker.check(&text, m);
         if !write_segments(&report.segments, slot) {
-            return Err(short_buffer());
+            return Err(short_buffer(&env));
         }
         if !report.findings.is_empty()
             && let Some(flag) = slot.first_mut()
@@ -490,32 +515,38 @@ pub fn check_texts_into(
 
 /// The text `units[start..end]` of a joined batch, checked.
 fn piece(
+    env: &Env,
     units: &[u16],
     start: usize,
     end: usize,
     what: &str,
     i: usize,
-) -> napi::Result<String, String> {
+) -> napi::Result<String> {
     let slice = units.get(start..end).ok_or_else(|| {
-        convert::js_error(facade::FacadeError::invalid_argument(format!(
-            "the lengths do not add up to the joined {what}"
-        )))
+        convert::js_error(
+            env,
+            facade::FacadeError::invalid_argument(format!(
+                "the lengths do not add up to the joined {what}"
+            )),
+        )
     })?;
     String::from_utf16(slice).map_err(|_| {
-        convert::js_error(facade::FacadeError::invalid_unicode(&format!(
-            "{what}[{i}]"
-        )))
+        convert::js_error(
+            env,
+            facade::FacadeError::invalid_unicode(&format!("{what}[{i}]")),
+        )
     })
 }
 
 /// `checkText` over many texts.
 #[napi(ts_args_type = "texts: string[], mode?: 'conversation' | 'broadcast'")]
 pub fn check_texts(
+    env: Env,
     texts: Unknown,
     mode: Option<Unknown>,
-) -> napi::Result<Vec<ComplianceReport>, String> {
-    let all = raise(convert::texts(texts, "texts"))?;
-    let m = self::mode(mode)?;
+) -> napi::Result<Vec<ComplianceReport>> {
+    let all = raise(&env, convert::texts(texts, "texts"))?;
+    let m = self::mode(&env, mode)?;
     Ok(facade::check_texts(&all, m)
         .into_iter()
         .map(ComplianceReport::from)
@@ -568,10 +599,13 @@ pub struct Keywords {
 #[napi]
 impl Keywords {
     #[napi(constructor, ts_args_type = "extra?: object | string")]
-    pub fn new(env: Env, extra: Option<Unknown>) -> napi::Result<Self, String> {
+    pub fn new(env: Env, extra: Option<Unknown>) -> napi::Result<Self> {
         let inner = match extra {
             None => facade::Keywords::default(),
-            Some(e) => raise(request(&env, e, "extra").and_then(|j| facade::Keywords::new(&j)))?,
+            Some(e) => raise(
+                &env,
+                request(&env, e, "extra").and_then(|j| facade::Keywords::new(&j)),
+            )?,
         };
         Ok(Keywords { inner })
     }
@@ -580,11 +614,12 @@ impl Keywords {
     #[napi(ts_args_type = "text: string, optedOut?: boolean")]
     pub fn classify(
         &self,
+        env: Env,
         text: Unknown,
         opted_out: Option<Unknown>,
-    ) -> napi::Result<Classification, String> {
-        let s = raise(convert::text(text, "text"))?;
-        let o = raise(flag(opted_out, "optedOut"))?;
+    ) -> napi::Result<Classification> {
+        let s = raise(&env, convert::text(text, "text"))?;
+        let o = raise(&env, flag(opted_out, "optedOut"))?;
         Ok(self.inner.classify(&s, o).into())
     }
 
@@ -592,11 +627,12 @@ impl Keywords {
     #[napi(ts_args_type = "texts: string[], optedOut?: boolean")]
     pub fn classify_batch(
         &self,
+        env: Env,
         texts: Unknown,
         opted_out: Option<Unknown>,
-    ) -> napi::Result<Vec<Classification>, String> {
-        let all = raise(convert::texts(texts, "texts"))?;
-        let o = raise(flag(opted_out, "optedOut"))?;
+    ) -> napi::Result<Vec<Classification>> {
+        let all = raise(&env, convert::texts(texts, "texts"))?;
+        let o = raise(&env, flag(opted_out, "optedOut"))?;
         Ok(self
             .inner
             .classify_batch(&all, o)
@@ -609,22 +645,24 @@ impl Keywords {
 /// Classifies one inbound text with the built-in lists (SPEC C1-C3, C5).
 #[napi(ts_args_type = "text: string, optedOut?: boolean")]
 pub fn classify_keyword(
+    env: Env,
     text: Unknown,
     opted_out: Option<Unknown>,
-) -> napi::Result<Classification, String> {
-    let s = raise(convert::text(text, "text"))?;
-    let o = raise(flag(opted_out, "optedOut"))?;
+) -> napi::Result<Classification> {
+    let s = raise(&env, convert::text(text, "text"))?;
+    let o = raise(&env, flag(opted_out, "optedOut"))?;
     Ok(facade::classify_keyword(&s, o).into())
 }
 
 /// `classifyKeyword` over many texts.
 #[napi(ts_args_type = "texts: string[], optedOut?: boolean")]
 pub fn classify_keywords(
+    env: Env,
     texts: Unknown,
     opted_out: Option<Unknown>,
-) -> napi::Result<Vec<Classification>, String> {
-    let all = raise(convert::texts(texts, "texts"))?;
-    let o = raise(flag(opted_out, "optedOut"))?;
+) -> napi::Result<Vec<Classification>> {
+    let all = raise(&env, convert::texts(texts, "texts"))?;
+    let o = raise(&env, flag(opted_out, "optedOut"))?;
     Ok(facade::classify_keywords(&all, o)
         .into_iter()
         .map(Classification::from)
@@ -634,15 +672,21 @@ pub fn classify_keywords(
 /// Can this recipient get a secure message, and how (SPEC S1, S2)? The
 /// CLI's `secure check-recipient` input, as an object or JSON string.
 #[napi(ts_args_type = "recipient: object | string", ts_return_type = "any")]
-pub fn check_recipient(env: Env, recipient: Unknown) -> napi::Result<serde_json::Value, String> {
-    raise(request(&env, recipient, "recipient").and_then(|j| facade::check_recipient(&j)))
+pub fn check_recipient(env: Env, recipient: Unknown) -> napi::Result<serde_json::Value> {
+    raise(
+        &env,
+        request(&env, recipient, "recipient").and_then(|j| facade::check_recipient(&j)),
+    )
 }
 
 /// Runs a scenario (an object or the JSON text of a tests/scenarios file)
 /// on a fresh in-memory store: one report per step, with `actual`.
 #[napi(ts_args_type = "scenario: object | string", ts_return_type = "any[]")]
-pub fn replay_scenario(env: Env, scenario: Unknown) -> napi::Result<serde_json::Value, String> {
-    raise(request(&env, scenario, "scenario").and_then(|j| facade::replay_scenario(&j)))
+pub fn replay_scenario(env: Env, scenario: Unknown) -> napi::Result<serde_json::Value> {
+    raise(
+        &env,
+        request(&env, scenario, "scenario").and_then(|j| facade::replay_scenario(&j)),
+    )
 }
 
 /// The example practice (happy-paws) as a Directory object.

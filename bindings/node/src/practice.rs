@@ -79,7 +79,7 @@ impl Task for PracticeCall {
 
 /// The rejection of a Promise: an Error with the facade's `code`.
 fn reject(env: &Env, e: FacadeError) -> napi::Error {
-    napi::Error::from(JsError::from(js_error(e)).into_unknown(*env))
+    js_error(env, e)
 }
 
 /// Opens a store on the thread pool.
@@ -112,13 +112,8 @@ pub struct Practice {
 }
 
 impl Practice {
-    fn call(
-        &self,
-        env: &Env,
-        req: Unknown,
-        call: Call,
-    ) -> napi::Result<AsyncTask<PracticeCall>, String> {
-        let request = raise(request(env, req, "request"))?;
+    fn call(&self, env: &Env, req: Unknown, call: Call) -> napi::Result<AsyncTask<PracticeCall>> {
+        let request = raise(env, request(env, req, "request"))?;
         Ok(AsyncTask::new(PracticeCall {
             practice: Arc::clone(&self.inner),
             request,
@@ -134,7 +129,7 @@ macro_rules! json_calls {
             $(
                 #[doc = $doc]
                 #[napi(ts_args_type = "request: object | string", ts_return_type = "Promise<any>")]
-                pub fn $name(&self, env: Env, request: Unknown) -> napi::Result<AsyncTask<PracticeCall>, String> {
+                pub fn $name(&self, env: Env, request: Unknown) -> napi::Result<AsyncTask<PracticeCall>> {
                     self.call(&env, request, |p, r| p.$name(r))
                 }
             )*
@@ -150,10 +145,10 @@ impl Practice {
         constructor,
         ts_args_type = "store?: string, host?: { sendSms?: (sms: { organization: string, from: string, to: string, body: string }) => string | Promise<string>, sendEmail?: (email: { to: string[], subject: string, body: string }) => void | Promise<void>, now?: () => number }"
     )]
-    pub fn new(store: Option<Unknown>, host: Option<Unknown>) -> napi::Result<Self, String> {
-        let spec = raise(opt_text(store, "store"))?.unwrap_or_else(|| "memory".into());
-        let host = raise(js_host(host))?;
-        let inner = raise(facade::Practice::open(&spec, host))?;
+    pub fn new(env: Env, store: Option<Unknown>, host: Option<Unknown>) -> napi::Result<Self> {
+        let spec = raise(&env, opt_text(store, "store"))?.unwrap_or_else(|| "memory".into());
+        let host = raise(&env, js_host(host))?;
+        let inner = raise(&env, facade::Practice::open(&spec, host))?;
         Ok(Practice {
             inner: Arc::new(inner),
         })
@@ -165,11 +160,12 @@ impl Practice {
         ts_return_type = "Promise<Practice>"
     )]
     pub fn open(
+        env: Env,
         store: Option<Unknown>,
         host: Option<Unknown>,
-    ) -> napi::Result<AsyncTask<OpenPractice>, String> {
-        let spec = raise(opt_text(store, "store"))?.unwrap_or_else(|| "memory".into());
-        let host = raise(js_host(host))?;
+    ) -> napi::Result<AsyncTask<OpenPractice>> {
+        let spec = raise(&env, opt_text(store, "store"))?.unwrap_or_else(|| "memory".into());
+        let host = raise(&env, js_host(host))?;
         Ok(AsyncTask::new(OpenPractice {
             spec,
             host: Some(host),
@@ -217,6 +213,11 @@ json_calls!(
     logout: "`{organization, user}` (V6).",
     client_history: "`{organization, client}` -> the client's communication history (V3).",
     usage_report: "`{organization, from, to}` -> usage statistics (V9).",
+    broadcast_preflight: "`{request: BroadcastRequest, clients, appointments}` -> the Preflight (B1-B4, B8, X5).",
+    broadcast_start: "The preflight's request plus `confirm` (its token) and `id?` -> the Broadcast (B4).",
+    broadcast_run: "`{organization, broadcast, worker?, conversations_waiting?, max_steps?}` -> `{steps, done, wait_until, summary}` (B5-B9, X1).",
+    broadcast_report: "`{organization, broadcast}` -> `{rows, csv}` (B7, B8, X6).",
+    broadcast_activity: "`{organization}` -> every broadcast's summary, newest first (B7).",
 );
 
 /// The host pieces from `{sendSms?, sendEmail?, now?}`.

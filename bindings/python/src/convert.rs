@@ -23,6 +23,7 @@ fn class_name(area: ErrorArea) -> &'static str {
         ErrorArea::Secure => "SecureError",
         ErrorArea::Text => "TextError",
         ErrorArea::Inbox => "InboxError",
+        ErrorArea::Broadcast => "BroadcastError",
         ErrorArea::Input => "InputError",
         ErrorArea::Host => "HostError",
     }
@@ -33,10 +34,24 @@ pub fn exception<'py>(py: Python<'py>, e: &FacadeError) -> PyResult<Bound<'py, P
     static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
     let module =
         ERRORS.get_or_try_init(py, || py.import("practicetext.errors").map(Bound::unbind))?;
-    module
+    let instance = module
         .bind(py)
         .getattr(class_name(e.area()))?
-        .call1((e.code(), e.message()))
+        .call1((e.code(), e.message()))?;
+    if !e.reasons().is_empty() {
+        let reasons = e
+            .reasons()
+            .iter()
+            .map(|r| {
+                let d = pyo3::types::PyDict::new(py);
+                d.set_item("code", r.code)?;
+                d.set_item("message", &r.message)?;
+                Ok(d)
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        instance.setattr("reasons", reasons)?;
+    }
+    Ok(instance)
 }
 
 /// `e` as a Python exception to raise.

@@ -143,6 +143,16 @@ json_calls!(
     client_history,
     /// {"organization", "from", "to"} -> usage statistics (V9).
     usage_report,
+    /// {"request": BroadcastRequest, "clients", "appointments"} -> the Preflight (B1-B4, B8, X5).
+    broadcast_preflight,
+    /// The preflight's request plus "confirm" (its token) and "id"? -> the Broadcast (B4).
+    broadcast_start,
+    /// {"organization", "broadcast", "worker"?, "conversations_waiting"?, "max_steps"?} -> {"steps", "done", "wait_until", "summary"} (B5-B9, X1).
+    broadcast_run,
+    /// {"organization", "broadcast"} -> {"rows", "csv"} (B7, B8, X6).
+    broadcast_report,
+    /// {"organization"} -> every broadcast's summary, newest first (B7).
+    broadcast_activity,
 );
 
 /// A host clock: a callable returning a timezone-aware datetime.

@@ -36,7 +36,7 @@ def test_lone_surrogates_are_invalid_unicode(call: Any) -> None:
 
 def test_batches_name_the_bad_item() -> None:
     with pytest.raises(pt.InputError) as e:
-        pt.parse_phones(["6502530000", None])
+        pt.parse_phones(["6502530000", None])  # type: ignore[list-item]
     assert e.value.code == "invalid_argument" and "numbers[1]" in e.value.message
     with pytest.raises(pt.InputError) as s:
         pt.count_segments_batch(["ok", "\udfff"])
@@ -99,3 +99,56 @@ def test_store_spec_errors() -> None:
     with pytest.raises(pt.StoreError) as o:
         pt.Practice("sqlite:/nonexistent-dir/x/y.db")
     assert o.value.code == "store_open_failed"
+
+
+def test_broadcast_requests_refuse_negative_numbers_and_wrong_types(practice: pt.Practice) -> None:
+    base: dict[str, Any] = {
+        "request": {
+            "organization": "happy-paws",
+            "sender": "alice",
+            "range": {"preset": "whole_days", "first_day": "2026-11-24", "days": 1},
+            "message": "x",
+        }
+    }
+    cases: list[Any] = [
+        {**base, "request": {**base["request"], "pace": -5}},
+        {**base, "request": {**base["request"], "range": {"preset": "whole_days", "first_day": "2026-11-24", "days": -1}}},
+        {**base, "clients": "everyone"},
+        {**base, "appointments": [{"id": "a", "client": "c", "starts_at": 5}]},
+    ]
+    for request in cases:
+        with pytest.raises(pt.InputError) as e:
+            practice.broadcast_preflight(request)
+        assert e.value.code == "bad_input", request
+    runs: list[dict[str, Any]] = [
+        {"organization": "happy-paws", "broadcast": "b", "max_steps": -1},
+        {"organization": "happy-paws", "broadcast": "b", "conversations_waiting": -1},
+        {"organization": "happy-paws", "broadcast": None},
+    ]
+    for run in runs:
+        with pytest.raises(pt.InputError) as r:
+            practice.broadcast_run(run)
+        assert r.value.code == "bad_input", run
+    with pytest.raises(pt.InputError) as n:
+        practice.broadcast_start(None)  # type: ignore[arg-type]
+    assert n.value.code == "invalid_argument"
+
+
+def test_lone_surrogates_inside_json_requests_are_refused(practice: pt.Practice) -> None:
+    with pytest.raises(pt.InputError) as e:
+        practice.handle_inbound({"from": "+14162530000", "to": "+16502530001", "body": "hi \ud800"})
+    assert e.value.code == "bad_input"
+    with pytest.raises(pt.InputError) as s:
+        practice.handle_inbound('{"from": "+14162530000", "to": "+16502530001", "body": "\ud800"}')
+    assert s.value.code == "invalid_unicode"
+    with pytest.raises(pt.InputError) as c:
+        pt.check_recipient({"kind": "patient", "first_name": "\udc00"})
+    assert c.value.code == "bad_input"
+
+
+def test_a_huge_json_request_is_answered(practice: pt.Practice) -> None:
+    out = practice.handle_inbound({"from": "+14162530000", "to": "+16502530001", "body": "a" * 10_000_000})
+    assert out["outcome"] == "handled"
+    with pytest.raises(pt.InputError) as e:
+        practice.handle_inbound("[" * 10_000_000)
+    assert e.value.code == "bad_input"

@@ -1,11 +1,13 @@
 """A practice over a store from Python: the engine on the memory store
-(C1, C4, C6, C7, V1-V10), host transports and clocks, the SQL stores'
-directory, and the GIL released around store calls."""
+(C1, C4, C6, C7, V1-V10), the engine on SQLite and PostgreSQL, mass
+alerts (B1-B9), host transports and clocks, and the GIL released around
+store calls."""
 
 from __future__ import annotations
 
 import threading
 import time
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -146,33 +148,107 @@ def test_engine_errors_keep_their_area(practice: pt.Practice) -> None:
     assert d.value.code == "duplicate_user"
 
 
-def test_sqlite_keeps_the_directory_and_refuses_engine_calls_for_now(tmp_path: Path) -> None:
+def test_c1_sqlite_runs_the_engine_and_keeps_everything(tmp_path: Path) -> None:
     spec = f"sqlite:{tmp_path / 'practice.db'}"
     first = pt.Practice(spec)
     assert first.store_kind == "sqlite"
     first.put_directory(pt.sample_directory())
+    assert first.handle_inbound(STOP)["outcome"] == "handled"
     del first
     again = pt.Practice(spec)
     assert again.directory({"organization": ORG})["organization"]["name"] == "Happy Paws Veterinary"
-    with pytest.raises(pt.StoreError) as e:
-        again.handle_inbound(STOP)
-    assert e.value.code == "store_not_supported"
+    assert again.handle_inbound(STOP)["outcome"] == "duplicate"
+    assert again.consent({"organization": ORG, "number": "+14162530000"})["opted_out"] is True
+    (check,) = again.can_send({"organization": ORG, "user": "alice", "to": [{"typed": "416-253-0000"}], "body": "Hi"})
+    assert [r["code"] for r in check["refusals"]] == ["recipient_opted_out"]
 
 
-def test_postgres_keeps_the_directory_and_refuses_engine_calls_for_now() -> None:
+def test_c1_v1_postgres_runs_the_engine_and_the_inbox() -> None:
     p = pt.Practice(postgres_url())
     assert p.store_kind == "postgres"
+    org = f"py-test-{uuid.uuid4().hex[:12]}"
     d = pt.sample_directory()
-    d["organization"]["id"] = "py-test-org"
+    d["organization"]["id"] = org
     for record in d["users"] + d["groups"] + d["numbers"]:
-        record["organization"] = "py-test-org"
+        record["organization"] = org
     for n in d["numbers"]:
         n["number"] = "+1416" + n["number"][5:]
+    for u in d["users"]:
+        u["outbound_number"] = "+1416" + u["outbound_number"][5:]
+        u["assigned_numbers"] = ["+1416" + a[5:] for a in u["assigned_numbers"]]
     p.put_directory(d)
-    assert p.directory({"organization": "py-test-org"})["users"][0]["username"] == "alice"
-    with pytest.raises(pt.StoreError) as e:
-        p.can_send({"organization": "py-test-org", "user": "alice", "to": [], "body": "x"})
-    assert e.value.code == "store_not_supported"
+    assert p.directory({"organization": org})["users"][0]["username"] == "alice"
+    stop = {"from": "+16042530000", "to": "+14162530001", "body": "STOP", "provider_id": f"SM-{org}"}
+    assert p.handle_inbound(stop)["outcome"] == "handled"
+    assert p.handle_inbound(stop)["outcome"] == "duplicate"
+    (check,) = p.can_send({"organization": org, "user": "alice", "to": [{"typed": "604-253-0000"}], "body": "x"})
+    assert [r["code"] for r in check["refusals"]] == ["recipient_opted_out"]
+    (conversation,) = p.conversations({"organization": org})
+    assert conversation["participants"]["outside_number"] == "+16042530000"
+    assert len(p.messages({"organization": org, "conversation": conversation["id"]})) >= 1
+
+
+def _alert(clients: list[dict[str, Any]], appointments: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "request": {
+            "organization": ORG,
+            "sender": "alice",
+            "range": {"preset": "custom", "start": "2026-11-23T15:00:00Z", "end": "2026-11-24T15:00:00Z"},
+            "message": "The power is out; we will call you to rebook.",
+            "pace": 60,
+        },
+        "clients": clients,
+        "appointments": appointments,
+    }
+
+
+@pytest.mark.parametrize("store", ["memory", "sqlite::memory:"])
+def test_b3_b4_b5_b7_broadcast_preflight_start_run_and_report(store: str) -> None:
+    now = [datetime(2026, 11, 23, 15, 0, 0, tzinfo=timezone.utc)]
+    p = pt.Practice(store, clock=lambda: now[0])
+    p.put_directory(pt.sample_directory())
+    p.handle_inbound(STOP)
+    p.take_sent()
+    clients = [
+        {"id": "c1", "first_name": "Ann", "last_name": "Lee", "cell_phone": "(416) 253-0001"},
+        {"id": "c2", "first_name": "Cy", "last_name": "Opt", "cell_phone": "(416) 253-0000"},
+    ]
+    appts = [
+        {"id": "a1", "client": "c1", "starts_at": "2026-11-23T18:00:00Z"},
+        {"id": "a2", "client": "c2", "starts_at": "2026-11-23T19:00:00Z"},
+    ]
+    plan = p.broadcast_preflight(_alert(clients, appts))
+    assert plan["counts"]["recipients"] == 1
+    assert [x["reason"]["code"] for x in plan["excluded"]] == ["opted_out"]
+    with pytest.raises(pt.BroadcastError) as e:
+        p.broadcast_start({**_alert(clients, appts), "confirm": "not-the-token"})
+    assert e.value.code == "confirmation_mismatch"
+    assert isinstance(e.value, pt.PracticetextError)
+    b = p.broadcast_start({**_alert(clients, appts), "confirm": plan["token"]})
+    run = {"organization": ORG, "broadcast": b["id"]}
+    first = p.broadcast_run(run)
+    assert [s["step"] for s in first["steps"]] == ["sent", "wait"]
+    assert first["summary"]["status"] == {"status": "all_sent"}
+    now[0] = datetime.fromisoformat(first["wait_until"].replace("Z", "+00:00"))
+    assert p.broadcast_run(run)["done"] is True
+    assert [s["to"] for s in p.take_sent()["sms"]] == ["+14162530001"]
+    report = p.broadcast_report(run)
+    assert len(report["rows"]) == 2 and report["csv"].startswith("Client Full Name")
+    assert len(p.broadcast_activity({"organization": ORG})) == 1
+
+
+def test_b1_broadcast_refusals_are_broadcast_errors(practice: pt.Practice) -> None:
+    req = _alert([], [])
+    req["request"]["sender"] = "bob"
+    with pytest.raises(pt.BroadcastError) as e:
+        practice.broadcast_preflight(req)
+    assert e.value.code == "broadcast_refused"
+    assert "not_admin" in [r["code"] for r in e.value.reasons]
+    assert all(r["message"] for r in e.value.reasons)
+    with pytest.raises(pt.BroadcastError) as n:
+        practice.broadcast_run({"organization": ORG, "broadcast": "nope"})
+    assert n.value.code == "broadcast_not_found"
+    assert n.value.reasons == []
 
 
 def test_calls_run_without_the_gil() -> None:

@@ -62,12 +62,30 @@ pub enum PracticetextError {
     /// An inbox operation was refused (V1-V9).
     #[error("{detail}")]
     Inbox { code: String, detail: String },
+    /// A mass text alert was refused or cannot run (B1-B9); `reasons`
+    /// lists each reason of a `broadcast_refused` with its own code.
+    #[error("{detail}")]
+    Broadcast {
+        code: String,
+        detail: String,
+        reasons: Vec<Reason>,
+    },
     /// Input from the caller is unusable (bad JSON, invalid Unicode).
     #[error("{detail}")]
     Input { code: String, detail: String },
     /// A host piece failed (the random source, a host clock).
     #[error("{detail}")]
     Host { code: String, detail: String },
+}
+
+/// One reason of a refusal that has several, with its own code (e.g.
+/// `not_admin`, `range_too_long`).
+#[derive(Debug, uniffi::Record)]
+pub struct Reason {
+    /// The reason's stable code.
+    pub code: String,
+    /// The reason for people.
+    pub message: String,
 }
 
 impl PracticetextError {
@@ -85,6 +103,7 @@ impl PracticetextError {
             | PracticetextError::Secure { code, .. }
             | PracticetextError::Text { code, .. }
             | PracticetextError::Inbox { code, .. }
+            | PracticetextError::Broadcast { code, .. }
             | PracticetextError::Input { code, .. }
             | PracticetextError::Host { code, .. } => code,
         }
@@ -107,6 +126,18 @@ impl From<FacadeError> for PracticetextError {
             ErrorArea::Secure => PracticetextError::Secure { code, detail },
             ErrorArea::Text => PracticetextError::Text { code, detail },
             ErrorArea::Inbox => PracticetextError::Inbox { code, detail },
+            ErrorArea::Broadcast => PracticetextError::Broadcast {
+                code,
+                detail,
+                reasons: e
+                    .reasons()
+                    .iter()
+                    .map(|r| Reason {
+                        code: r.code.to_owned(),
+                        message: r.message.clone(),
+                    })
+                    .collect(),
+            },
             ErrorArea::Input => PracticetextError::Input { code, detail },
             ErrorArea::Host => PracticetextError::Host { code, detail },
         }
@@ -136,7 +167,7 @@ pub fn sample_directory() -> String {
 }
 
 /// A practice's texting over one store: "memory", "sqlite:PATH" or
-/// "sqlite::memory:". Requests and answers are JSON strings. Calls block on
+/// "sqlite::memory:" (PostgreSQL is not built into the mobile library). Requests and answers are JSON strings. Calls block on
 /// the store: make them off the main thread.
 #[derive(uniffi::Object)]
 pub struct Practice {
@@ -278,5 +309,26 @@ impl Practice {
     /// `{"organization", "from", "to"}` -> usage statistics (V9).
     pub fn usage_report(&self, request: String) -> Result<String> {
         self.call(&request, |p, r| p.usage_report(r))
+    }
+    /// `{"request": BroadcastRequest, "clients", "appointments"}` -> the Preflight (B1-B4, B8, X5).
+    pub fn broadcast_preflight(&self, request: String) -> Result<String> {
+        self.call(&request, |p, r| p.broadcast_preflight(r))
+    }
+    /// The preflight's request plus `"confirm"` (its token) and `"id"?` -> the Broadcast (B4).
+    pub fn broadcast_start(&self, request: String) -> Result<String> {
+        self.call(&request, |p, r| p.broadcast_start(r))
+    }
+    /// `{"organization", "broadcast", "worker"?, "conversations_waiting"?, "max_steps"?}` ->
+    /// `{"steps", "done", "wait_until", "summary"}` (B5-B9, X1).
+    pub fn broadcast_run(&self, request: String) -> Result<String> {
+        self.call(&request, |p, r| p.broadcast_run(r))
+    }
+    /// `{"organization", "broadcast"}` -> `{"rows", "csv"}` (B7, B8, X6).
+    pub fn broadcast_report(&self, request: String) -> Result<String> {
+        self.call(&request, |p, r| p.broadcast_report(r))
+    }
+    /// `{"organization"}` -> every broadcast's summary, newest first (B7).
+    pub fn broadcast_activity(&self, request: String) -> Result<String> {
+        self.call(&request, |p, r| p.broadcast_activity(r))
     }
 }

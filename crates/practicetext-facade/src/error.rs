@@ -58,6 +58,8 @@ pub enum ErrorArea {
     Text,
     /// The inbox (V1-V9).
     Inbox,
+    /// Mass text alerts (B1-B9, X5).
+    Broadcast,
     /// Input the host passed: malformed JSON, wrong types, invalid Unicode.
     Input,
     /// Host wiring: the OS random source, a host clock.
@@ -79,6 +81,7 @@ impl ErrorArea {
             ErrorArea::Secure => "secure",
             ErrorArea::Text => "text",
             ErrorArea::Inbox => "inbox",
+            ErrorArea::Broadcast => "broadcast",
             ErrorArea::Input => "input",
             ErrorArea::Host => "host",
         }
@@ -97,6 +100,7 @@ impl ErrorArea {
         ErrorArea::Secure,
         ErrorArea::Text,
         ErrorArea::Inbox,
+        ErrorArea::Broadcast,
         ErrorArea::Input,
         ErrorArea::Host,
     ];
@@ -111,6 +115,17 @@ pub struct FacadeError {
     code: &'static str,
     area: ErrorArea,
     message: String,
+    reasons: Vec<Reason>,
+}
+
+/// One reason of a refusal that has several (a `broadcast_refused`), with
+/// its own stable code, e.g. `not_admin`, `range_too_long`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    /// The reason's stable code.
+    pub code: &'static str,
+    /// The reason for people.
+    pub message: String,
 }
 
 impl fmt::Debug for FacadeError {
@@ -129,6 +144,7 @@ impl FacadeError {
             code,
             area,
             message: message.into(),
+            reasons: Vec::new(),
         }
     }
 
@@ -173,6 +189,12 @@ impl FacadeError {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// Every reason of a refusal that has several, each with its own code
+    /// (the refusals of a `broadcast_refused`); empty for other errors.
+    pub fn reasons(&self) -> &[Reason] {
+        &self.reasons
+    }
 }
 
 /// Replaces every `"..."` in a parser message with `"…"`.
@@ -210,11 +232,23 @@ impl From<Error> for FacadeError {
             Error::Secure(_) => ErrorArea::Secure,
             Error::Text(_) => ErrorArea::Text,
             Error::Inbox(_) => ErrorArea::Inbox,
-            // Mass-alert refusals keep their own codes; their area is the engine
-            // until the bindings grow a broadcast surface.
-            Error::Broadcast(_) => ErrorArea::Engine,
+            Error::Broadcast(_) => ErrorArea::Broadcast,
         };
-        FacadeError::new(e.code(), area, e.to_string())
+        let reasons = match &e {
+            Error::Broadcast(b) => b
+                .refusals()
+                .iter()
+                .map(|r| Reason {
+                    code: r.code(),
+                    message: r.to_string(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        FacadeError {
+            reasons,
+            ..FacadeError::new(e.code(), area, e.to_string())
+        }
     }
 }
 
@@ -266,6 +300,13 @@ mod tests {
             message: "taken".into(),
         });
         assert_eq!((s.code(), s.area()), ("conflict", ErrorArea::Store));
+        let b = FacadeError::from(Error::from(
+            practicetext_core::broadcast::BroadcastError::ConfirmationMismatch,
+        ));
+        assert_eq!(
+            (b.code(), b.area()),
+            ("confirmation_mismatch", ErrorArea::Broadcast)
+        );
     }
 
     #[test]

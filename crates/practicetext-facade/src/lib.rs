@@ -44,7 +44,7 @@ mod secure;
 pub mod store;
 pub mod text;
 
-pub use error::{ErrorArea, FacadeError, codes};
+pub use error::{ErrorArea, FacadeError, Reason, codes};
 pub use host::{HostFaults, OsRandom, Recorder, SystemClock};
 pub use json::JsonIn;
 pub use practice::{Host, Practice};

@@ -4,35 +4,31 @@
 //! [`FacadeError`]; the request and answer shapes are the core's serde
 //! forms, listed on each method.
 //!
-//! Which calls each store serves:
-//! - every store: the directory (`put_directory`, `directory`,
-//!   `put_client`, `client`, `lint`);
-//! - the memory store: everything else too (the engine: `handle_inbound`,
-//!   `can_send`, `send`, `set_blocked`, `consent`, `consent_history`; the
-//!   inbox: conversations, messages, close, delete, assign, unread, mute,
-//!   login, usage). On the SQLite and PostgreSQL stores these return
-//!   `store_not_supported` until those stores implement every storage port;
-//!   then [`Practice::open`] wraps them in an engine like the memory store
-//!   (one line in `open_backend`) and every call works on them unchanged.
-//!
-//! Broadcast preflight (X5) and run (B1-B9) belong here too, as
-//! `broadcast_preflight(json)` and `broadcast_run(json)` beside `send`,
-//! once the core has them.
+//! Every store (memory, SQLite, PostgreSQL) serves every call: the
+//! directory, the engine (inbound texts, sends, consent), conversations and
+//! the inbox, and mass text alerts (broadcast preflight, start, run,
+//! report, activity).
 
 use std::sync::Arc;
 
+use practicetext_core::broadcast::{
+    self, Appointment, BroadcastPorts, BroadcastRequest, BroadcastRunner, ClientContact, Step,
+    StoreConsent,
+};
 use practicetext_core::consent::ConsentTransition;
 use practicetext_core::directory::{Client, Directory};
 use practicetext_core::engine::{Engine, InboundOutcome, SendOutcome, Transport};
 use practicetext_core::error::Error;
-use practicetext_core::ids::{ClientId, ConversationId, MessageId, OrganizationId, Username};
+use practicetext_core::ids::{
+    BroadcastId, ClientId, ConversationId, MessageId, OrganizationId, Username,
+};
 use practicetext_core::inbound::InboundText;
 use practicetext_core::inbox::lifecycle::{self, AssignTo, OtherCellPhone};
 use practicetext_core::inbox::{state, usage};
 use practicetext_core::memory::MemoryStore;
 use practicetext_core::phone::E164;
 use practicetext_core::ports::{
-    Clock, ConversationFilter, DirectoryStore, Random, Store, Timestamp,
+    BroadcastStore, Clock, ConversationFilter, DirectoryStore, Random, Store, Timestamp,
 };
 use practicetext_core::routing;
 use practicetext_core::send::{SendCheck, SendRequest};
@@ -103,9 +99,15 @@ trait EngineOps: Send + Sync {
         staff: &Username,
     ) -> Result<ConsentTransition, Error>;
     fn store(&self) -> &dyn Store;
+    fn broadcasts(&self) -> &dyn BroadcastPorts;
+    fn transport(&self) -> &dyn Transport;
 }
 
-impl<S: Store + 'static, T: Transport + 'static> EngineOps for Engine<S, T> {
+impl<S, T> EngineOps for Engine<S, T>
+where
+    S: Store + BroadcastStore + 'static,
+    T: Transport + 'static,
+{
     fn handle_inbound(&self, text: &InboundText) -> Result<InboundOutcome, Error> {
         Engine::handle_inbound(self, text)
     }
@@ -127,20 +129,19 @@ impl<S: Store + 'static, T: Transport + 'static> EngineOps for Engine<S, T> {
     fn store(&self) -> &dyn Store {
         Engine::<S, T>::store(self)
     }
-}
-
-enum Backend {
-    /// A store with every port, under the engine.
-    Engine(Box<dyn EngineOps>),
-    /// A store that so far keeps only the directory.
-    DirectoryOnly(Box<dyn DirectoryStore>),
+    fn broadcasts(&self) -> &dyn BroadcastPorts {
+        Engine::<S, T>::store(self)
+    }
+    fn transport(&self) -> &dyn Transport {
+        Engine::<S, T>::transport(self)
+    }
 }
 
 /// A practice's texting: a store with the engine over it (see the
 /// [module documentation](self) for which calls each store serves).
 /// `Send + Sync`: share it between threads; calls block on the store.
 pub struct Practice {
-    backend: Backend,
+    engine: Box<dyn EngineOps>,
     kind: &'static str,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
@@ -183,7 +184,7 @@ impl Practice {
             transport,
         };
         Ok(Practice {
-            backend: open_backend(&spec, parts)?,
+            engine: open_engine(&spec, parts)?,
             kind: spec.kind(),
             clock,
             random,
@@ -273,7 +274,7 @@ impl Practice {
     /// "conversation", "message", "sent"}` or `{"outcome": "duplicate"}`).
     pub fn handle_inbound<'a>(&self, request: impl Into<JsonIn<'a>>) -> Result<Value, FacadeError> {
         let r: InboundRequest = parse(request.into(), "the inbound text")?;
-        let engine = self.engine("handle_inbound")?;
+        let engine = self.engine();
         let from = Sender::parse(&r.from).ok_or_else(|| {
             FacadeError::new(
                 codes::BAD_INPUT,
@@ -299,7 +300,7 @@ impl Practice {
     /// `SendRequest`.
     pub fn can_send<'a>(&self, request: impl Into<JsonIn<'a>>) -> Result<Value, FacadeError> {
         let req: SendRequest = parse(request.into(), "the send request")?;
-        let engine = self.engine("can_send")?;
+        let engine = self.engine();
         self.guard(|| to_value(&engine.can_send(&req)?))
     }
 
@@ -307,7 +308,7 @@ impl Practice {
     /// Request: a `SendRequest`.
     pub fn send<'a>(&self, request: impl Into<JsonIn<'a>>) -> Result<Value, FacadeError> {
         let req: SendRequest = parse(request.into(), "the send request")?;
-        let engine = self.engine("send")?;
+        let engine = self.engine();
         self.guard(|| to_value(&engine.send(&req)?))
     }
 
@@ -315,7 +316,7 @@ impl Practice {
     /// "number", "blocked": bool, "by"}`. Answer: the `ConsentTransition`.
     pub fn set_blocked<'a>(&self, request: impl Into<JsonIn<'a>>) -> Result<Value, FacadeError> {
         let r: BlockRequest = parse(request.into(), "the request")?;
-        let engine = self.engine("set_blocked")?;
+        let engine = self.engine();
         self.guard(|| to_value(&engine.set_blocked(&r.organization, r.number, r.blocked, &r.by)?))
     }
 
@@ -323,7 +324,7 @@ impl Practice {
     /// "number"}`.
     pub fn consent<'a>(&self, request: impl Into<JsonIn<'a>>) -> Result<Value, FacadeError> {
         let r: NumberRequest = parse(request.into(), "the request")?;
-        let store = self.engine("consent")?.store();
+        let store = self.engine().store();
         self.guard(|| to_value(&store.consent(&r.organization, r.number)?))
     }
 
@@ -334,7 +335,7 @@ impl Practice {
         request: impl Into<JsonIn<'a>>,
     ) -> Result<Value, FacadeError> {
         let r: HistoryRequest = parse(request.into(), "the request")?;
-        let store = self.engine("consent_history")?.store();
+        let store = self.engine().store();
         self.guard(|| to_value(&store.consent_history(&r.organization, r.number)?))
     }
 
@@ -344,7 +345,7 @@ impl Practice {
     /// `{"organization", "status"?, "client"?, "outside_number"?}`.
     pub fn conversations<'a>(&self, request: impl Into<JsonIn<'a>>) -> Result<Value, FacadeError> {
         let r: ConversationsRequest = parse(request.into(), "the request")?;
-        let store = self.engine("conversations")?.store();
+        let store = self.engine().store();
         self.guard(|| to_value(&store.conversations(&r.organization, &r.filter)?))
     }
 
@@ -352,7 +353,7 @@ impl Practice {
     /// "conversation"}`.
     pub fn messages<'a>(&self, request: impl Into<JsonIn<'a>>) -> Result<Value, FacadeError> {
         let r: ConversationRequest = parse(request.into(), "the request")?;
-        let store = self.engine("messages")?.store();
+        let store = self.engine().store();
         self.guard(|| {
             lifecycle::load(store, &r.organization, &r.conversation)?;
             to_value(&store.messages(&r.organization, &r.conversation)?)
@@ -368,7 +369,7 @@ impl Practice {
         request: impl Into<JsonIn<'a>>,
     ) -> Result<Value, FacadeError> {
         let r: StartRequest = parse(request.into(), "the request")?;
-        let store = self.engine("start_conversation")?.store();
+        let store = self.engine().store();
         self.guard(|| {
             let id = ConversationId::new(self.new_id("conv"));
             to_value(&lifecycle::start(
@@ -391,7 +392,7 @@ impl Practice {
         request: impl Into<JsonIn<'a>>,
     ) -> Result<Value, FacadeError> {
         let r: ByRequest = parse(request.into(), "the request")?;
-        let store = self.engine("close_conversation")?.store();
+        let store = self.engine().store();
         self.guard(|| {
             to_value(&lifecycle::close(
                 store,
@@ -410,7 +411,7 @@ impl Practice {
         request: impl Into<JsonIn<'a>>,
     ) -> Result<Value, FacadeError> {
         let r: ConversationRequest = parse(request.into(), "the request")?;
-        let store = self.engine("delete_conversation")?.store();
+        let store = self.engine().store();
         self.guard(|| to_value(&lifecycle::delete(store, &r.organization, &r.conversation)?))
     }
 
@@ -418,7 +419,7 @@ impl Practice {
     /// "conversation", "message"}`. Answer: `{}`.
     pub fn delete_message<'a>(&self, request: impl Into<JsonIn<'a>>) -> Result<Value, FacadeError> {
         let r: MessageRequest = parse(request.into(), "the request")?;
-        let store = self.engine("delete_message")?.store();
+        let store = self.engine().store();
         self.guard(|| {
             lifecycle::delete_message(store, &r.organization, &r.conversation, &r.message)?;
             Ok(serde_json::json!({}))
@@ -434,7 +435,7 @@ impl Practice {
         request: impl Into<JsonIn<'a>>,
     ) -> Result<Value, FacadeError> {
         let r: AssignRequest = parse(request.into(), "the request")?;
-        let store = self.engine("assign_conversation")?.store();
+        let store = self.engine().store();
         self.guard(|| {
             to_value(&lifecycle::assign(
                 store,
@@ -450,7 +451,7 @@ impl Practice {
     /// "conversation"}`. Answer: `{}`.
     pub fn mark_read<'a>(&self, request: impl Into<JsonIn<'a>>) -> Result<Value, FacadeError> {
         let r: UserConversationRequest = parse(request.into(), "the request")?;
-        let store = self.engine("mark_read")?.store();
+        let store = self.engine().store();
         self.guard(|| {
             state::read(store, &r.organization, &r.user, &r.conversation)?;
             Ok(serde_json::json!({}))
@@ -461,7 +462,7 @@ impl Practice {
     /// Request: `{"organization", "user", "conversation", "muted": bool}`.
     pub fn set_muted<'a>(&self, request: impl Into<JsonIn<'a>>) -> Result<Value, FacadeError> {
         let r: MuteRequest = parse(request.into(), "the request")?;
-        let store = self.engine("set_muted")?.store();
+        let store = self.engine().store();
         self.guard(|| {
             state::set_muted(store, &r.organization, &r.user, &r.conversation, r.muted)?;
             Ok(serde_json::json!({}))
@@ -475,7 +476,7 @@ impl Practice {
         request: impl Into<JsonIn<'a>>,
     ) -> Result<Value, FacadeError> {
         let r: UserRequest = parse(request.into(), "the request")?;
-        let store = self.engine("conversation_list")?.store();
+        let store = self.engine().store();
         self.guard(|| to_value(&state::conversation_list(store, &r.organization, &r.user)?))
     }
 
@@ -483,7 +484,7 @@ impl Practice {
     /// "user"}`.
     pub fn login<'a>(&self, request: impl Into<JsonIn<'a>>) -> Result<Value, FacadeError> {
         let r: UserRequest = parse(request.into(), "the request")?;
-        let store = self.engine("login")?.store();
+        let store = self.engine().store();
         self.guard(|| {
             to_value(&state::login(
                 store,
@@ -497,7 +498,7 @@ impl Practice {
     /// A user logs out (V6). Request: `{"organization", "user"}`. Answer: `{}`.
     pub fn logout<'a>(&self, request: impl Into<JsonIn<'a>>) -> Result<Value, FacadeError> {
         let r: UserRequest = parse(request.into(), "the request")?;
-        let store = self.engine("logout")?.store();
+        let store = self.engine().store();
         self.guard(|| {
             state::logout(store, &r.organization, &r.user)?;
             Ok(serde_json::json!({}))
@@ -508,7 +509,7 @@ impl Practice {
     /// "client"}`.
     pub fn client_history<'a>(&self, request: impl Into<JsonIn<'a>>) -> Result<Value, FacadeError> {
         let r: ClientRequest = parse(request.into(), "the request")?;
-        let store = self.engine("client_history")?.store();
+        let store = self.engine().store();
         self.guard(|| to_value(&store.client_history(&r.organization, &r.client)?))
     }
 
@@ -516,31 +517,160 @@ impl Practice {
     /// "to": "YYYY-MM-DD"}`.
     pub fn usage_report<'a>(&self, request: impl Into<JsonIn<'a>>) -> Result<Value, FacadeError> {
         let r: UsageRequest = parse(request.into(), "the request")?;
-        let store = self.engine("usage_report")?.store();
+        let store = self.engine().store();
         self.guard(|| to_value(&usage::report(store, &r.organization, r.from, r.to)?))
+    }
+
+    // ----- mass text alerts (B1-B9, X5) -----
+
+    /// The dry run of a mass text alert (B1-B4, B8, X5): who gets it, who
+    /// does not and why, the characters remaining, the projected finish
+    /// and the confirmation token. Request: `{"request": BroadcastRequest,
+    /// "clients": [ClientContact], "appointments": [Appointment]}`; the
+    /// directory and consent come from the store, the time from the clock.
+    /// Answer: the `Preflight`. A refused request fails with
+    /// `broadcast_refused` (area broadcast), every reason in the message.
+    pub fn broadcast_preflight<'a>(
+        &self,
+        request: impl Into<JsonIn<'a>>,
+    ) -> Result<Value, FacadeError> {
+        let r: PreflightRequest = parse(request.into(), "the broadcast request")?;
+        self.guard(|| to_value(&self.plan(&r)?.0))
+    }
+
+    /// Starts a confirmed mass text alert (B4): runs the preflight again on
+    /// the same inputs and stores the broadcast, every recipient pending,
+    /// only if `confirm` is the token that preflight gives (else
+    /// `confirmation_mismatch`). Request: the preflight's request plus
+    /// `"confirm"` and an optional `"id"` (default: from the token, so
+    /// starting the same plan twice starts it once). Answer: the
+    /// `Broadcast`.
+    pub fn broadcast_start<'a>(
+        &self,
+        request: impl Into<JsonIn<'a>>,
+    ) -> Result<Value, FacadeError> {
+        let r: StartBroadcastRequest = parse(request.into(), "the broadcast request")?;
+        self.guard(|| {
+            let (plan, dir) = self.plan(&r.preflight)?;
+            let id = r.id.unwrap_or_else(|| {
+                BroadcastId::new(format!("bc_{}", plan.token.get(..16).unwrap_or_default()))
+            });
+            let store = self.engine().broadcasts();
+            to_value(&broadcast::start(
+                store,
+                &dir,
+                &plan,
+                &r.confirm,
+                id,
+                self.clock.now(),
+            )?)
+        })
+    }
+
+    /// Carries a started broadcast forward (B5-B9, X1, C4) through the
+    /// host's transport: steps the runner at the clock's now until it has
+    /// to wait (pace, quiet hours, conversation texts first) or every
+    /// recipient is done, at most `max_steps` steps. Call it again at
+    /// `wait_until`. Request: `{"organization", "broadcast", "worker"?
+    /// (default "host"), "conversations_waiting"? (default 0),
+    /// "max_steps"? (default 1000)}`. Answer: `{"steps": [Step], "done":
+    /// bool, "wait_until": timestamp | null, "summary": BroadcastSummary}`.
+    pub fn broadcast_run<'a>(&self, request: impl Into<JsonIn<'a>>) -> Result<Value, FacadeError> {
+        let r: RunBroadcastRequest = parse(request.into(), "the request")?;
+        let engine = self.engine();
+        self.guard(|| {
+            let mut runner = BroadcastRunner::open(
+                engine.broadcasts(),
+                engine.transport(),
+                &r.organization,
+                &r.broadcast,
+                r.worker,
+            )?;
+            let mut steps = Vec::new();
+            for _ in 0..r.max_steps {
+                let step = runner.step(self.clock.now(), r.conversations_waiting)?;
+                let last = matches!(step, Step::Wait { .. } | Step::Done(_));
+                steps.push(step);
+                if last {
+                    break;
+                }
+            }
+            let wait_until = match steps.last() {
+                Some(Step::Wait { until, .. }) => Some(*until),
+                _ => None,
+            };
+            to_value(&serde_json::json!({
+                "done": matches!(steps.last(), Some(Step::Done(_))),
+                "wait_until": wait_until,
+                "steps": steps,
+                "summary": runner.summary()?,
+            }))
+        })
+    }
+
+    /// A broadcast's report (B7, B8, X6): one row per recipient and
+    /// excluded client, and the same as CSV. Request: `{"organization",
+    /// "broadcast"}`. Answer: `{"rows": [ReportRow], "csv": str}`.
+    pub fn broadcast_report<'a>(
+        &self,
+        request: impl Into<JsonIn<'a>>,
+    ) -> Result<Value, FacadeError> {
+        let r: BroadcastIdRequest = parse(request.into(), "the request")?;
+        let store = self.engine().broadcasts();
+        self.guard(|| {
+            let b = store
+                .broadcast(&r.organization, &r.broadcast)?
+                .ok_or_else(|| {
+                    Error::from(broadcast::BroadcastError::NotFound {
+                        id: r.broadcast.clone(),
+                    })
+                })?;
+            let recipients = store.recipients(&r.organization, &r.broadcast)?;
+            to_value(&serde_json::json!({
+                "rows": broadcast::report(&b, &recipients),
+                "csv": broadcast::report_csv(&b, &recipients),
+            }))
+        })
+    }
+
+    /// The activity section (B7): every broadcast of an organization,
+    /// newest first, with its status line. Request: `{"organization"}`.
+    pub fn broadcast_activity<'a>(
+        &self,
+        request: impl Into<JsonIn<'a>>,
+    ) -> Result<Value, FacadeError> {
+        let r: OrgRequest = parse(request.into(), "the request")?;
+        let store = self.engine().broadcasts();
+        self.guard(|| to_value(&broadcast::activity(store, &r.organization)?))
     }
 
     // ----- plumbing -----
 
-    fn directory_store(&self) -> &dyn DirectoryStore {
-        match &self.backend {
-            Backend::Engine(e) => e.store(),
-            Backend::DirectoryOnly(s) => s.as_ref(),
-        }
+    /// The preflight of `r` and the directory it was made against.
+    fn plan(&self, r: &PreflightRequest) -> Result<(broadcast::Preflight, Directory), FacadeError> {
+        let org = &r.request.organization;
+        let dir = self.directory_store().directory(org)?;
+        let lookup = StoreConsent {
+            store: self.engine().broadcasts(),
+            organization: org,
+        };
+        let plan = broadcast::preflight(
+            &r.request,
+            &dir,
+            &r.clients,
+            &r.appointments,
+            &lookup,
+            self.clock.now(),
+        )?;
+        Ok((plan, dir))
     }
 
-    fn engine(&self, call: &str) -> Result<&dyn EngineOps, FacadeError> {
-        match &self.backend {
-            Backend::Engine(e) => Ok(e.as_ref()),
-            Backend::DirectoryOnly(_) => Err(FacadeError::new(
-                codes::STORE_NOT_SUPPORTED,
-                ErrorArea::Store,
-                format!(
-                    "the {} store keeps only the directory in this version, and {call} needs consent, conversations, rate windows and the inbox; use the memory store for it",
-                    self.kind
-                ),
-            )),
-        }
+    fn directory_store(&self) -> &dyn DirectoryStore {
+        self.engine.store()
+    }
+
+    fn engine(&self) -> &dyn EngineOps {
+        self.engine.as_ref()
     }
 
     /// Runs `f`, then reports a host failure that happened meanwhile
@@ -567,31 +697,30 @@ struct Parts {
     transport: HostTransport,
 }
 
-/// The engine over a store that implements every port.
-fn engine<S: Store + 'static>(store: S, parts: Parts) -> Backend {
-    Backend::Engine(Box::new(Engine::new(
+/// The engine over a store.
+fn engine<S: Store + BroadcastStore + 'static>(store: S, parts: Parts) -> Box<dyn EngineOps> {
+    Box::new(Engine::new(
         store,
         parts.transport,
         parts.clock,
         parts.random,
-    )))
+    ))
 }
 
-fn open_backend(spec: &StoreSpec, parts: Parts) -> Result<Backend, FacadeError> {
+fn open_engine(spec: &StoreSpec, parts: Parts) -> Result<Box<dyn EngineOps>, FacadeError> {
     match spec {
         StoreSpec::Memory => Ok(engine(MemoryStore::new(), parts)),
         #[cfg(feature = "sqlite")]
-        StoreSpec::SqliteMemory => Ok(Backend::DirectoryOnly(Box::new(
+        StoreSpec::SqliteMemory => Ok(engine(
             practicetext_sqlite::SqliteStore::open_in_memory()?,
-        ))),
+            parts,
+        )),
         #[cfg(feature = "sqlite")]
-        StoreSpec::Sqlite(path) => Ok(Backend::DirectoryOnly(Box::new(
-            practicetext_sqlite::SqliteStore::open(path)?,
-        ))),
+        StoreSpec::Sqlite(path) => Ok(engine(practicetext_sqlite::SqliteStore::open(path)?, parts)),
         #[cfg(feature = "postgres")]
-        StoreSpec::Postgres(url) => Ok(Backend::DirectoryOnly(Box::new(
-            practicetext_postgres::PgStore::connect(url)?,
-        ))),
+        StoreSpec::Postgres(url) => {
+            Ok(engine(practicetext_postgres::PgStore::connect(url)?, parts))
+        }
         #[allow(unreachable_patterns)] // reachable when a store feature is off
         other => Err(FacadeError::new(
             codes::STORE_NOT_SUPPORTED,
@@ -721,4 +850,48 @@ struct UsageRequest {
     organization: OrganizationId,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
+}
+
+#[derive(Deserialize)]
+struct PreflightRequest {
+    request: BroadcastRequest,
+    #[serde(default)]
+    clients: Vec<ClientContact>,
+    #[serde(default)]
+    appointments: Vec<Appointment>,
+}
+
+#[derive(Deserialize)]
+struct StartBroadcastRequest {
+    #[serde(flatten)]
+    preflight: PreflightRequest,
+    confirm: String,
+    #[serde(default)]
+    id: Option<BroadcastId>,
+}
+
+#[derive(Deserialize)]
+struct RunBroadcastRequest {
+    organization: OrganizationId,
+    broadcast: BroadcastId,
+    #[serde(default = "default_worker")]
+    worker: String,
+    #[serde(default)]
+    conversations_waiting: usize,
+    #[serde(default = "default_max_steps")]
+    max_steps: u32,
+}
+
+fn default_worker() -> String {
+    "host".to_owned()
+}
+
+fn default_max_steps() -> u32 {
+    1000
+}
+
+#[derive(Deserialize)]
+struct BroadcastIdRequest {
+    organization: OrganizationId,
+    broadcast: BroadcastId,
 }

@@ -1,5 +1,5 @@
 //! A practice through the facade's JSON calls, as the bindings drive it:
-//! the memory store end to end, the SQL stores for the directory, host
+//! the memory store end to end, the SQL stores, mass alerts, host
 //! transports and clocks, and every refusal carrying its core code.
 
 use std::sync::{Arc, Mutex};
@@ -191,7 +191,7 @@ fn r3_put_directory_validates_and_lints() {
 }
 
 #[test]
-fn sqlite_keeps_the_directory_and_refuses_engine_calls_until_its_ports_land() {
+fn c1_sqlite_runs_the_engine_and_keeps_everything_across_opens() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("practice.db");
     let spec = format!("sqlite:{}", path.display());
@@ -199,25 +199,142 @@ fn sqlite_keeps_the_directory_and_refuses_engine_calls_until_its_ports_land() {
         let p = Practice::open(&spec, Host::new()).unwrap();
         assert_eq!(p.store_kind(), "sqlite");
         p.put_directory(sample_directory()).unwrap();
+        assert_eq!(stop_from(&p, "SM1")["outcome"], "handled");
     }
     let p = Practice::open(&spec, Host::new()).unwrap();
     let d = p.directory(json!({"organization": ORG})).unwrap();
     assert_eq!(d["users"][0]["username"], "alice");
+    assert_eq!(stop_from(&p, "SM1")["outcome"], "duplicate");
+    let consent = p
+        .consent(json!({"organization": ORG, "number": "4162530000"}))
+        .unwrap();
+    assert_eq!(consent["opted_out"], true);
+    let mem = Practice::open("sqlite::memory:", Host::new()).unwrap();
+    mem.put_directory(sample_directory()).unwrap();
+    assert_eq!(
+        mem.conversations(json!({"organization": ORG})).unwrap(),
+        json!([])
+    );
+}
+
+/// A host clock the test moves.
+struct MovingClock(Mutex<Timestamp>);
+
+impl Clock for MovingClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock().unwrap()
+    }
+}
+
+fn alert(clients: Value, appointments: Value) -> Value {
+    json!({
+        "request": {
+            "organization": ORG, "sender": "alice",
+            "range": {"preset": "custom", "start": "2026-11-23T15:00:00Z", "end": "2026-11-24T15:00:00Z"},
+            "message": "The power is out; we will call you to rebook.", "pace": 60
+        },
+        "clients": clients,
+        "appointments": appointments,
+    })
+}
+
+fn b3_b4_b5_b7_broadcast_on(spec: &str) {
+    let clock = Arc::new(MovingClock(Mutex::new(
+        "2026-11-23T15:00:00Z".parse().unwrap(),
+    )));
+    let p = Practice::open(spec, Host::new().with_clock(clock.clone())).unwrap();
+    p.put_directory(sample_directory()).unwrap();
+    stop_from(&p, "SM1");
+    p.take_sent();
+    let clients = json!([
+        {"id": "c1", "first_name": "Ann", "last_name": "Lee", "cell_phone": "(416) 253-0001"},
+        {"id": "c2", "first_name": "Bo", "last_name": "Chu", "cell_phone": "(416) 253-0002"},
+        {"id": "c3", "first_name": "Cy", "last_name": "Opt", "cell_phone": "(416) 253-0000"},
+    ]);
+    let appts = json!([
+        {"id": "a1", "client": "c1", "starts_at": "2026-11-23T18:00:00Z"},
+        {"id": "a2", "client": "c2", "starts_at": "2026-11-23T19:00:00Z"},
+        {"id": "a3", "client": "c3", "starts_at": "2026-11-23T20:00:00Z"},
+    ]);
+    let plan = p
+        .broadcast_preflight(alert(clients.clone(), appts.clone()))
+        .unwrap();
+    assert_eq!(plan["counts"]["recipients"], 2);
+    assert_eq!(plan["excluded"][0]["reason"]["code"], "opted_out", "{plan}");
+    let mut start = alert(clients, appts);
+    start["confirm"] = json!("not-the-token");
+    let e = p.broadcast_start(start.clone()).unwrap_err();
+    assert_eq!(
+        (e.code(), e.area()),
+        ("confirmation_mismatch", ErrorArea::Broadcast)
+    );
+    start["confirm"] = plan["token"].clone();
+    let b = p.broadcast_start(start.clone()).unwrap();
+    assert_eq!(p.broadcast_start(start).unwrap()["id"], b["id"]);
+    let run = json!({"organization": ORG, "broadcast": b["id"]});
+    let first = p.broadcast_run(run.clone()).unwrap();
+    assert_eq!(first["done"], false);
+    assert_eq!(first["steps"][0]["step"], "sent");
+    assert_eq!(first["wait_until"], "2026-11-23T15:00:01Z");
+    *clock.0.lock().unwrap() = "2026-11-23T15:00:01Z".parse().unwrap();
+    let second = p.broadcast_run(run.clone()).unwrap();
+    assert_eq!(second["steps"][0]["step"], "sent");
+    assert_eq!(second["summary"]["status"]["status"], "all_sent");
+    // The runner says it is done once the pace lets it look again.
+    *clock.0.lock().unwrap() = second["wait_until"].as_str().unwrap().parse().unwrap();
+    let third = p.broadcast_run(run).unwrap();
+    assert_eq!(
+        (&third["done"], &third["wait_until"]),
+        (&json!(true), &Value::Null)
+    );
+    assert_eq!(p.take_sent()["sms"].as_array().unwrap().len(), 2);
+    let report = p
+        .broadcast_report(json!({"organization": ORG, "broadcast": b["id"]}))
+        .unwrap();
+    assert_eq!(report["rows"].as_array().unwrap().len(), 3);
+    assert!(
+        report["csv"]
+            .as_str()
+            .unwrap()
+            .starts_with("Client Full Name")
+    );
+    let activity = p.broadcast_activity(json!({"organization": ORG})).unwrap();
+    assert_eq!(activity.as_array().unwrap().len(), 1);
     let e = p
-        .handle_inbound(json!({"from": "+14162530000", "to": "+16502530001", "body": "STOP"}))
+        .broadcast_run(json!({"organization": ORG, "broadcast": "nope"}))
         .unwrap_err();
     assert_eq!(
         (e.code(), e.area()),
-        ("store_not_supported", ErrorArea::Store)
+        ("broadcast_not_found", ErrorArea::Broadcast)
     );
-    assert!(e.message().contains("handle_inbound"), "{}", e.message());
-    let mem = Practice::open("sqlite::memory:", Host::new()).unwrap();
+}
+
+#[test]
+fn b3_b4_b5_b7_broadcast_preflight_start_run_and_report_on_memory() {
+    b3_b4_b5_b7_broadcast_on("memory");
+}
+
+#[test]
+fn b3_b4_b5_b7_broadcast_preflight_start_run_and_report_on_sqlite() {
+    b3_b4_b5_b7_broadcast_on("sqlite::memory:");
+}
+
+#[test]
+fn b1_a_staff_sender_is_refused_with_the_broadcast_area() {
+    let p = memory();
+    let mut req = alert(json!([]), json!([]));
+    req["request"]["sender"] = json!("bob");
+    let e = p.broadcast_preflight(req).unwrap_err();
     assert_eq!(
-        mem.conversations(json!({"organization": ORG}))
-            .unwrap_err()
-            .code(),
-        "store_not_supported"
+        (e.code(), e.area()),
+        ("broadcast_refused", ErrorArea::Broadcast)
     );
+    assert!(e.reasons().iter().any(|r| r.code == "not_admin"), "{e:?}");
+    assert!(stop_from(&p, "SM9")["outcome"] == "handled");
+    let phone = p
+        .handle_inbound(json!({"from": "+14162530000", "to": "+16502539999", "body": "x"}))
+        .unwrap_err();
+    assert!(phone.reasons().is_empty());
 }
 
 #[test]

@@ -47,6 +47,7 @@ from ._practicetext import (
     sample_directory,
 )
 from .errors import (
+    BroadcastError,
     DirectoryError,
     EmailError,
     EngineError,
@@ -87,6 +88,7 @@ __all__ = [
     "parse_phones",
     "replay_scenario",
     "sample_directory",
+    "BroadcastError",
     "DirectoryError",
     "EmailError",
     "EngineError",

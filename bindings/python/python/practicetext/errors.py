@@ -2,7 +2,9 @@
 
 Every exception has ``.code``, the library's stable machine-readable code
 (``"invalid_area_code"``, ``"recipient_opted_out"``, ``"bad_input"``, ...),
-and ``.message``, a sentence for people. Map errors by code, never by
+``.message``, a sentence for people, and ``.reasons``: for a refusal with
+several reasons (``broadcast_refused``), each one as ``{"code", "message"}``
+(empty otherwise). Map errors by code, never by
 message text. Messages never carry patient data.
 """
 
@@ -14,11 +16,13 @@ class PracticetextError(Exception):
 
     code: str
     message: str
+    reasons: list[dict[str, str]]
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.reasons = []
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r})"
@@ -69,6 +73,13 @@ class InboxError(PracticetextError):
     """An inbox operation was refused (SPEC V1-V9)."""
 
 
+class BroadcastError(PracticetextError):
+    """A mass text alert was refused or cannot run (SPEC B1-B9):
+    ``broadcast_refused`` (every reason in the message),
+    ``confirmation_mismatch``, ``broadcast_not_found``, ``invalid_pace``,
+    ``broadcast_exists``, ``transport_lookup_failed``."""
+
+
 class InputError(PracticetextError, TypeError, ValueError):
     """A value from the caller is unusable: ``invalid_argument`` (wrong type,
     None, out of range), ``invalid_unicode`` (a lone surrogate) or
@@ -105,6 +116,7 @@ __all__ = [
     "SecureError",
     "TextError",
     "InboxError",
+    "BroadcastError",
     "InputError",
     "HostError",
     "TransportRejected",

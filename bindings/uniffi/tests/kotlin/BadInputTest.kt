@@ -77,4 +77,36 @@ class BadInputTest {
         assertEquals("store_not_supported", assertThrows(PracticetextException.Store::class.java) { Practice("postgresql://u@h/db") }.code)
         assertEquals("store_open_failed", assertThrows(PracticetextException.Store::class.java) { Practice("sqlite:/nonexistent-dir/x/y.db") }.code)
     }
+
+    @Test
+    fun broadcastRequestsRefuseNegativeNumbersAndWrongTypes() {
+        val request = """{"organization": "happy-paws", "sender": "alice", "range": {"preset": "whole_days", "first_day": "2026-11-24", "days": 1}, "message": "x""""
+        practice().use { p ->
+            for (bad in listOf(
+                """{"request": $request, "pace": -5}}""",
+                """{"request": {"organization": "happy-paws", "sender": "alice", "range": {"preset": "whole_days", "first_day": "2026-11-24", "days": -1}, "message": "x"}}""",
+                """{"request": $request}, "clients": "everyone"}""",
+                """{"request": $request}, "appointments": [{"id": "a", "client": "c", "starts_at": 5}]}""",
+            )) {
+                assertEquals("bad_input", assertThrows(PracticetextException.Input::class.java, { p.broadcastPreflight(bad) }, bad).code, bad)
+            }
+            for (bad in listOf(
+                """{"organization": "happy-paws", "broadcast": "b", "max_steps": -1}""",
+                """{"organization": "happy-paws", "broadcast": "b", "conversations_waiting": -1}""",
+                """{"organization": "happy-paws", "broadcast": null}""",
+            )) {
+                assertEquals("bad_input", assertThrows(PracticetextException.Input::class.java, { p.broadcastRun(bad) }, bad).code, bad)
+            }
+        }
+    }
+
+    @Test
+    fun aHugeJsonRequestIsAnswered() {
+        practice().use { p ->
+            val body = "a".repeat(10_000_000)
+            val out = p.handleInbound("""{"from": "+14162530000", "to": "+16502530001", "body": "$body"}""")
+            assertTrue(out.contains("\"outcome\":\"handled\""), out.take(200))
+            assertEquals("bad_input", assertThrows(PracticetextException.Input::class.java) { p.handleInbound("[".repeat(10_000_000)) }.code)
+        }
+    }
 }

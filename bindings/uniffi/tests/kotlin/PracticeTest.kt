@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test
 
 /**
  * A practice over a store from Kotlin: the engine on the memory store (C1,
- * C4, C6, C7, V1-V10), a Kotlin transport and clock as foreign traits, the
- * SQLite store's directory, calls made from Dispatchers.IO.
+ * C4, C6, C7, V1-V10), the engine on SQLite, mass alerts (B1-B9), a Kotlin
+ * transport and clock as foreign traits, calls made from Dispatchers.IO.
  */
 class PracticeTest {
     private val org = "happy-paws"
@@ -153,16 +153,75 @@ class PracticeTest {
     }
 
     @Test
-    fun sqliteKeepsTheDirectoryAndRefusesEngineCallsForNow() {
+    fun c1SqliteRunsTheEngineAndKeepsEverything() {
         val path = Files.createTempDirectory("pt").resolve("practice.db")
-        Practice("sqlite:$path").use { it.putDirectory(sampleDirectory()) }
+        Practice("sqlite:$path").use {
+            it.putDirectory(sampleDirectory())
+            assertEquals("handled", obj(it.handleInbound(stop))["outcome"])
+        }
         Practice("sqlite:$path").use { p ->
             assertEquals("sqlite", p.storeKind())
             val name = Json.obj(obj(p.directory("""{"organization": "$org"}"""))["organization"])["name"]
             assertEquals("Happy Paws Veterinary", name)
-            val e = assertThrows(PracticetextException.Store::class.java) { p.handleInbound(stop) }
-            assertEquals("store_not_supported", e.code)
+            assertEquals("duplicate", obj(p.handleInbound(stop))["outcome"])
+            assertEquals(true, obj(p.consent("""{"organization": "$org", "number": "416-253-0000"}"""))["opted_out"])
         }
+    }
+
+    private fun alert(extra: String = "") = """{
+        "request": {"organization": "$org", "sender": "alice",
+            "range": {"preset": "custom", "start": "2026-11-23T15:00:00Z", "end": "2026-11-24T15:00:00Z"},
+            "message": "The power is out; we will call you to rebook.", "pace": 60},
+        "clients": [
+            {"id": "c1", "first_name": "Ann", "last_name": "Lee", "cell_phone": "(416) 253-0001"},
+            {"id": "c2", "first_name": "Cy", "last_name": "Opt", "cell_phone": "(416) 253-0000"}],
+        "appointments": [
+            {"id": "a1", "client": "c1", "starts_at": "2026-11-23T18:00:00Z"},
+            {"id": "a2", "client": "c2", "starts_at": "2026-11-23T19:00:00Z"}]$extra}"""
+
+    private fun confirm(token: String) = """, "confirm": "$token""""
+
+    @Test
+    fun b3B4B5B7BroadcastPreflightStartRunAndReportOnMemoryAndSqlite() {
+        for (store in listOf("memory", "sqlite::memory:")) {
+            val clock = TestClock(java.time.Instant.parse("2026-11-23T15:00:00Z").toEpochMilli())
+            Practice(store, clock, null).use { p ->
+                p.putDirectory(sampleDirectory())
+                p.handleInbound(stop)
+                p.takeSent()
+                val plan = obj(p.broadcastPreflight(alert()))
+                assertEquals(1L, Json.obj(plan["counts"])["recipients"], store)
+                assertEquals(listOf("opted_out"), Json.arr(plan["excluded"]).map { Json.obj(Json.obj(it)["reason"])["code"] })
+                val e = assertThrows(PracticetextException.Broadcast::class.java) {
+                    p.broadcastStart(alert(confirm("not-the-token")))
+                }
+                assertEquals("confirmation_mismatch", e.code)
+                val b = obj(p.broadcastStart(alert(confirm(plan["token"] as String))))
+                val id = b["id"] as String
+                val run = """{"organization": "$org", "broadcast": "$id"}"""
+                val first = obj(p.broadcastRun(run))
+                assertEquals(listOf("sent", "wait"), Json.arr(first["steps"]).map { Json.obj(it)["step"] })
+                clock.millis = java.time.Instant.parse(first["wait_until"] as String).toEpochMilli()
+                assertEquals(true, obj(p.broadcastRun(run))["done"])
+                assertEquals(listOf("+14162530001"), Json.arr(obj(p.takeSent())["sms"]).map { Json.obj(it)["to"] })
+                assertEquals(2, Json.arr(obj(p.broadcastReport(run))["rows"]).size)
+                assertEquals(1, arr(p.broadcastActivity("""{"organization": "$org"}""")).size)
+            }
+        }
+    }
+
+    @Test
+    fun b1BroadcastRefusalsAreBroadcastExceptions() = practice().use { p ->
+        val staff = alert().replace("\"sender\": \"alice\"", "\"sender\": \"bob\"")
+        val e = assertThrows(PracticetextException.Broadcast::class.java) { p.broadcastPreflight(staff) }
+        assertEquals("broadcast_refused", e.code)
+        assertTrue(e.reasons.any { it.code == "not_admin" }, e.reasons.toString())
+        val n = assertThrows(PracticetextException.Broadcast::class.java) {
+            p.broadcastRun("""{"organization": "$org", "broadcast": "nope"}""")
+        }
+        assertEquals("broadcast_not_found", n.code)
+        assertTrue(n.reasons.isEmpty())
+        assertTrue(n is PracticetextException)
     }
 
     @Test
