@@ -140,6 +140,7 @@ fn clients() -> Vec<ClientContact> {
                 first_name: "Pat".into(),
                 last_name: format!("Client{i}").as_str().into(),
                 cell_phone: phone,
+                time_zone: None,
             }
         })
         .collect()

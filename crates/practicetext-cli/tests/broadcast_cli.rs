@@ -216,6 +216,47 @@ fn bad_input_files_and_flags_exit_two_with_a_code() {
 }
 
 #[test]
+fn x1_clients_csv_may_give_each_clients_time_zone() {
+    // clients.csv with a time_zone column, Ann's set to `zone`.
+    fn with_zone(zone: &str) -> String {
+        CLIENTS
+            .lines()
+            .map(|l| match l {
+                h if h.starts_with("client_id") => format!("{h},time_zone"),
+                ann if ann.starts_with("c1,") => format!("{ann},{zone}"),
+                other => format!("{other},"),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+    let dir = Dir::new();
+    // 06:00 in Toronto: c1 (a Toronto number) lives in Vancouver, where it
+    // is 03:00; the projection then waits for 09:00 there.
+    let early = "2026-11-24T11:00:00Z";
+    let base = json(&run(&dir, "preflight", &[], Some(early)));
+    fs::write(dir.path.join("clients.csv"), with_zone("America/Vancouver")).unwrap();
+    let moved = json(&run(&dir, "preflight", &[], Some(early)));
+    assert_ne!(base["token"], moved["token"]);
+    assert_eq!(
+        moved["recipients"][0]["time_zone"], "America/Vancouver",
+        "{moved}"
+    );
+    assert!(
+        moved["projected_finish"].as_str() > base["projected_finish"].as_str(),
+        "{base} {moved}"
+    );
+    fs::write(dir.path.join("clients.csv"), with_zone("Mars/Olympus")).unwrap();
+    let out = run(&dir, "preflight", &[], Some(early));
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out);
+    assert_eq!(v["code"], "bad_input");
+    assert!(
+        v["message"].as_str().unwrap().contains("Mars/Olympus"),
+        "{v}"
+    );
+}
+
+#[test]
 fn b4_run_needs_the_preflight_token() {
     let dir = Dir::new();
     let out = run(&dir, "run", &["--confirm", "abc"], Some(NOW));

@@ -61,6 +61,7 @@ fn clients(count: u32, area: &str) -> (Vec<ClientContact>, Vec<Appointment>) {
                 first_name: "Client".into(),
                 last_name: format!("{i}").as_str().into(),
                 cell_phone: format!("{area}253{:04}", 1000 + i),
+                time_zone: None,
             };
             let appointment = Appointment {
                 id: format!("a-{id}").as_str().into(),
@@ -322,6 +323,53 @@ fn x1_a_recipient_in_quiet_hours_is_deferred_to_0900_local() {
         vec![(t0(), 1), (nine_la, 0)],
         "Toronto first, LA at 09:00 local"
     );
+}
+
+#[test]
+fn x1_the_hosts_time_zone_overrides_the_area_code() {
+    // A Los Angeles number (07:00 there) whose owner the practice knows
+    // lives in Toronto (10:00): sent now. A Toronto number whose owner
+    // lives in Los Angeles: deferred to 09:00 Los Angeles time.
+    let store = seeded_store();
+    let transport = RecordingTransport::default();
+    let (mut cs, mut appts) = clients(1, "650");
+    cs[0].time_zone = Some(chrono_tz::America::Toronto);
+    let (mut moved, moved_appts) = clients(1, "416");
+    moved[0].time_zone = Some(chrono_tz::America::Los_Angeles);
+    appts[0].starts_at = at("2026-11-23T21:00:00Z"); // the earliest: first
+    cs.extend(moved);
+    appts.extend(moved_appts);
+    let b = begin(&store, &cs, &appts, 5);
+    let mut runner = BroadcastRunner::open(&store, &transport, &org(), &b.id, "w1").unwrap();
+    let (summary, steps, _) = drive(&mut runner, t0());
+    assert_eq!(summary.unwrap().status, BroadcastStatus::AllSent);
+    let nine_la = at("2026-11-23T17:00:00Z");
+    let sent: Vec<(Timestamp, u32)> = steps
+        .iter()
+        .filter_map(|(t, s)| match s {
+            Step::Sent { index, .. } => Some((*t, *index)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent, vec![(t0(), 0), (nine_la, 1)]);
+}
+
+#[test]
+fn x1_the_hosts_time_zone_moves_the_projected_finish_and_the_token() {
+    let dir = sample_directory();
+    let (mut cs, appts) = clients(1, "416"); // Toronto number, 10:00 there
+    let consent =
+        std::collections::HashMap::<E164, practicetext_core::consent::ConsentState>::new();
+    let plain = preflight(&request(5), &dir, &cs, &appts, &consent, t0()).unwrap();
+    assert_eq!(plain.projected_finish, Some(t0()));
+    cs[0].time_zone = Some(chrono_tz::America::Los_Angeles); // 07:00 there
+    let moved = preflight(&request(5), &dir, &cs, &appts, &consent, t0()).unwrap();
+    assert_eq!(moved.projected_finish, Some(at("2026-11-23T17:00:00Z")));
+    assert_eq!(
+        moved.recipients[0].time_zone,
+        Some(chrono_tz::America::Los_Angeles)
+    );
+    assert_ne!(plain.token, moved.token, "the zone decides when it is sent");
 }
 
 #[test]

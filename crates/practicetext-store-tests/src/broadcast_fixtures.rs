@@ -96,6 +96,7 @@ pub fn recipients(count: u32) -> Vec<RecipientProgress> {
                 appointments: 2,
                 first_appointment: at(3_600),
                 last_appointment: at(7_200),
+                time_zone: None,
             },
             status: RecipientStatus::NEW,
         })

@@ -50,6 +50,7 @@
 //! let clients = vec![ClientContact {
 //!     id: "c1".into(), first_name: "Ann".into(), last_name: "Lee".into(),
 //!     cell_phone: "(416) 253-0000".into(),
+//!     time_zone: None,
 //! }];
 //! let appointments = vec![Appointment {
 //!     id: "a1".into(), client: "c1".into(), starts_at: "2026-11-23T18:00:00Z".parse()?,

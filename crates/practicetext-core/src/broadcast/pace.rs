@@ -10,7 +10,7 @@
 use chrono::DateTime;
 use chrono_tz::Tz;
 
-use crate::hours::{QuietHours, time_zone_for};
+use crate::hours::QuietHours;
 use crate::phone::E164;
 use crate::ports::{RateKey, Timestamp};
 
@@ -31,23 +31,22 @@ struct ZoneQueue {
     window: Option<(Timestamp, Timestamp)>,
 }
 
-/// When the last of `phones` (in send order) would go out if sending
-/// started at `start` (SPEC B5, X1, X5): one every [`Pace::interval`], each
-/// only inside its recipient's window of `quiet` (zone from the area code,
-/// else `fallback`); a recipient outside its window waits and later ones
-/// in open zones go first, as the runner does. `None` with no recipients,
-/// or when no window can be represented.
+/// When the last of the recipients, given by the zone their quiet hours
+/// follow (in send order; see [`PlannedRecipient::quiet_hours_zone`](super::PlannedRecipient::quiet_hours_zone)),
+/// would go out if sending started at `start` (SPEC B5, X1, X5): one every
+/// [`Pace::interval`], each only inside its recipient's window of `quiet`;
+/// a recipient outside its window waits and later ones in open zones go
+/// first, as the runner does. `None` with no recipients, or when no window
+/// can be represented.
 pub fn projected_finish(
-    phones: impl IntoIterator<Item = E164>,
+    zones_in_order: impl IntoIterator<Item = Tz>,
     start: Timestamp,
     pace: Pace,
     quiet: &QuietHours,
-    fallback: Tz,
 ) -> Option<Timestamp> {
     let mut zones: Vec<ZoneQueue> = Vec::new();
     let mut remaining = 0usize;
-    for (seq, phone) in phones.into_iter().enumerate() {
-        let tz = time_zone_for(phone).unwrap_or(fallback);
+    for (seq, tz) in zones_in_order.into_iter().enumerate() {
         let seq = u32::try_from(seq).ok()?;
         match zones.iter_mut().find(|z| z.tz == tz) {
             Some(z) => z.seqs.push(seq),

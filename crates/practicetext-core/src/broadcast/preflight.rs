@@ -45,6 +45,11 @@ pub struct ClientContact {
     /// The cell phone as written; empty when there is none.
     #[serde(default)]
     pub cell_phone: String,
+    /// The client's own time zone when the host knows it (an address, a
+    /// setting): quiet hours then follow it instead of the area code's
+    /// (SPEC X1). JSON: an IANA name, e.g. `"America/Denver"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<Tz>,
 }
 
 impl ClientContact {
@@ -63,6 +68,7 @@ impl fmt::Debug for ClientContact {
         f.debug_struct("ClientContact")
             .field("id", &self.id)
             .field("cell_phone", &format_args!("<redacted>"))
+            .field("time_zone", &self.time_zone)
             .finish_non_exhaustive()
     }
 }
@@ -74,6 +80,7 @@ impl From<&Client> for ClientContact {
             first_name: c.first_name.clone(),
             last_name: c.last_name.clone(),
             cell_phone: c.cell_phone.map(|n| n.to_string()).unwrap_or_default(),
+            time_zone: None,
         }
     }
 }
@@ -180,6 +187,21 @@ pub struct PlannedRecipient {
     /// The latest of them: once it has started the alert is no longer sent
     /// (B2: "an appointment in the future at the time the text is sent").
     pub last_appointment: Timestamp,
+    /// The time zone the host gave for this client, which quiet hours
+    /// follow instead of the area code's (SPEC X1); `None`: the area code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<Tz>,
+}
+
+impl PlannedRecipient {
+    /// The zone whose clock quiet hours are read on for this recipient
+    /// (SPEC X1): the host's, else the area code's, else `fallback` (the
+    /// organization's).
+    pub fn quiet_hours_zone(&self, fallback: Tz) -> Tz {
+        self.time_zone
+            .or_else(|| crate::hours::time_zone_for(self.phone))
+            .unwrap_or(fallback)
+    }
 }
 
 /// Why a client gets no text of their own (SPEC B8, X5). JSON:
@@ -440,11 +462,12 @@ pub fn preflight<A: Borrow<Appointment>>(
         quiet_hours: request.quiet_hours,
         time_zone: valid.time_zone,
         projected_finish: projected_finish(
-            recipients.iter().map(|r| r.phone),
+            recipients
+                .iter()
+                .map(|r| r.quiet_hours_zone(valid.time_zone)),
             now,
             request.pace,
             &request.quiet_hours,
-            valid.time_zone,
         ),
         recipients,
         excluded,
@@ -617,6 +640,7 @@ fn households(
                             appointments: 0,
                             first_appointment: h.first,
                             last_appointment: h.last,
+                            time_zone: c.time_zone,
                         });
                         NumberVerdict::Recipient(recipients.len() - 1)
                     }
@@ -667,6 +691,10 @@ pub fn confirmation_token(plan: &Preflight) -> String {
         field(r.client.as_str().as_bytes());
         field(&r.phone.national().to_le_bytes());
         field(&r.last_appointment.timestamp_micros().to_le_bytes());
+        // Only when given, so plans without host zones keep their tokens.
+        if let Some(tz) = r.time_zone {
+            field(tz.name().as_bytes());
+        }
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }

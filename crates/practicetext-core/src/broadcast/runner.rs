@@ -18,7 +18,6 @@ use crate::delivery::{DeliveryStatus, FailureClass, classify_failure};
 use crate::directory::Directory;
 use crate::engine::{OutboundSms, SendReceipt, SentLookup, Transport, TransportError};
 use crate::error::Error;
-use crate::hours::time_zone_for;
 use crate::ids::{BroadcastId, OrganizationId};
 use crate::ports::{
     BroadcastStore, ConsentStore, RateWindowStore, RecipientClaim, StoreError, Timestamp,
@@ -353,7 +352,7 @@ where
         }
         let p = &r.recipient;
         let b = &self.broadcast;
-        let tz = time_zone_for(p.phone).unwrap_or(b.time_zone);
+        let tz = p.quiet_hours_zone(b.time_zone);
         let allowed = b.quiet_hours.next_allowed(now, tz);
         if allowed > now {
             return Ok(back(

@@ -62,6 +62,7 @@ fn client(id: &str, first: &str, last: &str, phone: &str) -> ClientContact {
         first_name: first.into(),
         last_name: last.into(),
         cell_phone: phone.into(),
+        time_zone: None,
     }
 }
 
@@ -680,6 +681,13 @@ fn b8_client_debug_output_redacts_patient_data() {
 
 // ---- B5, X1, X5: projected finish ----
 
+/// The zones quiet hours follow for `list` (area codes, else `fallback`).
+fn zones(list: Vec<E164>, fallback: chrono_tz::Tz) -> Vec<chrono_tz::Tz> {
+    list.into_iter()
+        .map(|p| crate::hours::time_zone_for(p).unwrap_or(fallback))
+        .collect()
+}
+
 fn phones(count: u32, area: &str) -> Vec<E164> {
     (0..count)
         .map(|i| n(&format!("{area}253{:04}", i + 1000)))
@@ -690,12 +698,17 @@ fn phones(count: u32, area: &str) -> Vec<E164> {
 fn b5_ten_take_about_two_minutes_and_a_hundred_about_twenty() {
     let quiet = Default::default();
     let ny = chrono_tz::America::New_York;
-    let ten = projected_finish(phones(10, "416"), now(), Pace::default(), &quiet, ny);
+    let ten = projected_finish(zones(phones(10, "416"), ny), now(), Pace::default(), &quiet);
     assert_eq!(ten, Some(now() + TimeDelta::seconds(108)));
-    let hundred = projected_finish(phones(100, "416"), now(), Pace::default(), &quiet, ny);
+    let hundred = projected_finish(
+        zones(phones(100, "416"), ny),
+        now(),
+        Pace::default(),
+        &quiet,
+    );
     assert_eq!(hundred, Some(now() + TimeDelta::seconds(99 * 12)));
     assert_eq!(
-        projected_finish(Vec::new(), now(), Pace::default(), &quiet, ny),
+        projected_finish(zones(Vec::new(), ny), now(), Pace::default(), &quiet),
         None
     );
 }
@@ -707,11 +720,12 @@ fn x1_x5_projection_waits_for_the_recipients_morning() {
     let ny = chrono_tz::America::New_York;
     let mut list = phones(1, "650");
     list.extend(phones(2, "416"));
-    let finish = projected_finish(list, now(), Pace::default(), &quiet, ny).unwrap();
+    let finish = projected_finish(zones(list, ny), now(), Pace::default(), &quiet).unwrap();
     assert_eq!(finish, at("2026-11-23T17:00:00Z"), "09:00 in Los Angeles");
     // At 19:59 in Toronto the second of two texts falls into quiet hours.
     let late = at("2026-11-24T00:59:50Z");
-    let finish = projected_finish(phones(2, "416"), late, Pace::default(), &quiet, ny).unwrap();
+    let finish =
+        projected_finish(zones(phones(2, "416"), ny), late, Pace::default(), &quiet).unwrap();
     assert_eq!(finish, at("2026-11-24T14:00:00Z"), "09:00 the next morning");
 }
 
@@ -931,5 +945,34 @@ fn b1_staff_role_in_the_directory_is_what_counts() {
     assert_eq!(
         refused(&request(tomorrow(), ALERT), &dir),
         vec!["not_admin"]
+    );
+}
+
+#[test]
+fn x1_a_recipients_time_zone_round_trips_through_json_and_old_records_read_without_it() {
+    let clients = [ClientContact {
+        time_zone: Some(chrono_tz::America::Denver),
+        ..client("c1", "Ann", "Lee", "(416) 253-0001")
+    }];
+    let p = plan(
+        &clients,
+        &[appt("a1", "c1", "2026-11-24T18:00:00Z")],
+        &no_consent(),
+    );
+    let r = &p.recipients[0];
+    assert_eq!(r.time_zone, Some(chrono_tz::America::Denver));
+    assert_eq!(r.quiet_hours_zone(chrono_tz::UTC), chrono_tz::America::Denver);
+    let json = serde_json::to_value(r).unwrap();
+    assert_eq!(json["time_zone"], "America/Denver");
+    let back: PlannedRecipient = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(&back, r);
+    let mut old = json;
+    old.as_object_mut().unwrap().remove("time_zone");
+    let back: PlannedRecipient = serde_json::from_value(old).unwrap();
+    assert_eq!(back.time_zone, None);
+    assert_eq!(
+        back.quiet_hours_zone(chrono_tz::UTC),
+        chrono_tz::America::Toronto,
+        "the area code's zone"
     );
 }

@@ -49,10 +49,15 @@ struct ClientRow {
     last_name: String,
     #[serde(default)]
     cell_phone: String,
+    /// The client's IANA time zone, when the practice knows it (X1).
+    #[serde(default)]
+    time_zone: String,
 }
 
 /// Reads clients.csv: `client_id, first_name, last_name, cell_phone,
-/// email` (a header row; email and extra columns are ignored).
+/// email` and optionally `time_zone` (an IANA name such as
+/// `America/Denver`: quiet hours then follow it instead of the area code,
+/// SPEC X1). A header row; email and extra columns are ignored.
 pub fn clients(path: &Path) -> anyhow::Result<Vec<ClientContact>> {
     let mut out = Vec::new();
     for row in reader(path)?.deserialize::<ClientRow>() {
@@ -60,11 +65,25 @@ pub fn clients(path: &Path) -> anyhow::Result<Vec<ClientContact>> {
         if row.client_id.is_empty() {
             return Err(bad(path, None, "a row has an empty client_id"));
         }
+        let time_zone = match row.time_zone.as_str() {
+            "" => None,
+            name => Some(name.parse::<Tz>().map_err(|_| {
+                bad(
+                    path,
+                    None,
+                    format!(
+                        "client {}: unknown time zone {name:?} (use an IANA name such as America/Denver)",
+                        row.client_id
+                    ),
+                )
+            })?),
+        };
         out.push(ClientContact {
             id: row.client_id.as_str().into(),
             first_name: row.first_name.as_str().into(),
             last_name: row.last_name.as_str().into(),
             cell_phone: row.cell_phone,
+            time_zone,
         });
     }
     Ok(out)

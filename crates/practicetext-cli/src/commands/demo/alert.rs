@@ -71,6 +71,7 @@ fn clients() -> Vec<ClientContact> {
             first_name: (*first).into(),
             last_name: (*last).into(),
             cell_phone: (*phone).into(),
+            time_zone: None,
         })
         .collect()
 }
