@@ -961,7 +961,10 @@ fn x1_a_recipients_time_zone_round_trips_through_json_and_old_records_read_witho
     );
     let r = &p.recipients[0];
     assert_eq!(r.time_zone, Some(chrono_tz::America::Denver));
-    assert_eq!(r.quiet_hours_zone(chrono_tz::UTC), chrono_tz::America::Denver);
+    assert_eq!(
+        r.quiet_hours_zone(chrono_tz::UTC),
+        chrono_tz::America::Denver
+    );
     let json = serde_json::to_value(r).unwrap();
     assert_eq!(json["time_zone"], "America/Denver");
     let back: PlannedRecipient = serde_json::from_value(json.clone()).unwrap();
