@@ -3,13 +3,18 @@
 // HMAC-SHA1 over the URL and the sorted form fields, SPEC X3), hand the
 // text to practicetext, answer TwiML (or JSON when the caller asks for it).
 // Replies such as the STOP confirmation leave through the host transport.
+// It runs on SQLite in a temporary file, and reopens the file to show that
+// the opt-out and the handled webhook outlive the process.
 //
 // Run: `make node-test` (it runs this after the suite), or after
 // `npx napi build --platform` in bindings/node: `node examples/node_webhook.mjs`.
 // Exits 1 if the library or the server answers differently than expected.
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import assert from 'node:assert/strict'
 
 const require = createRequire(import.meta.url)
@@ -58,13 +63,20 @@ function send(res, status, json) {
 }
 
 const sent = []
-const practice = await pt.Practice.open('memory', {
+const host = {
   sendSms: (sms) => {
     sent.push(sms)
     return `SMout${sent.length}`
   },
   now: () => Date.parse('2026-11-24T15:00:00Z'),
-})
+}
+// The embedded default, SQLite, in a throwaway file. 'memory' keeps nothing
+// after the process; 'postgresql://...' serves several app servers. Every
+// store carries every call.
+const dir = await mkdtemp(join(tmpdir(), 'practicetext-'))
+const store = `sqlite:${join(dir, 'practice.db')}`
+const practice = await pt.Practice.open(store, host)
+assert.equal(practice.storeKind, 'sqlite')
 await practice.putDirectory(pt.sampleDirectory())
 
 const web = app()
@@ -124,7 +136,29 @@ try {
   assert.equal(check.allowed, false)
   assert.deepEqual(check.refusals.map((r) => r.code), ['recipient_opted_out'])
   console.log(`canSend after STOP -> refused: ${check.refusals[0].message}`)
+
+  // The point of SQLite: the opt-out and the handled webhook are on disk. A
+  // second Practice on the same file (another worker, or the app after a
+  // restart) sees both.
+  const reopened = await pt.Practice.open(store, host)
+  const [later] = await reopened.canSend({
+    organization: 'happy-paws',
+    user: 'alice',
+    to: [{ typed: '(416) 253-0000' }],
+    body: 'Your appointment is tomorrow',
+  })
+  assert.deepEqual(later.refusals.map((r) => r.code), ['recipient_opted_out'], 'the STOP survives reopening')
+  const retry = await reopened.handleInbound({
+    from: stop.From,
+    to: stop.To,
+    body: stop.Body,
+    provider_id: stop.MessageSid,
+  })
+  assert.equal(retry.outcome, 'duplicate', 'a retry after a restart is handled once (V10)')
+  assert.equal(sent.length, 1)
+  console.log('reopened the SQLite file -> still opted out, the retry still a duplicate')
   console.log('node example: ok')
 } finally {
   web.server.close()
+  await rm(dir, { recursive: true, force: true })
 }

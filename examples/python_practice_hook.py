@@ -5,6 +5,8 @@ practicetext whether the reminder may go out (``can_send``) and send it or
 show the staff why not; when the provider posts an inbound text, let
 practicetext handle it and act on the decision (an opt-out marks the client
 "no texts", a possible cancellation opens a task for the front desk).
+It runs on SQLite in a temporary file, and reopens the file to show that
+the opt-out outlives the process.
 
 Run: ``make python-test`` (it runs this after the suite), or after
 ``maturin develop -m bindings/python/Cargo.toml``:
@@ -15,6 +17,7 @@ answers differently from what the hooks expect.
 from __future__ import annotations
 
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -89,11 +92,17 @@ def main() -> None:
     provider = Provider()
     # Tuesday 10:00 in New York: inside business hours, a fixed clock.
     now = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)
-    # "memory" here; "sqlite:/path/practice.db" or "postgresql://..." in
-    # production once the bindings' SQL stores carry every port (today
-    # they keep the directory only, and can_send says so with a
-    # StoreError, code "store_not_supported").
-    practice = pt.Practice("memory", transport=provider, clock=lambda: now)
+    # The embedded default, SQLite, in a throwaway file; "memory" keeps
+    # nothing after the process, "postgresql://..." serves several app
+    # servers. Every store carries every call.
+    with tempfile.TemporaryDirectory() as tmp:
+        run(f"sqlite:{tmp}/practice.db", provider, now)
+    print("python example: ok")
+
+
+def run(store: str, provider: Provider, now: datetime) -> None:
+    practice = pt.Practice(store, transport=provider, clock=lambda: now)
+    check(practice.store_kind == "sqlite", "the embedded default store")
     practice.put_directory(pt.sample_directory())
     pms = Pms(practice)
 
@@ -122,9 +131,15 @@ def main() -> None:
     check(not pms.on_appointment_created("+44 20 7946 0958", "Bella", "Monday"), "a UK number is refused")
     check("not_north_american" in pms.log[-1], pms.log[-1])
 
-    for line in pms.log + pms.tasks:
+    # The point of SQLite: the opt-out is on disk. A second Practice on the
+    # same file (another worker, or the app after a restart) refuses too.
+    reopened = Pms(pt.Practice(store, transport=provider, clock=lambda: now))
+    check(not reopened.on_appointment_created("416-253-0000", "Rex", "Monday"), "the STOP survives reopening")
+    check("recipient_opted_out" in reopened.log[-1], reopened.log[-1])
+    check(reopened.on_inbound_webhook(form)["outcome"] == "duplicate", "a retry after a restart is handled once")
+
+    for line in pms.log + pms.tasks + reopened.log:
         print(line)
-    print("python example: ok")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@
 //     Button(onClick = vm::send, enabled = s.enabled) { Text("Send") }
 //     s.reasons.forEach { Text(it.message, color = MaterialTheme.colorScheme.error) }
 //
+// It runs on SQLite in a temporary file, and reopens the file to show that
+// the STOP outlives the process (an app restart).
+//
 // Run: `make kotlin-test` (it runs this after the suite). Exits 1 if the
 // library answers differently than the screen expects.
 package dev.practicetext.examples
@@ -25,6 +28,7 @@ import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
+import java.nio.file.Files
 import kotlin.system.exitProcess
 
 /** One reason the button is grayed out. */
@@ -116,7 +120,23 @@ fun expect(ok: Boolean, what: String) {
 
 fun main() = runBlocking {
     val provider = Provider()
-    Practice("memory", null, provider).use { practice ->
+    // The embedded default, SQLite, in a throwaway file (an app: a file under
+    // context.filesDir). "memory" keeps nothing after the process; every
+    // store carries every call.
+    val dir = Files.createTempDirectory("practicetext")
+    val store = "sqlite:${dir.resolve("practice.db")}"
+    try {
+        useTheScreen(store, provider)
+        reopen(store, provider)
+    } finally {
+        dir.toFile().deleteRecursively()
+    }
+    println("kotlin example: ok")
+}
+
+suspend fun useTheScreen(store: String, provider: Provider) {
+    Practice(store, null, provider).use { practice ->
+        expect(practice.storeKind() == "sqlite", "the embedded default store")
         practice.putDirectory(sampleDirectory())
         val vm = SendButtonViewModel(practice, "happy-paws", "bob")
 
@@ -147,5 +167,15 @@ fun main() = runBlocking {
         expect(!vm.state.value.enabled && vm.state.value.reasons.isNotEmpty(), "a UK number is refused")
         println("to a UK number: button off: ${vm.state.value.reasons.joinToString { it.code }}")
     }
-    println("kotlin example: ok")
+}
+
+/** The point of SQLite: after the app restarts, the STOP is still on file. */
+suspend fun reopen(store: String, provider: Provider) {
+    Practice(store, null, provider).use { practice ->
+        val vm = SendButtonViewModel(practice, "happy-paws", "bob")
+        vm.onRecipientChanged("416-253-0000")
+        vm.onBodyChanged("Rex is due for his shots")
+        expect(vm.state.value.reasons.map { it.code } == listOf("recipient_opted_out"), "the STOP survives reopening")
+        println("reopened the SQLite file: button still off: ${vm.state.value.reasons.single().code}")
+    }
 }
