@@ -40,8 +40,10 @@ macro_rules! input_formats {
     () => {
         "\
 Input files (CSV with a header row; extra columns are ignored):
-  clients.csv       client_id, first_name, last_name, cell_phone, email
-                    (cell_phone in any common form, e.g. (416) 253-0000; email unused)
+  clients.csv       client_id, first_name, last_name, cell_phone, email[, time_zone]
+                    (cell_phone in any common form, e.g. (416) 253-0000; email unused;
+                    time_zone, when known, an IANA name such as America/Denver: quiet
+                    hours 09:00-20:00 then follow it instead of the area code)
   appts.csv         appointment_id, client_id, patient_name, starts_at
                     (starts_at in RFC 3339, e.g. 2026-11-24T09:30:00-05:00, or local
                     \"YYYY-MM-DD HH:MM\" in --time-zone; patient_name unused: one text
