@@ -661,9 +661,35 @@ pub trait BroadcastStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
+/// Several store calls as one unit: all of them take effect or none does,
+/// and they are durable once the unit returns `Ok` (the engine records an
+/// inbound text, its consent change, its rate windows, its replies and its
+/// idempotency key in one unit, so a crash leaves either all of it or
+/// nothing, and a redelivered webhook finds it done or finds nothing).
+pub trait Atomic: Send + Sync {
+    /// Runs `work` as one unit: every call it makes on this store from this
+    /// thread belongs to the unit. SQL stores run the unit in one
+    /// transaction, committed before this returns `Ok` and rolled back when
+    /// `work` returns `Err` (or panics); calls from other threads on the
+    /// same store object wait for the unit to end, other processes see
+    /// nothing of it before the commit. A unit inside a unit is part of
+    /// the outer one. Keep units short and free of network calls: other
+    /// writers wait for them.
+    ///
+    /// [`MemoryStore`](crate::memory::MemoryStore) runs `work` as it comes:
+    /// each of its calls is atomic on its own, nothing is rolled back, and
+    /// nothing outlives the process anyway.
+    fn atomically<R, E, F>(&self, work: F) -> Result<R, E>
+    where
+        F: FnOnce() -> Result<R, E>,
+        E: From<StoreError>,
+        Self: Sized;
+}
+
 /// Every port at once: what the engine needs from a store.
 pub trait Store:
-    DirectoryStore
+    Atomic
+    + DirectoryStore
     + DeliveryStore
     + ConsentStore
     + RateWindowStore
@@ -676,7 +702,8 @@ pub trait Store:
 }
 
 impl<T> Store for T where
-    T: DirectoryStore
+    T: Atomic
+        + DirectoryStore
         + DeliveryStore
         + ConsentStore
         + RateWindowStore

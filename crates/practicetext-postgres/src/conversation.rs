@@ -25,10 +25,14 @@ const CONVERSATION: &str =
 const ACTIVE: &str = "SELECT record::text FROM conversations \
      WHERE organization_id = $1 AND participants = $2 AND status = 'active'";
 /// A message keeps its `seq` when replaced in its conversation and gets a
-/// new one (the next of the identity) when new or moved.
+/// new one (the next of the identity) when new or moved. Writes nothing
+/// (rather than failing, which would abort an open unit) when the
+/// conversation does not exist.
 const PUT_MESSAGE: &str = "INSERT INTO messages AS m \
      (organization_id, id, conversation_id, direction, at, record) \
-     VALUES ($1, $2, $3, $4, $5, $6::text::json) ON CONFLICT (organization_id, id) DO UPDATE SET \
+     SELECT $1::text, $2::text, $3::text, $4::text, $5::bigint, $6::text::json WHERE EXISTS \
+         (SELECT 1 FROM conversations WHERE organization_id = $1 AND id = $3) \
+     ON CONFLICT (organization_id, id) DO UPDATE SET \
      seq = CASE WHEN m.conversation_id = EXCLUDED.conversation_id THEN m.seq ELSE EXCLUDED.seq END, \
      conversation_id = EXCLUDED.conversation_id, direction = EXCLUDED.direction, \
      at = EXCLUDED.at, record = EXCLUDED.record";
@@ -125,7 +129,7 @@ impl ConversationStore for PgStore {
             status_text(c.status),
         );
         let started = micros(c.started_at);
-        self.run(|db| {
+        self.run_guarded(|db| {
             db.try_execute(
                 PUT_CONVERSATION,
                 &[
@@ -151,10 +155,16 @@ impl ConversationStore for PgStore {
             m.conversation.as_str(),
         );
         let (direction, at) = (direction_text(m.direction), micros(m.at));
-        self.run(|db| {
+        let written = self.run(|db| {
             db.try_execute(PUT_MESSAGE, &[&org, &id, &conv, &direction, &at, &record])
                 .map_err(|e| refused(e, "message conflict", Some(&m.conversation)))
         })?;
+        if written == 0 {
+            return Err(StoreError::NotFound {
+                what: "conversation",
+                id: m.conversation.to_string(),
+            });
+        }
         Ok(())
     }
 

@@ -262,7 +262,9 @@ mod tests {
     #[test]
     fn every_read_searches_an_index_and_needs_no_sort() {
         let store = SqliteStore::open_in_memory().unwrap();
-        let conn = store.lock().unwrap();
+        let guard = store.lock();
+        let session = guard.borrow();
+        let conn = &session.conn;
         for (sql, index) in [
             (CONVERSATION, "PRIMARY KEY"),
             (ACTIVE, "conversations_one_active"),
@@ -275,7 +277,7 @@ mod tests {
             (DELETE_MESSAGE, "PRIMARY KEY"),
             (DELETE_CONVERSATION, "PRIMARY KEY"),
         ] {
-            assert_searches(&conn, sql, index);
+            assert_searches(conn, sql, index);
         }
     }
 }

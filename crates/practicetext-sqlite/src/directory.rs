@@ -7,7 +7,7 @@ use practicetext_core::ports::{DirectoryStore, StoreError};
 use rusqlite::params;
 
 use crate::SqliteStore;
-use crate::record::{backend, to_json};
+use crate::record::to_json;
 use crate::sql::{all, one, write};
 
 const PUT_ORGANIZATION: &str = "INSERT INTO organizations (id, record) VALUES (?1, ?2) \
@@ -39,54 +39,50 @@ const CLIENTS_BY_PHONE: &str = "SELECT record FROM clients INDEXED BY clients_by
 impl DirectoryStore for SqliteStore {
     fn put_organization(&self, org: &Organization) -> Result<(), StoreError> {
         let record = to_json("organization", org)?;
-        write(
-            &*self.lock()?,
-            PUT_ORGANIZATION,
-            params![org.id.as_str(), record],
-        )?;
+        let params = params![org.id.as_str(), record];
+        self.with_conn(|conn| write(conn, PUT_ORGANIZATION, params))?;
         Ok(())
     }
 
     fn organization(&self, id: &OrganizationId) -> Result<Option<Organization>, StoreError> {
-        one(&*self.lock()?, "organization", ORGANIZATION, [id.as_str()])
+        self.with_conn(|conn| one(conn, "organization", ORGANIZATION, [id.as_str()]))
     }
 
     fn put_user(&self, user: &User) -> Result<(), StoreError> {
         let record = to_json("user", user)?;
-        let keys = (user.organization.as_str(), user.username.as_str());
-        write(&*self.lock()?, PUT_USER, params![keys.0, keys.1, record])?;
+        let params = params![user.organization.as_str(), user.username.as_str(), record];
+        self.with_conn(|conn| write(conn, PUT_USER, params))?;
         Ok(())
     }
 
     fn user(&self, org: &OrganizationId, username: &Username) -> Result<Option<User>, StoreError> {
-        one(
-            &*self.lock()?,
-            "user",
-            USER,
-            [org.as_str(), username.as_str()],
-        )
+        let params = [org.as_str(), username.as_str()];
+        self.with_conn(|conn| one(conn, "user", USER, params))
     }
 
     fn users(&self, org: &OrganizationId) -> Result<Vec<User>, StoreError> {
-        all(&*self.lock()?, "user", USERS, [org.as_str()])
+        self.with_conn(|conn| all(conn, "user", USERS, [org.as_str()]))
     }
 
     fn put_group(&self, group: &Group) -> Result<(), StoreError> {
         let record = to_json("group", group)?;
-        let keys = (group.organization.as_str(), group.id.as_str());
-        write(&*self.lock()?, PUT_GROUP, params![keys.0, keys.1, record])?;
+        let params = params![group.organization.as_str(), group.id.as_str(), record];
+        self.with_conn(|conn| write(conn, PUT_GROUP, params))?;
         Ok(())
     }
 
     fn groups(&self, org: &OrganizationId) -> Result<Vec<Group>, StoreError> {
-        all(&*self.lock()?, "group", GROUPS, [org.as_str()])
+        self.with_conn(|conn| all(conn, "group", GROUPS, [org.as_str()]))
     }
 
     fn put_number(&self, number: &OwnedNumber) -> Result<(), StoreError> {
         let record = to_json("number", number)?;
-        let e164 = number.number.to_string();
-        let org = number.organization.as_str();
-        let changed = write(&*self.lock()?, PUT_NUMBER, params![e164, org, record])?;
+        let params = params![
+            number.number.to_string(),
+            number.organization.as_str(),
+            record
+        ];
+        let changed = self.with_conn(|conn| write(conn, PUT_NUMBER, params))?;
         if changed == 0 {
             return Err(StoreError::Conflict {
                 message: format!(
@@ -99,32 +95,28 @@ impl DirectoryStore for SqliteStore {
     }
 
     fn number(&self, number: E164) -> Result<Option<OwnedNumber>, StoreError> {
-        one(&*self.lock()?, "number", NUMBER, [number.to_string()])
+        self.with_conn(|conn| one(conn, "number", NUMBER, [number.to_string()]))
     }
 
     fn numbers(&self, org: &OrganizationId) -> Result<Vec<OwnedNumber>, StoreError> {
-        all(&*self.lock()?, "number", NUMBERS, [org.as_str()])
+        self.with_conn(|conn| all(conn, "number", NUMBERS, [org.as_str()]))
     }
 
     fn put_client(&self, client: &Client) -> Result<(), StoreError> {
         let record = to_json("client", client)?;
         let phone = client.cell_phone.map(|p| p.to_string());
-        let keys = (client.organization.as_str(), client.id.as_str());
-        write(
-            &*self.lock()?,
-            PUT_CLIENT,
-            params![keys.0, keys.1, phone, record],
-        )?;
+        let params = params![
+            client.organization.as_str(),
+            client.id.as_str(),
+            phone,
+            record
+        ];
+        self.with_conn(|conn| write(conn, PUT_CLIENT, params))?;
         Ok(())
     }
 
     fn client(&self, org: &OrganizationId, id: &ClientId) -> Result<Option<Client>, StoreError> {
-        one(
-            &*self.lock()?,
-            "client",
-            CLIENT,
-            [org.as_str(), id.as_str()],
-        )
+        self.with_conn(|conn| one(conn, "client", CLIENT, [org.as_str(), id.as_str()]))
     }
 
     fn clients_by_phone(
@@ -133,28 +125,28 @@ impl DirectoryStore for SqliteStore {
         number: E164,
     ) -> Result<Vec<Client>, StoreError> {
         let params = params![org.as_str(), number.to_string()];
-        all(&*self.lock()?, "client", CLIENTS_BY_PHONE, params)
+        self.with_conn(|conn| all(conn, "client", CLIENTS_BY_PHONE, params))
     }
 
-    /// Reads the four parts in one read transaction: a consistent snapshot
-    /// even while another process writes the file.
+    /// Reads the four parts in one read transaction (or in the unit that is
+    /// open): a consistent snapshot even while another process writes the
+    /// file.
     fn directory(&self, org: &OrganizationId) -> Result<Directory, StoreError> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction().map_err(backend)?;
-        let key = [org.as_str()];
-        let organization =
-            one(&tx, "organization", ORGANIZATION, key)?.ok_or_else(|| StoreError::NotFound {
-                what: "organization",
-                id: org.to_string(),
+        self.read_tx(|conn| {
+            let key = [org.as_str()];
+            let organization = one(conn, "organization", ORGANIZATION, key)?.ok_or_else(|| {
+                StoreError::NotFound {
+                    what: "organization",
+                    id: org.to_string(),
+                }
             })?;
-        let dir = Directory {
-            organization,
-            users: all(&tx, "user", USERS, key)?,
-            groups: all(&tx, "group", GROUPS, key)?,
-            numbers: all(&tx, "number", NUMBERS, key)?,
-        };
-        tx.commit().map_err(backend)?;
-        Ok(dir)
+            Ok(Directory {
+                organization,
+                users: all(conn, "user", USERS, key)?,
+                groups: all(conn, "group", GROUPS, key)?,
+                numbers: all(conn, "number", NUMBERS, key)?,
+            })
+        })
     }
 }
 
@@ -167,7 +159,9 @@ mod tests {
     #[test]
     fn every_read_searches_an_index_and_needs_no_sort() {
         let store = SqliteStore::open_in_memory().unwrap();
-        let conn = store.lock().unwrap();
+        let guard = store.lock();
+        let session = guard.borrow();
+        let conn = &session.conn;
         let reads = [
             (ORGANIZATION, "PRIMARY KEY"),
             (USER, "PRIMARY KEY"),

@@ -27,6 +27,7 @@
 
 #![warn(missing_docs)]
 
+pub mod atomic;
 pub mod broadcast;
 pub mod broadcast_fixtures;
 pub mod consent;
@@ -159,6 +160,11 @@ mod tests {
     #[test]
     fn every_directory_check_is_listed_in_its_macro() {
         assert_every_check_is_listed("directory", include_str!("directory.rs"), 20);
+    }
+
+    #[test]
+    fn every_atomic_check_is_listed_in_its_macro() {
+        assert_every_check_is_listed("atomic", include_str!("atomic.rs"), 6);
     }
 
     #[test]
