@@ -34,6 +34,7 @@ pub mod consent;
 pub mod conversation;
 pub mod delivery;
 pub mod directory;
+pub mod durability;
 pub mod engine;
 pub mod fixtures;
 pub mod history;
