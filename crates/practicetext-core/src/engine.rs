@@ -43,7 +43,7 @@ use crate::inbox::usage;
 use crate::phone::E164;
 use crate::policy::TextingPolicy;
 use crate::ports::DeliveryRecord;
-use crate::ports::{Claim, Clock, Random, Store, StoreError, Timestamp};
+use crate::ports::{Claim, Clock, InboundQuery, Random, Store, StoreError, Timestamp};
 use crate::routing::Delivery;
 use crate::routing::Destination;
 use crate::secure::SecureNotice;
@@ -358,7 +358,45 @@ impl<S: Store, T: Transport> Engine<S, T> {
     /// between the commit and the send leaves a reply recorded without a
     /// provider id, never a second copy.
     pub fn handle_inbound(&self, text: &InboundText) -> Result<InboundOutcome, Error> {
-        let recorded = match self.store.atomically(|| self.record_inbound(text))? {
+        let recorded = self.store.atomically(|| self.record_inbound(text))?;
+        self.finish_inbound(recorded)
+    }
+
+    /// Handles several inbound texts as [`handle_inbound`](Self::handle_inbound)
+    /// handles each, in order, but records them all in one unit: one
+    /// transaction and one commit for the batch (a host that receives
+    /// webhooks at a high rate acknowledges each after the batch returns).
+    /// The replies go out after the commit.
+    ///
+    /// A text the engine refuses (addressed to a number nobody owns, an
+    /// invalid texting policy) gets its error in its place and leaves
+    /// nothing behind (each text is a unit nested in the batch's); the
+    /// others are handled. A store failure fails the whole batch: nothing
+    /// of it is kept, and every text may be retried.
+    pub fn handle_inbound_batch(
+        &self,
+        texts: &[InboundText],
+    ) -> Result<Vec<Result<InboundOutcome, Error>>, Error> {
+        let recorded = self.store.atomically(|| {
+            texts
+                .iter()
+                .map(
+                    |text| match self.store.atomically(|| self.record_inbound(text)) {
+                        Err(Error::Store(e)) => Err(Error::Store(e)),
+                        other => Ok(other),
+                    },
+                )
+                .collect::<Result<Vec<_>, Error>>()
+        })?;
+        Ok(recorded
+            .into_iter()
+            .map(|r| r.and_then(|r| self.finish_inbound(r)))
+            .collect())
+    }
+
+    /// Sends the replies and alerts of a recorded text and reports it.
+    fn finish_inbound(&self, recorded: Recorded) -> Result<InboundOutcome, Error> {
+        let recorded = match recorded {
             Recorded::Duplicate { in_progress } => {
                 return Ok(InboundOutcome::Duplicate { in_progress });
             }
@@ -391,9 +429,18 @@ impl<S: Store, T: Transport> Engine<S, T> {
     }
 
     /// The part of [`handle_inbound`](Self::handle_inbound) that runs in
-    /// one unit. The claim's lease runs on the engine's clock, so a retry
-    /// after a crashed attempt's lease can claim the text again.
+    /// one unit. Everything that can refuse the text (the number, the
+    /// policy) is read before the claim, so a refusal writes nothing. The
+    /// claim's lease runs on the engine's clock, so a retry after a crashed
+    /// attempt's lease can claim the text again.
     fn record_inbound(&self, text: &InboundText) -> Result<Recorded, Error> {
+        let (owner, dir) = self.store.number_with_directory(text.to)?.ok_or_else(|| {
+            EngineError::UnknownNumber {
+                number: text.to.redacted(),
+            }
+        })?;
+        let org = owner.organization;
+        let policy = self.policy(&dir)?;
         let now = self.clock.now();
         if let Some(id) = &text.provider_id {
             match self.store.claim("inbound", id, INBOUND_LEASE, now)? {
@@ -402,28 +449,21 @@ impl<S: Store, T: Transport> Engine<S, T> {
                 Claim::Done => return Ok(Recorded::Duplicate { in_progress: false }),
             }
         }
-        let recorded = self.record_claimed(text)?;
+        let recorded = self.record_claimed(text, org, &dir, &policy)?;
         if let Some(id) = &text.provider_id {
             self.store.complete("inbound", id, now)?;
         }
         Ok(Recorded::Handled(Box::new(recorded)))
     }
 
-    fn record_claimed(&self, text: &InboundText) -> Result<RecordedText, Error> {
-        let owner = self
-            .store
-            .number(text.to)?
-            .ok_or_else(|| EngineError::UnknownNumber {
-                number: text.to.redacted(),
-            })?;
-        let org = owner.organization;
-        let dir = self.store.directory(&org)?;
-        let policy = self.policy(&dir)?;
+    fn record_claimed(
+        &self,
+        text: &InboundText,
+        org: OrganizationId,
+        dir: &Directory,
+        policy: &CompiledPolicy,
+    ) -> Result<RecordedText, Error> {
         let from = text.from.number();
-        let consent = match from {
-            Some(n) => self.store.consent(&org, n)?,
-            None => Default::default(),
-        };
         let participants = match (&text.from, from) {
             (_, Some(n)) => Participants::Sms {
                 our_number: text.to,
@@ -434,39 +474,38 @@ impl<S: Store, T: Transport> Engine<S, T> {
                 sender: sender.to_string(),
             },
         };
-        let conversation = lifecycle::conversation_for_inbound(
-            &self.store,
-            &org,
-            participants,
-            text.received_at,
-            ConversationId::new(self.new_id("conv")),
-        )?;
+        let keys = from.map(|n| {
+            (
+                crate::autoreply::rate_key(&org, n),
+                crate::autoreply::conversation_key(&org, text.to, n),
+            )
+        });
+        let context = self.store.inbound_context(&InboundQuery {
+            organization: &org,
+            from,
+            participants: &participants,
+            rate_key: keys.as_ref().map(|k| &k.0),
+            conversation_key: keys.as_ref().map(|k| &k.1),
+            since: text
+                .received_at
+                .checked_sub_signed(TimeDelta::hours(24))
+                .unwrap_or(Timestamp::MIN_UTC),
+        })?;
+        let (conversation, previous) = match context.conversation {
+            Some(c) => (c, context.previous_inbound),
+            None => self.start_conversation(&org, participants, text.received_at)?,
+        };
+        let previous_body = previous.map(|m| m.body);
         let known_client = match from {
             Some(n) => !self.store.clients_by_phone(&org, n)?.is_empty(),
             None => false,
         };
-        let previous_body = self
-            .store
-            .last_message(&org, &conversation.id, Direction::Inbound)?
-            .map(|m| m.body);
-        let (last_auto_reply_at, auto_replies_last_day) = match from {
-            Some(n) => (
-                self.store
-                    .last_acquired(&org, &crate::autoreply::rate_key(&org, n))?,
-                self.store.count_since(
-                    &org,
-                    &crate::autoreply::conversation_key(&org, text.to, n),
-                    text.received_at - TimeDelta::hours(24),
-                )?,
-            ),
-            None => (None, 0),
-        };
         let state = InboundState {
-            directory: &dir,
-            consent: &consent,
+            directory: dir,
+            consent: &context.consent,
             previous_body: previous_body.as_ref(),
-            last_auto_reply_at,
-            auto_replies_last_day,
+            last_auto_reply_at: context.last_acquired,
+            auto_replies_last_day: context.count_since,
             known_client,
         };
         let mut decision = inbound::decide(text, &state, &policy.rules);
@@ -523,6 +562,28 @@ impl<S: Store, T: Transport> Engine<S, T> {
             replies,
             notifications,
         })
+    }
+
+    /// Starts the active conversation of an inbound text's participants
+    /// (assigned to the sender's client, V1), or joins the one another
+    /// worker started a moment ago (with its last inbound message).
+    fn start_conversation(
+        &self,
+        org: &OrganizationId,
+        participants: Participants,
+        at: Timestamp,
+    ) -> Result<(Conversation, Option<Message>), Error> {
+        let conversation = lifecycle::conversation_for_inbound(
+            &self.store,
+            org,
+            participants,
+            at,
+            ConversationId::new(self.new_id("conv")),
+        )?;
+        let previous = self
+            .store
+            .last_message(org, &conversation.id, Direction::Inbound)?;
+        Ok((conversation, previous))
     }
 
     fn active_or_new(

@@ -117,6 +117,24 @@ pub trait DirectoryStore: Send + Sync {
         number: E164,
     ) -> Result<Vec<Client>, StoreError>;
 
+    /// The owner record of one of our numbers together with its
+    /// organization's directory (what an inbound text needs first), `None`
+    /// when nobody owns the number. The default reads
+    /// [`number`](Self::number), then [`directory`](Self::directory); a
+    /// store may answer in one round trip.
+    fn number_with_directory(
+        &self,
+        number: E164,
+    ) -> Result<Option<(OwnedNumber, Directory)>, StoreError> {
+        match self.number(number)? {
+            Some(owner) => {
+                let dir = self.directory(&owner.organization)?;
+                Ok(Some((owner, dir)))
+            }
+            None => Ok(None),
+        }
+    }
+
     /// The whole directory of `org` in one consistent snapshot.
     fn directory(&self, org: &OrganizationId) -> Result<Directory, StoreError> {
         let organization = self
@@ -661,6 +679,78 @@ pub trait BroadcastStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
+/// What the engine reads about an inbound text once it knows the
+/// organization (SPEC A2, C4, V1, X4), asked in one call so that a store can
+/// answer in one round trip ([`InboundStore::inbound_context`]).
+#[derive(Debug, Clone, Copy)]
+pub struct InboundQuery<'a> {
+    /// The organization.
+    pub organization: &'a OrganizationId,
+    /// The sender's number, when it can be texted back.
+    pub from: Option<E164>,
+    /// Who the conversation is between.
+    pub participants: &'a Participants,
+    /// The sender's auto-reply window (A2), if any.
+    pub rate_key: Option<&'a RateKey>,
+    /// The conversation's auto-reply counter (X4), if any.
+    pub conversation_key: Option<&'a RateKey>,
+    /// From when the counter counts.
+    pub since: Timestamp,
+}
+
+/// The answers to an [`InboundQuery`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundContext {
+    /// [`ConsentStore::consent`] of the sender (the default state without
+    /// a number).
+    pub consent: ConsentState,
+    /// [`ConversationStore::active_conversation`] of the participants.
+    pub conversation: Option<Conversation>,
+    /// [`ConversationStore::last_message`] inbound of that conversation.
+    pub previous_inbound: Option<Message>,
+    /// [`RateWindowStore::last_acquired`] of the rate key (`None` without
+    /// one).
+    pub last_acquired: Option<Timestamp>,
+    /// [`RateWindowStore::count_since`] of the conversation key (0 without
+    /// one).
+    pub count_since: u32,
+}
+
+/// The engine's reads for an inbound text in one call.
+pub trait InboundStore: ConsentStore + ConversationStore + RateWindowStore {
+    /// Answers every part of `query` as the ports named in
+    /// [`InboundContext`] would, from one consistent state (inside a unit,
+    /// the unit's). The default asks each port in turn; a store may answer
+    /// in one round trip.
+    fn inbound_context(&self, query: &InboundQuery<'_>) -> Result<InboundContext, StoreError> {
+        let org = query.organization;
+        let consent = match query.from {
+            Some(n) => self.consent(org, n)?,
+            None => ConsentState::default(),
+        };
+        let conversation = self.active_conversation(org, query.participants)?;
+        let previous_inbound = match &conversation {
+            Some(c) => self.last_message(org, &c.id, Direction::Inbound)?,
+            None => None,
+        };
+        let last_acquired = match query.rate_key {
+            Some(key) => self.last_acquired(org, key)?,
+            None => None,
+        };
+        let count_since = match query.conversation_key {
+            Some(key) => self.count_since(org, key, query.since)?,
+            None => 0,
+        };
+        Ok(InboundContext {
+            consent,
+            conversation,
+            previous_inbound,
+            last_acquired,
+            count_since,
+        })
+    }
+}
+
 /// Several store calls as one unit: all of them take effect or none does,
 /// and they are durable once the unit returns `Ok` (the engine records an
 /// inbound text, its consent change, its rate windows, its replies and its
@@ -689,6 +779,7 @@ pub trait Atomic: Send + Sync {
 /// Every port at once: what the engine needs from a store.
 pub trait Store:
     Atomic
+    + InboundStore
     + DirectoryStore
     + DeliveryStore
     + ConsentStore
@@ -703,6 +794,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: Atomic
+        + InboundStore
         + DirectoryStore
         + DeliveryStore
         + ConsentStore

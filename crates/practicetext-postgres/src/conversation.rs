@@ -4,16 +4,20 @@
 //! writes it: of two app servers starting one conversation, the second
 //! waits for the first to commit and then gets [`StoreError::Conflict`].
 
+use practicetext_core::consent::ConsentState;
 use practicetext_core::conversation::{
     Conversation, ConversationStatus, Direction, Message, Participants,
 };
 use practicetext_core::ids::{ConversationId, MessageId, OrganizationId};
 use practicetext_core::inbox::lifecycle::outside_number;
-use practicetext_core::ports::{ConversationFilter, ConversationStore, StoreError};
+use practicetext_core::ports::{
+    ConversationFilter, ConversationStore, InboundContext, InboundQuery, InboundStore, StoreError,
+};
 
 use crate::PgStore;
+use crate::record::from_json;
 use crate::record::{backend, to_json};
-use crate::sql::micros;
+use crate::sql::{from_micros, get, micros};
 
 const PUT_CONVERSATION: &str = "INSERT INTO conversations \
      (organization_id, id, participants, status, client_id, outside_number, started_at, record) \
@@ -65,6 +69,22 @@ const EVERY: &str = "SELECT record::text FROM conversations WHERE organization_i
      AND ($4::text IS NULL OR outside_number = $4) \
      ORDER BY started_at, id";
 
+/// Every read of [`InboundStore::inbound_context`] in one statement (one
+/// round trip, one snapshot): consent state, active conversation, its
+/// newest inbound message, the rate key's last acquisition and the
+/// counter's acquisitions since `$6`.
+const INBOUND_CONTEXT: &str = "WITH c AS (SELECT id, record FROM conversations \
+         WHERE organization_id = $1 AND participants = $2 AND status = 'active') \
+     SELECT \
+     (SELECT record::text FROM consent_states WHERE organization_id = $1 AND number = $3), \
+     (SELECT record::text FROM c), \
+     (SELECT m.record::text FROM messages m WHERE m.organization_id = $1 \
+         AND m.conversation_id = (SELECT id FROM c) AND m.direction = 'inbound' \
+         ORDER BY m.at DESC, m.seq DESC LIMIT 1), \
+     (SELECT last_at FROM rate_keys WHERE organization_id = $1 AND key = $4), \
+     (SELECT count(*) FROM rate_acquisitions \
+         WHERE organization_id = $1 AND key = $5 AND at >= $6)";
+
 /// The participants as the key of the one-active-conversation index.
 fn participants_key(p: &Participants) -> Result<String, StoreError> {
     to_json("participants", p)
@@ -97,6 +117,44 @@ fn refused(e: postgres::Error, conflict: &str, missing: Option<&ConversationId>)
             id: id.to_string(),
         },
         _ => backend(e),
+    }
+}
+
+/// The engine's reads in one round trip.
+impl InboundStore for PgStore {
+    fn inbound_context(&self, q: &InboundQuery<'_>) -> Result<InboundContext, StoreError> {
+        let org = q.organization.as_str();
+        let key = participants_key(q.participants)?;
+        let from = q.from.map(|n| n.to_string());
+        let rate = q.rate_key.map(|k| k.as_str());
+        let counter = q.conversation_key.map(|k| k.as_str());
+        let since = micros(q.since);
+        let row = self.run(|db| {
+            db.row(
+                INBOUND_CONTEXT,
+                &[&org, &key, &from, &rate, &counter, &since],
+            )
+        })?;
+        let row = row.ok_or_else(|| StoreError::Backend {
+            message: "the inbound context query returned no row".into(),
+        })?;
+        let consent: Option<String> = get(&row, 0)?;
+        let conversation: Option<String> = get(&row, 1)?;
+        let previous: Option<String> = get(&row, 2)?;
+        let last: Option<i64> = get(&row, 3)?;
+        let count: i64 = get(&row, 4)?;
+        Ok(InboundContext {
+            consent: match consent {
+                Some(t) => from_json("consent state", &t)?,
+                None => ConsentState::default(),
+            },
+            conversation: conversation
+                .map(|t| from_json("conversation", &t))
+                .transpose()?,
+            previous_inbound: previous.map(|t| from_json("message", &t)).transpose()?,
+            last_acquired: last.map(from_micros).transpose()?,
+            count_since: u32::try_from(count).unwrap_or(u32::MAX),
+        })
     }
 }
 

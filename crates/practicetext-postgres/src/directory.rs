@@ -35,6 +35,16 @@ const PUT_CLIENT: &str = "INSERT INTO clients (organization_id, id, cell_phone, 
 const CLIENT: &str = "SELECT record::text FROM clients WHERE organization_id = $1 AND id = $2";
 const CLIENTS_BY_PHONE: &str = "SELECT record::text FROM clients \
      WHERE organization_id = $1 AND cell_phone = $2 ORDER BY id";
+/// A number's owner record with its organization's directory (as
+/// [`DIRECTORY`]) in one statement.
+const NUMBER_WITH_DIRECTORY: &str = "SELECT n.record::text, o.record::text, \
+     (SELECT coalesce(json_agg(u.record ORDER BY u.username), '[]') FROM users u \
+         WHERE u.organization_id = n.organization_id)::text, \
+     (SELECT coalesce(json_agg(g.record ORDER BY g.id), '[]') FROM groups g \
+         WHERE g.organization_id = n.organization_id)::text, \
+     (SELECT coalesce(json_agg(x.record ORDER BY x.number), '[]') FROM numbers x \
+         WHERE x.organization_id = n.organization_id)::text \
+     FROM numbers n LEFT JOIN organizations o ON o.id = n.organization_id WHERE n.number = $1";
 /// The organization and its users, groups and numbers (each a JSON array in
 /// the list methods' order) in one statement: one snapshot, one round trip.
 const DIRECTORY: &str = "SELECT o.record::text, \
@@ -125,6 +135,30 @@ impl DirectoryStore for PgStore {
     ) -> Result<Vec<Client>, StoreError> {
         let phone = number.to_string();
         self.run(|db| db.all("client", CLIENTS_BY_PHONE, &[&org.as_str(), &phone]))
+    }
+
+    /// Reads the owner and its directory in one statement.
+    fn number_with_directory(
+        &self,
+        number: E164,
+    ) -> Result<Option<(OwnedNumber, Directory)>, StoreError> {
+        let row = self.run(|db| db.row(NUMBER_WITH_DIRECTORY, &[&number.to_string()]))?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let owner: OwnedNumber = from_json("number", get(&row, 0)?)?;
+        let organization: Option<&str> = get(&row, 1)?;
+        let organization = organization.ok_or_else(|| StoreError::NotFound {
+            what: "organization",
+            id: owner.organization.to_string(),
+        })?;
+        let dir = Directory {
+            organization: from_json("organization", organization)?,
+            users: from_json("user", get(&row, 2)?)?,
+            groups: from_json("group", get(&row, 3)?)?,
+            numbers: from_json("number", get(&row, 4)?)?,
+        };
+        Ok(Some((owner, dir)))
     }
 
     /// Reads the organization and its users, groups and numbers in one

@@ -2,7 +2,7 @@
 //! instants as microseconds, and the write transaction.
 
 use practicetext_core::ports::{Atomic, StoreError, Timestamp};
-use rusqlite::{Connection, OptionalExtension, Params, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, Params};
 use serde::de::DeserializeOwned;
 
 use crate::SqliteStore;
@@ -101,21 +101,7 @@ impl SqliteStore {
         &self,
         work: impl FnOnce(&Connection) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let guard = self.lock();
-        let mut session = guard.try_borrow_mut().map_err(|_| busy())?;
-        if session.units > 0 {
-            let sp = session.conn.savepoint().map_err(backend)?;
-            let out = work(&sp)?;
-            sp.commit().map_err(backend)?;
-            return Ok(out);
-        }
-        let tx = session
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(backend)?;
-        let out = work(&tx)?;
-        tx.commit().map_err(backend)?;
-        Ok(out)
+        self.bracketed(&WRITE, work)
     }
 
     /// Runs `work`'s reads on one snapshot: a read transaction, or the open
@@ -124,24 +110,40 @@ impl SqliteStore {
         &self,
         work: impl FnOnce(&Connection) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let guard = self.lock();
-        let mut session = guard.try_borrow_mut().map_err(|_| busy())?;
-        if session.units > 0 {
-            return work(&session.conn);
+        if self.units(|n| *n > 0)? {
+            return self.with_conn(work);
         }
-        let tx = session.conn.transaction().map_err(backend)?;
-        let out = work(&tx)?;
-        tx.commit().map_err(backend)?;
-        Ok(out)
+        self.bracketed(&READ, work)
+    }
+
+    /// Runs `work` between `bracket`'s statements (a savepoint instead
+    /// inside a unit); rolls back on an error or a panic.
+    fn bracketed<R>(
+        &self,
+        bracket: &'static Bracket,
+        work: impl FnOnce(&Connection) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let bracket = if self.units(|n| *n > 0)? {
+            &CALL
+        } else {
+            bracket
+        };
+        self.with_conn(|conn| {
+            exec(conn, bracket.open)?;
+            let open = Open {
+                conn,
+                bracket,
+                done: false,
+            };
+            let out = work(conn)?;
+            open.commit()?;
+            Ok(out)
+        })
     }
 
     /// Runs one statement without parameters (BEGIN, COMMIT, ...).
     fn control(&self, sql: &str) -> Result<(), StoreError> {
-        self.with_conn(|conn| {
-            let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
-            stmt.execute([]).map_err(backend)?;
-            Ok(())
-        })
+        self.with_conn(|conn| exec(conn, sql))
     }
 
     /// Opens a unit: `BEGIN IMMEDIATE` for the outermost, a savepoint for
@@ -165,9 +167,72 @@ impl SqliteStore {
     }
 }
 
+/// Runs one cached statement without parameters.
+fn exec(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+    stmt.execute([]).map_err(backend)?;
+    Ok(())
+}
+
+/// How a transaction or savepoint of one call opens, commits and rolls
+/// back (statements kept prepared, unlike rusqlite's `Transaction`).
+struct Bracket {
+    open: &'static str,
+    commit: &'static str,
+    rollback: &'static [&'static str],
+}
+
+const WRITE: Bracket = Bracket {
+    open: "BEGIN IMMEDIATE",
+    commit: "COMMIT",
+    rollback: &["ROLLBACK"],
+};
+
+const READ: Bracket = Bracket {
+    open: "BEGIN",
+    commit: "COMMIT",
+    rollback: &["ROLLBACK"],
+};
+
+/// A call's savepoint inside a unit.
+const CALL: Bracket = Bracket {
+    open: "SAVEPOINT call",
+    commit: "RELEASE call",
+    rollback: &["ROLLBACK TO call", "RELEASE call"],
+};
+
+/// An open transaction or savepoint of one call: rolled back when dropped
+/// before [`Open::commit`] (an error or a panic in the work).
+struct Open<'c> {
+    conn: &'c Connection,
+    bracket: &'static Bracket,
+    done: bool,
+}
+
+impl Open<'_> {
+    fn commit(mut self) -> Result<(), StoreError> {
+        exec(self.conn, self.bracket.commit)?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Open<'_> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        for sql in self.bracket.rollback {
+            if let Err(e) = exec(self.conn, sql) {
+                tracing::error!(message = %e, "sqlite store: a write could not be rolled back");
+            }
+        }
+    }
+}
+
 /// A connection already in use by this thread (a store call made from
 /// inside another store call): refused rather than deadlocked.
-fn busy() -> StoreError {
+pub(crate) fn busy() -> StoreError {
     StoreError::Backend {
         message: "the SQLite connection is in use by this thread".into(),
     }
@@ -203,6 +268,7 @@ impl Drop for Unit<'_> {
                 return;
             }
         }
+        self.store.forget_cache();
         let sql = if self.outermost {
             "ROLLBACK"
         } else {

@@ -39,6 +39,7 @@ pub mod engine;
 pub mod fixtures;
 pub mod history;
 pub mod idempotency;
+pub mod inbound;
 pub mod inbox;
 pub mod process;
 pub mod rate;
@@ -59,6 +60,7 @@ macro_rules! store_conformance_tests {
         $crate::rate_store_tests!($factory);
         $crate::idempotency_store_tests!($factory);
         $crate::conversation_store_tests!($factory);
+        $crate::inbound_store_tests!($factory);
         $crate::history_store_tests!($factory);
         $crate::inbox_store_tests!($factory);
         $crate::usage_store_tests!($factory);
@@ -198,6 +200,11 @@ mod tests {
     #[test]
     fn every_history_check_is_listed_in_its_macro() {
         assert_every_check_is_listed("history", include_str!("history.rs"), 8);
+    }
+
+    #[test]
+    fn every_inbound_check_is_listed_in_its_macro() {
+        assert_every_check_is_listed("inbound", include_str!("inbound.rs"), 5);
     }
 
     #[test]

@@ -19,7 +19,7 @@ mod usage;
 
 use std::sync::{Mutex, MutexGuard};
 
-use crate::ports::{Atomic, StoreError};
+use crate::ports::{Atomic, InboundStore, StoreError};
 
 /// A store that lives in memory and implements every storage port.
 #[derive(Default)]
@@ -55,6 +55,9 @@ impl Atomic for MemoryStore {
         work()
     }
 }
+
+/// The engine's reads, one port after the other (the default).
+impl InboundStore for MemoryStore {}
 
 impl std::fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
