@@ -281,6 +281,10 @@ pub trait RateWindowStore: Send + Sync {
         key: &RateKey,
     ) -> Result<Option<Timestamp>, StoreError>;
     /// How many successful acquisitions of `key` happened at or after `since`.
+    /// A store may forget an acquisition once a later one of the same key
+    /// is more than 48 hours (and more than that later one's window) newer,
+    /// so a count looking back further than 48 hours may come out short;
+    /// the 24-hour count of X4 is exact.
     fn count_since(
         &self,
         org: &OrganizationId,
