@@ -29,6 +29,7 @@
 
 pub mod atomic;
 pub mod broadcast;
+pub mod broadcast_durability;
 pub mod broadcast_fixtures;
 pub mod consent;
 pub mod conversation;
@@ -74,6 +75,7 @@ macro_rules! store_conformance_tests {
         $crate::rate_store_tests!($factory);
         $crate::idempotency_store_tests!($factory);
         $crate::conversation_store_tests!($factory);
+        $crate::inbound_store_tests!($factory);
         $crate::history_store_tests!($factory);
         $crate::inbox_store_tests!($factory);
         $crate::usage_store_tests!($factory);
