@@ -67,7 +67,9 @@ fn text(w: u64, i: u64, of: u64) -> InboundText {
         provider_id: Some(format!("SMpg{w}-{i:010}")),
         from: Sender::Number(patient(((i * of + w) % 1000) as u16)),
         to: E164::parse("+16502530010").unwrap_or_else(|_| unreachable!()),
-        body: MessageBody::from("Hi, is Rex ready to be picked up this afternoon? Thanks!"),
+        body: MessageBody::from(format!(
+            "Hi, is Rex ready to be picked up this afternoon? ({i})"
+        )),
         media_count: 0,
         received_at: t0() + TimeDelta::milliseconds((i * of + w) as i64),
     }

@@ -153,6 +153,11 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(open_failed)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_failed)?;
+        // Savepoints (a write inside a unit, each text of a batch) keep the
+        // pages they change in a statement journal: in memory, not in a
+        // temporary file written for every such write.
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(open_failed)?;
         // Every statement the store runs stays prepared (the default keeps
         // 16, fewer than one inbound text uses).
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
