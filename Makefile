@@ -55,3 +55,5 @@ bench:
 	$(CARGO) bench --bench decisions
 	$(CARGO) bench --bench text
 	$(CARGO) bench --bench broadcast
+	$(CARGO) bench --bench engine_sqlite --features sqlite
+	bash scripts/with-postgres.sh $(CARGO) bench --bench engine_postgres --features postgres

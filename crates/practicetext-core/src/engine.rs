@@ -18,6 +18,7 @@ use std::fmt;
 use std::sync::{Arc, RwLock};
 
 use chrono::TimeDelta;
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::autoreply::SkipReason;
@@ -42,7 +43,7 @@ use crate::inbox::usage;
 use crate::phone::E164;
 use crate::policy::TextingPolicy;
 use crate::ports::DeliveryRecord;
-use crate::ports::{Claim, Clock, Random, Store, StoreError, Timestamp};
+use crate::ports::{Claim, Clock, InboundQuery, Random, Store, StoreError, Timestamp};
 use crate::routing::Delivery;
 use crate::routing::Destination;
 use crate::secure::SecureNotice;
@@ -250,6 +251,21 @@ impl EngineError {
     }
 }
 
+/// What the unit of [`Engine::handle_inbound`] left: a duplicate, or the
+/// recorded text with the replies to send.
+enum Recorded {
+    Duplicate { in_progress: bool },
+    Handled(Box<RecordedText>),
+}
+
+struct RecordedText {
+    decision: InboundDecision,
+    conversation: ConversationId,
+    message: MessageId,
+    replies: Vec<(PlannedReply, Message)>,
+    notifications: Vec<Notification>,
+}
+
 /// How long a claimed provider message id stays claimed before another
 /// worker may retry it (a worker that died mid-way).
 const INBOUND_LEASE: TimeDelta = TimeDelta::seconds(60);
@@ -331,39 +347,123 @@ impl<S: Store, T: Transport> Engine<S, T> {
     }
 
     /// Handles one inbound text end to end (V1, V10, C1-C7, R3, R4, A1-A5,
-    /// X4): claims its provider id, decides, records the message and any
-    /// consent change, sends the replies and alerts, and reports all of it.
+    /// X4): claims its provider id, decides, records the message, any
+    /// consent change, the rate windows and the replies, and completes the
+    /// claim, all in one [`Atomic`](crate::ports::Atomic) unit; then sends the replies and alerts
+    /// and reports all of it.
+    ///
+    /// A crash before the unit commits leaves nothing (the provider's retry
+    /// handles the text afresh); after it, the text is handled for good
+    /// (a retry is a duplicate). Replies go out at most once: a crash
+    /// between the commit and the send leaves a reply recorded without a
+    /// provider id, never a second copy.
     pub fn handle_inbound(&self, text: &InboundText) -> Result<InboundOutcome, Error> {
-        let now = text.received_at;
+        let recorded = self.store.atomically(|| self.record_inbound(text))?;
+        self.finish_inbound(recorded)
+    }
+
+    /// Handles several inbound texts as [`handle_inbound`](Self::handle_inbound)
+    /// handles each, in order, but records them all in one unit: one
+    /// transaction and one commit for the batch (a host that receives
+    /// webhooks at a high rate acknowledges each after the batch returns).
+    /// The replies go out after the commit.
+    ///
+    /// A text the engine refuses (addressed to a number nobody owns, an
+    /// invalid texting policy) gets its error in its place and leaves
+    /// nothing behind (each text is a unit nested in the batch's); the
+    /// others are handled. A store failure fails the whole batch: nothing
+    /// of it is kept, and every text may be retried.
+    pub fn handle_inbound_batch(
+        &self,
+        texts: &[InboundText],
+    ) -> Result<Vec<Result<InboundOutcome, Error>>, Error> {
+        let recorded = self.store.atomically(|| {
+            texts
+                .iter()
+                .map(
+                    |text| match self.store.atomically(|| self.record_inbound(text)) {
+                        Err(Error::Store(e)) => Err(Error::Store(e)),
+                        other => Ok(other),
+                    },
+                )
+                .collect::<Result<Vec<_>, Error>>()
+        })?;
+        Ok(recorded
+            .into_iter()
+            .map(|r| r.and_then(|r| self.finish_inbound(r)))
+            .collect())
+    }
+
+    /// Sends the replies and alerts of a recorded text and reports it.
+    fn finish_inbound(&self, recorded: Recorded) -> Result<InboundOutcome, Error> {
+        let recorded = match recorded {
+            Recorded::Duplicate { in_progress } => {
+                return Ok(InboundOutcome::Duplicate { in_progress });
+            }
+            Recorded::Handled(r) => r,
+        };
+        let RecordedText {
+            mut decision,
+            conversation,
+            message,
+            replies,
+            notifications,
+        } = *recorded;
+        let mut sent = Vec::with_capacity(replies.len());
+        for (reply, recorded) in replies {
+            sent.push(self.deliver(&reply, recorded)?);
+            decision.replies.push(reply);
+        }
+        for alert in &decision.alerts {
+            if let Err(e) = self.transport.send_email(alert) {
+                tracing::warn!(code = e.code(), "after-hours alert email failed");
+            }
+        }
+        Ok(InboundOutcome::Handled {
+            decision: Box::new(decision),
+            conversation,
+            message,
+            sent,
+            notifications,
+        })
+    }
+
+    /// The part of [`handle_inbound`](Self::handle_inbound) that runs in
+    /// one unit. Everything that can refuse the text (the number, the
+    /// policy) is read before the claim, so a refusal writes nothing. The
+    /// claim's lease runs on the engine's clock, so a retry after a crashed
+    /// attempt's lease can claim the text again.
+    fn record_inbound(&self, text: &InboundText) -> Result<Recorded, Error> {
+        let (owner, dir) = self.store.number_with_directory(text.to)?.ok_or_else(|| {
+            EngineError::UnknownNumber {
+                number: text.to.redacted(),
+            }
+        })?;
+        let org = owner.organization;
+        let policy = self.policy(&dir)?;
+        let now = self.clock.now();
         if let Some(id) = &text.provider_id {
             match self.store.claim("inbound", id, INBOUND_LEASE, now)? {
                 Claim::Acquired => {}
-                Claim::InProgress => return Ok(InboundOutcome::Duplicate { in_progress: true }),
-                Claim::Done => return Ok(InboundOutcome::Duplicate { in_progress: false }),
+                Claim::InProgress => return Ok(Recorded::Duplicate { in_progress: true }),
+                Claim::Done => return Ok(Recorded::Duplicate { in_progress: false }),
             }
         }
-        let outcome = self.handle_claimed(text)?;
+        let recorded = self.record_claimed(text, org, &dir, &policy)?;
         if let Some(id) = &text.provider_id {
             self.store.complete("inbound", id, now)?;
         }
-        Ok(outcome)
+        Ok(Recorded::Handled(Box::new(recorded)))
     }
 
-    fn handle_claimed(&self, text: &InboundText) -> Result<InboundOutcome, Error> {
-        let owner = self
-            .store
-            .number(text.to)?
-            .ok_or_else(|| EngineError::UnknownNumber {
-                number: text.to.redacted(),
-            })?;
-        let org = owner.organization;
-        let dir = self.store.directory(&org)?;
-        let policy = self.policy(&dir)?;
+    fn record_claimed(
+        &self,
+        text: &InboundText,
+        org: OrganizationId,
+        dir: &Directory,
+        policy: &CompiledPolicy,
+    ) -> Result<RecordedText, Error> {
         let from = text.from.number();
-        let consent = match from {
-            Some(n) => self.store.consent(&org, n)?,
-            None => Default::default(),
-        };
         let participants = match (&text.from, from) {
             (_, Some(n)) => Participants::Sms {
                 our_number: text.to,
@@ -374,39 +474,38 @@ impl<S: Store, T: Transport> Engine<S, T> {
                 sender: sender.to_string(),
             },
         };
-        let conversation = lifecycle::conversation_for_inbound(
-            &self.store,
-            &org,
-            participants,
-            text.received_at,
-            ConversationId::new(self.new_id("conv")),
-        )?;
+        let keys = from.map(|n| {
+            (
+                crate::autoreply::rate_key(&org, n),
+                crate::autoreply::conversation_key(&org, text.to, n),
+            )
+        });
+        let context = self.store.inbound_context(&InboundQuery {
+            organization: &org,
+            from,
+            participants: &participants,
+            rate_key: keys.as_ref().map(|k| &k.0),
+            conversation_key: keys.as_ref().map(|k| &k.1),
+            since: text
+                .received_at
+                .checked_sub_signed(TimeDelta::hours(24))
+                .unwrap_or(Timestamp::MIN_UTC),
+        })?;
+        let (conversation, previous) = match context.conversation {
+            Some(c) => (c, context.previous_inbound),
+            None => self.start_conversation(&org, participants, text.received_at)?,
+        };
+        let previous_body = previous.map(|m| m.body);
         let known_client = match from {
             Some(n) => !self.store.clients_by_phone(&org, n)?.is_empty(),
             None => false,
         };
-        let previous_body = self
-            .store
-            .last_message(&org, &conversation.id, Direction::Inbound)?
-            .map(|m| m.body);
-        let (last_auto_reply_at, auto_replies_last_day) = match from {
-            Some(n) => (
-                self.store
-                    .last_acquired(&org, &crate::autoreply::rate_key(&org, n))?,
-                self.store.count_since(
-                    &org,
-                    &crate::autoreply::conversation_key(&org, text.to, n),
-                    text.received_at - TimeDelta::hours(24),
-                )?,
-            ),
-            None => (None, 0),
-        };
         let state = InboundState {
-            directory: &dir,
-            consent: &consent,
+            directory: dir,
+            consent: &context.consent,
             previous_body: previous_body.as_ref(),
-            last_auto_reply_at,
-            auto_replies_last_day,
+            last_auto_reply_at: context.last_acquired,
+            auto_replies_last_day: context.count_since,
             known_client,
         };
         let mut decision = inbound::decide(text, &state, &policy.rules);
@@ -447,26 +546,44 @@ impl<S: Store, T: Transport> Engine<S, T> {
             Some(change) => Some(self.store.record_consent(&org, change)?),
             None => None,
         };
-        // 3. Replies, then alerts.
-        let sent = self.send_replies(
+        // 3. Keep the replies that may still go out, and record them.
+        let replies = self.keep_replies(
             &org,
             &conversation.id,
             &mut decision,
             transition.as_ref(),
             text.received_at,
+            dir.organization.settings.time_zone,
         )?;
-        for alert in &decision.alerts {
-            if let Err(e) = self.transport.send_email(alert) {
-                tracing::warn!(code = e.code(), "after-hours alert email failed");
-            }
-        }
-        Ok(InboundOutcome::Handled {
-            decision: Box::new(decision),
+        Ok(RecordedText {
+            decision,
             conversation: conversation.id,
             message: message_id,
-            sent,
+            replies,
             notifications,
         })
+    }
+
+    /// Starts the active conversation of an inbound text's participants
+    /// (assigned to the sender's client, V1), or joins the one another
+    /// worker started a moment ago (with its last inbound message).
+    fn start_conversation(
+        &self,
+        org: &OrganizationId,
+        participants: Participants,
+        at: Timestamp,
+    ) -> Result<(Conversation, Option<Message>), Error> {
+        let conversation = lifecycle::conversation_for_inbound(
+            &self.store,
+            org,
+            participants,
+            at,
+            ConversationId::new(self.new_id("conv")),
+        )?;
+        let previous = self
+            .store
+            .last_message(org, &conversation.id, Direction::Inbound)?;
+        Ok((conversation, previous))
     }
 
     fn active_or_new(
@@ -501,16 +618,20 @@ impl<S: Store, T: Transport> Engine<S, T> {
         }
     }
 
-    fn send_replies(
+    /// The planned replies that may go out, each recorded as an outbound
+    /// message (with no provider id until it is sent); the others move to
+    /// `skipped` with their reason.
+    fn keep_replies(
         &self,
         org: &OrganizationId,
         conversation: &ConversationId,
         decision: &mut InboundDecision,
         transition: Option<&ConsentTransition>,
         now: Timestamp,
-    ) -> Result<Vec<Delivered>, Error> {
+        time_zone: Tz,
+    ) -> Result<Vec<(PlannedReply, Message)>, Error> {
         let planned = std::mem::take(&mut decision.replies);
-        let mut sent = Vec::new();
+        let mut kept = Vec::new();
         for reply in planned {
             if let Some(reason) = self.hold_back(org, &reply, transition, now)? {
                 decision.skipped.push(Skipped {
@@ -519,10 +640,21 @@ impl<S: Store, T: Transport> Engine<S, T> {
                 });
                 continue;
             }
-            sent.push(self.deliver(org, conversation, &reply, now)?);
-            decision.replies.push(reply);
+            let id = MessageId::new(self.new_id("out"));
+            let o = Outbound {
+                org,
+                conversation,
+                from: reply.from,
+                to: reply.to,
+                body: &reply.body,
+                author: Author::Automated,
+                now,
+                time_zone,
+            };
+            let message = self.record_outbound(&o, &id, None)?;
+            kept.push((reply, message));
         }
-        Ok(sent)
+        Ok(kept)
     }
 
     /// Why a planned reply must not go out after all: C4 (the store says
@@ -560,47 +692,15 @@ impl<S: Store, T: Transport> Engine<S, T> {
         Ok(None)
     }
 
-    fn deliver(
-        &self,
-        org: &OrganizationId,
-        conversation: &ConversationId,
-        reply: &PlannedReply,
-        now: Timestamp,
-    ) -> Result<Delivered, Error> {
-        let outbound = Outbound {
-            org,
-            conversation,
-            from: reply.from,
-            to: reply.to,
-            body: &reply.body,
-            author: Author::Automated,
-            now,
-        };
-        let (message, provider_id, error) = self.send_and_record(&outbound)?;
-        Ok(Delivered {
-            kind: reply.kind,
-            message,
-            provider_id,
-            error,
-        })
-    }
-
-    /// Hands one SMS to the transport and records it: the message in its
-    /// conversation, its delivery state (X2) and usage (V9).
-    fn send_and_record(
+    /// Records one outbound text before it is handed over: the message in
+    /// its conversation (with no provider id yet), its place in the inbox
+    /// (V5) and usage (V9).
+    fn record_outbound(
         &self,
         o: &Outbound<'_>,
-    ) -> Result<(MessageId, Option<String>, Option<String>), Error> {
-        let sms = OutboundSms {
-            organization: o.org.clone(),
-            from: o.from,
-            to: o.to,
-            body: o.body.clone(),
-            idempotency_key: None,
-        };
-        let result = self.transport.send_sms(&sms);
-        let id = MessageId::new(self.new_id("out"));
-        let provider_id = result.as_ref().ok().map(|r| r.provider_id.clone());
+        id: &MessageId,
+        provider_id: Option<String>,
+    ) -> Result<Message, Error> {
         let message = Message {
             id: id.clone(),
             organization: o.org.clone(),
@@ -609,24 +709,10 @@ impl<S: Store, T: Transport> Engine<S, T> {
             author: o.author.clone(),
             body: o.body.clone(),
             at: o.now,
-            provider_id: provider_id.clone(),
+            provider_id,
         };
         self.store.put_message(&message)?;
         inbox_state::deliver(&self.store, o.org, &message, &[])?;
-        if let Some(pid) = &provider_id {
-            self.store.put_delivery(&DeliveryRecord {
-                organization: o.org.clone(),
-                provider_id: pid.clone(),
-                message: id.clone(),
-                to: o.to,
-                state: DeliveryState::queued(1, o.now),
-            })?;
-        }
-        let tz = self
-            .store
-            .organization(o.org)?
-            .map(|org| org.settings.time_zone)
-            .unwrap_or(chrono_tz::UTC);
         let author = match &o.author {
             Author::User(u) => Some(u),
             _ => None,
@@ -634,12 +720,83 @@ impl<S: Store, T: Transport> Engine<S, T> {
         usage::record_text(
             &self.store,
             o.org,
-            tz,
+            o.time_zone,
             author,
             o.now,
             Direction::Outbound,
             segments_of(o.body),
         )?;
+        Ok(message)
+    }
+
+    /// Hands one SMS to the transport.
+    fn hand_over(
+        &self,
+        org: &OrganizationId,
+        from: E164,
+        to: E164,
+        body: &MessageBody,
+    ) -> Result<SendReceipt, TransportError> {
+        self.transport.send_sms(&OutboundSms {
+            organization: org.clone(),
+            from,
+            to,
+            body: body.clone(),
+            idempotency_key: None,
+        })
+    }
+
+    /// The delivery record of a text the provider accepted (X2).
+    fn put_sent(&self, message: &Message, to: E164, provider_id: &str) -> Result<(), Error> {
+        self.store.put_delivery(&DeliveryRecord {
+            organization: message.organization.clone(),
+            provider_id: provider_id.to_string(),
+            message: message.id.clone(),
+            to,
+            state: DeliveryState::queued(1, message.at),
+        })?;
+        Ok(())
+    }
+
+    /// Sends a reply recorded by the inbound unit, then records the
+    /// provider's id on its message and its delivery state in one unit.
+    fn deliver(&self, reply: &PlannedReply, message: Message) -> Result<Delivered, Error> {
+        let result = self.hand_over(&message.organization, reply.from, reply.to, &reply.body);
+        let provider_id = result.as_ref().ok().map(|r| r.provider_id.clone());
+        if let Some(pid) = &provider_id {
+            let sent = Message {
+                provider_id: Some(pid.clone()),
+                ..message.clone()
+            };
+            self.store.atomically(|| {
+                self.store.put_message(&sent)?;
+                self.put_sent(&sent, reply.to, pid)
+            })?;
+        }
+        Ok(Delivered {
+            kind: reply.kind,
+            message: message.id,
+            provider_id,
+            error: result.err().map(|e| e.to_string()),
+        })
+    }
+
+    /// Hands one SMS to the transport and records it in one unit: the
+    /// message in its conversation, its delivery state (X2) and usage (V9).
+    fn send_and_record(
+        &self,
+        o: &Outbound<'_>,
+    ) -> Result<(MessageId, Option<String>, Option<String>), Error> {
+        let result = self.hand_over(o.org, o.from, o.to, o.body);
+        let id = MessageId::new(self.new_id("out"));
+        let provider_id = result.as_ref().ok().map(|r| r.provider_id.clone());
+        self.store.atomically(|| {
+            let message = self.record_outbound(o, &id, provider_id.clone())?;
+            match &provider_id {
+                Some(pid) => self.put_sent(&message, o.to, pid),
+                None => Ok(()),
+            }
+        })?;
         Ok((id, provider_id, result.err().map(|e| e.to_string())))
     }
 
@@ -707,6 +864,11 @@ impl<S: Store, T: Transport> Engine<S, T> {
             body: &req.body,
             author: Author::User(req.user.clone()),
             now,
+            time_zone: self
+                .store
+                .organization(&req.organization)?
+                .map(|org| org.settings.time_zone)
+                .unwrap_or(chrono_tz::UTC),
         };
         let (message, provider_id, error) = self.send_and_record(&outbound)?;
         Ok(Delivered {
@@ -876,6 +1038,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
                     body: &sms.body,
                     author: Author::Automated,
                     now,
+                    time_zone: dir.organization.settings.time_zone,
                 };
                 let (message, provider_id, error) = self.send_and_record(&o)?;
                 Some(Delivered {
@@ -980,6 +1143,7 @@ struct Outbound<'a> {
     body: &'a MessageBody,
     author: Author,
     now: Timestamp,
+    time_zone: Tz,
 }
 
 /// The users an inbound text is delivered to (R3, R4); none when it is

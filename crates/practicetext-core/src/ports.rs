@@ -117,6 +117,24 @@ pub trait DirectoryStore: Send + Sync {
         number: E164,
     ) -> Result<Vec<Client>, StoreError>;
 
+    /// The owner record of one of our numbers together with its
+    /// organization's directory (what an inbound text needs first), `None`
+    /// when nobody owns the number. The default reads
+    /// [`number`](Self::number), then [`directory`](Self::directory); a
+    /// store may answer in one round trip.
+    fn number_with_directory(
+        &self,
+        number: E164,
+    ) -> Result<Option<(OwnedNumber, Directory)>, StoreError> {
+        match self.number(number)? {
+            Some(owner) => {
+                let dir = self.directory(&owner.organization)?;
+                Ok(Some((owner, dir)))
+            }
+            None => Ok(None),
+        }
+    }
+
     /// The whole directory of `org` in one consistent snapshot.
     fn directory(&self, org: &OrganizationId) -> Result<Directory, StoreError> {
         let organization = self
@@ -263,6 +281,10 @@ pub trait RateWindowStore: Send + Sync {
         key: &RateKey,
     ) -> Result<Option<Timestamp>, StoreError>;
     /// How many successful acquisitions of `key` happened at or after `since`.
+    /// A store may forget an acquisition once a later one of the same key
+    /// is more than 48 hours (and more than that later one's window) newer,
+    /// so a count looking back further than 48 hours may come out short;
+    /// the 24-hour count of X4 is exact.
     fn count_since(
         &self,
         org: &OrganizationId,
@@ -661,9 +683,108 @@ pub trait BroadcastStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
+/// What the engine reads about an inbound text once it knows the
+/// organization (SPEC A2, C4, V1, X4), asked in one call so that a store can
+/// answer in one round trip ([`InboundStore::inbound_context`]).
+#[derive(Debug, Clone, Copy)]
+pub struct InboundQuery<'a> {
+    /// The organization.
+    pub organization: &'a OrganizationId,
+    /// The sender's number, when it can be texted back.
+    pub from: Option<E164>,
+    /// Who the conversation is between.
+    pub participants: &'a Participants,
+    /// The sender's auto-reply window (A2), if any.
+    pub rate_key: Option<&'a RateKey>,
+    /// The conversation's auto-reply counter (X4), if any.
+    pub conversation_key: Option<&'a RateKey>,
+    /// From when the counter counts.
+    pub since: Timestamp,
+}
+
+/// The answers to an [`InboundQuery`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundContext {
+    /// [`ConsentStore::consent`] of the sender (the default state without
+    /// a number).
+    pub consent: ConsentState,
+    /// [`ConversationStore::active_conversation`] of the participants.
+    pub conversation: Option<Conversation>,
+    /// [`ConversationStore::last_message`] inbound of that conversation.
+    pub previous_inbound: Option<Message>,
+    /// [`RateWindowStore::last_acquired`] of the rate key (`None` without
+    /// one).
+    pub last_acquired: Option<Timestamp>,
+    /// [`RateWindowStore::count_since`] of the conversation key (0 without
+    /// one).
+    pub count_since: u32,
+}
+
+/// The engine's reads for an inbound text in one call.
+pub trait InboundStore: ConsentStore + ConversationStore + RateWindowStore {
+    /// Answers every part of `query` as the ports named in
+    /// [`InboundContext`] would, from one consistent state (inside a unit,
+    /// the unit's). The default asks each port in turn; a store may answer
+    /// in one round trip.
+    fn inbound_context(&self, query: &InboundQuery<'_>) -> Result<InboundContext, StoreError> {
+        let org = query.organization;
+        let consent = match query.from {
+            Some(n) => self.consent(org, n)?,
+            None => ConsentState::default(),
+        };
+        let conversation = self.active_conversation(org, query.participants)?;
+        let previous_inbound = match &conversation {
+            Some(c) => self.last_message(org, &c.id, Direction::Inbound)?,
+            None => None,
+        };
+        let last_acquired = match query.rate_key {
+            Some(key) => self.last_acquired(org, key)?,
+            None => None,
+        };
+        let count_since = match query.conversation_key {
+            Some(key) => self.count_since(org, key, query.since)?,
+            None => 0,
+        };
+        Ok(InboundContext {
+            consent,
+            conversation,
+            previous_inbound,
+            last_acquired,
+            count_since,
+        })
+    }
+}
+
+/// Several store calls as one unit: all of them take effect or none does,
+/// and they are durable once the unit returns `Ok` (the engine records an
+/// inbound text, its consent change, its rate windows, its replies and its
+/// idempotency key in one unit, so a crash leaves either all of it or
+/// nothing, and a redelivered webhook finds it done or finds nothing).
+pub trait Atomic: Send + Sync {
+    /// Runs `work` as one unit: every call it makes on this store from this
+    /// thread belongs to the unit. SQL stores run the unit in one
+    /// transaction, committed before this returns `Ok` and rolled back when
+    /// `work` returns `Err` (or panics); calls from other threads on the
+    /// same store object wait for the unit to end, other processes see
+    /// nothing of it before the commit. A unit inside a unit is part of
+    /// the outer one. Keep units short and free of network calls: other
+    /// writers wait for them.
+    ///
+    /// [`MemoryStore`](crate::memory::MemoryStore) runs `work` as it comes:
+    /// each of its calls is atomic on its own, nothing is rolled back, and
+    /// nothing outlives the process anyway.
+    fn atomically<R, E, F>(&self, work: F) -> Result<R, E>
+    where
+        F: FnOnce() -> Result<R, E>,
+        E: From<StoreError>,
+        Self: Sized;
+}
+
 /// Every port at once: what the engine needs from a store.
 pub trait Store:
-    DirectoryStore
+    Atomic
+    + InboundStore
+    + DirectoryStore
     + DeliveryStore
     + ConsentStore
     + RateWindowStore
@@ -676,7 +797,9 @@ pub trait Store:
 }
 
 impl<T> Store for T where
-    T: DirectoryStore
+    T: Atomic
+        + InboundStore
+        + DirectoryStore
         + DeliveryStore
         + ConsentStore
         + RateWindowStore

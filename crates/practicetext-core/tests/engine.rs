@@ -11,7 +11,9 @@ use practicetext_core::engine::{
 use practicetext_core::inbound::{EmailAlert, InboundText, ReplyKind};
 use practicetext_core::memory::MemoryStore;
 use practicetext_core::phone::E164;
-use practicetext_core::ports::{ConsentStore, ConversationStore, DirectoryStore};
+use practicetext_core::ports::{
+    Claim, ConsentStore, ConversationStore, DirectoryStore, IdempotencyStore,
+};
 use practicetext_core::scenario::RecordingTransport;
 use practicetext_core::sensitive::MessageBody;
 use practicetext_core::testing::{FixedClock, SeededRandom, sample_directory};
@@ -248,4 +250,32 @@ fn s3_secure_notice_goes_through_consent_and_content_checks() {
     assert!(sms.delivered.is_none());
     let (sent, emails) = e.transport().take();
     assert_eq!((sent.len(), emails.len()), (0, 1));
+}
+
+#[test]
+fn v10_a_batch_records_each_text_once_and_refuses_only_the_unknown_number() {
+    let e = engine_with(RecordingTransport::default(), false);
+    let mut unknown = text("hello", Some("SMb2"));
+    unknown.to = n("2125551234");
+    let texts = [
+        text("Is Rex ready?", Some("SMb1")),
+        unknown,
+        text("STOP", Some("SMb3")),
+        text("Is Rex ready?", Some("SMb1")),
+    ];
+    let out = e.handle_inbound_batch(&texts).unwrap();
+    assert!(matches!(out[0], Ok(InboundOutcome::Handled { .. })));
+    assert_eq!(out[1].as_ref().unwrap_err().code(), "unknown_number");
+    assert!(matches!(out[2], Ok(InboundOutcome::Handled { .. })));
+    assert!(matches!(
+        out[3],
+        Ok(InboundOutcome::Duplicate { in_progress: false })
+    ));
+    let lease = chrono::TimeDelta::seconds(60);
+    let claim = e.store().claim("inbound", "SMb2", lease, t0()).unwrap();
+    assert_eq!(claim, Claim::Acquired, "the refused text left nothing");
+    let (sms, _) = e.transport().take();
+    assert_eq!(sms.len(), 1, "one STOP confirmation");
+    let org = "happy-paws".into();
+    assert!(e.store().consent(&org, n("4162530000")).unwrap().opted_out);
 }

@@ -4,16 +4,15 @@
 //! claiming at once each lock a different recipient, and a row another
 //! claim holds is skipped, never handed out twice.
 
-use postgres::types::ToSql;
-use postgres::{GenericClient, Statement};
+use postgres::Client;
 use practicetext_core::broadcast::{Broadcast, RecipientProgress, RecipientStatus};
 use practicetext_core::chrono::{DateTime, TimeDelta, Utc};
 use practicetext_core::ids::{BroadcastId, OrganizationId};
 use practicetext_core::ports::{BroadcastStore, RecipientClaim, StoreError, Timestamp};
-use serde::de::DeserializeOwned;
 
 use crate::PgStore;
-use crate::record::{backend, from_json, to_json};
+use crate::record::to_json;
+use crate::sql::{Db, Params};
 
 const CREATE_BROADCAST: &str = "INSERT INTO broadcasts (organization_id, id, record) \
      VALUES ($1, $2, $3::text::json) ON CONFLICT (organization_id, id) DO NOTHING";
@@ -77,48 +76,20 @@ fn not_found(id: &BroadcastId) -> StoreError {
     }
 }
 
-type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
-
-/// The record of the one row `stmt` selects, if any.
-fn one<T: DeserializeOwned>(
-    client: &mut impl GenericClient,
-    what: &str,
-    stmt: &Statement,
-    params: Params<'_>,
-) -> Result<Option<T>, StoreError> {
-    let row = client.query_opt(stmt, params).map_err(backend)?;
-    row.map(|r| from_json(what, r.try_get(0).map_err(backend)?))
-        .transpose()
-}
-
-/// The records of every row `stmt` selects, in its order.
-fn all<T: DeserializeOwned>(
-    client: &mut impl GenericClient,
-    what: &str,
-    stmt: &Statement,
-    params: Params<'_>,
-) -> Result<Vec<T>, StoreError> {
-    let rows = client.query(stmt, params).map_err(backend)?;
-    rows.iter()
-        .map(|r| from_json(what, r.try_get(0).map_err(backend)?))
-        .collect()
-}
-
 /// Fails with not found unless the broadcast exists.
 fn require(
-    client: &mut impl GenericClient,
-    stmt: &Statement,
+    db: &mut Db<'_, Client>,
     org: &OrganizationId,
     id: &BroadcastId,
 ) -> Result<(), StoreError> {
-    let found: Option<Broadcast> = one(client, "broadcast", stmt, &[&org.as_str(), &id.as_str()])?;
+    let found: Option<Broadcast> =
+        db.one("broadcast", BROADCAST, &[&org.as_str(), &id.as_str()])?;
     found.map(|_| ()).ok_or_else(|| not_found(id))
 }
 
 /// Writes a recipient's status (and its record) to its row.
 fn set_status(
-    client: &mut impl GenericClient,
-    stmt: &Statement,
+    db: &mut Db<'_, Client>,
     org: &OrganizationId,
     id: &BroadcastId,
     recipient: &RecipientProgress,
@@ -135,8 +106,47 @@ fn set_status(
         &due,
         &record,
     ];
-    client.execute(stmt, params).map_err(backend)?;
+    db.execute(SET_STATUS, params)?;
     Ok(())
+}
+
+/// Claims one recipient inside a transaction (see
+/// [`BroadcastStore::claim_recipient`]).
+fn claim(
+    db: &mut Db<'_, Client>,
+    org: &OrganizationId,
+    id: &BroadcastId,
+    worker: &str,
+    lease: TimeDelta,
+    now: Timestamp,
+) -> Result<RecipientClaim, StoreError> {
+    require(db, org, id)?;
+    let (o, b, now_key) = (org.as_str(), id.as_str(), due_key(now));
+    let what = "broadcast recipient";
+    let interrupted: Option<RecipientProgress> =
+        db.one(what, INTERRUPTED, &[&o, &b, &worker, &now_key])?;
+    let (mut recipient, was_sending) = match interrupted {
+        Some(r) => (r, true),
+        None => match db.one(what, DUE, &[&o, &b, &now_key])? {
+            Some(r) => (r, false),
+            None => {
+                let next: Option<RecipientProgress> = db.one(what, NEXT_DUE, &[&o, &b])?;
+                return Ok(wait_or_finished(next.as_ref()));
+            }
+        },
+    };
+    recipient.status = RecipientStatus::Sending {
+        worker: worker.to_owned(),
+        lease_until: now
+            .checked_add_signed(lease)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        retries: retries(&recipient.status),
+    };
+    set_status(db, org, id, &recipient)?;
+    Ok(RecipientClaim::Claimed {
+        recipient,
+        interrupted: was_sending,
+    })
 }
 
 impl BroadcastStore for PgStore {
@@ -155,28 +165,24 @@ impl BroadcastStore for PgStore {
         }
         let record = to_json("broadcast", broadcast)?;
         let (org, id) = (broadcast.organization.as_str(), broadcast.id.as_str());
-        let mut session = self.lock()?;
-        let (create, insert) = (
-            session.prepare(CREATE_BROADCAST)?,
-            session.prepare(INSERT_RECIPIENT)?,
-        );
-        let mut tx = session.client.transaction().map_err(backend)?;
-        let created = tx
-            .execute(&create, &[&org, &id, &record])
-            .map_err(backend)?;
-        if created == 0 {
-            return Err(StoreError::Conflict {
-                message: format!("broadcast '{}' exists", broadcast.id),
-            });
-        }
-        for r in recipients {
-            let (state, worker, due) = columns(&r.status);
-            let json = to_json("broadcast recipient", r)?;
-            let index = i64::from(r.index);
-            tx.execute(&insert, &[&org, &id, &index, &state, &worker, &due, &json])
-                .map_err(backend)?;
-        }
-        tx.commit().map_err(backend)
+        self.in_tx(|db| {
+            let created = db.execute(CREATE_BROADCAST, &[&org, &id, &record])?;
+            if created == 0 {
+                return Err(StoreError::Conflict {
+                    message: format!("broadcast '{}' exists", broadcast.id),
+                });
+            }
+            for r in recipients {
+                let (state, worker, due) = columns(&r.status);
+                let json = to_json("broadcast recipient", r)?;
+                let index = i64::from(r.index);
+                db.execute(
+                    INSERT_RECIPIENT,
+                    &[&org, &id, &index, &state, &worker, &due, &json],
+                )?;
+            }
+            Ok(())
+        })
     }
 
     fn broadcast(
@@ -184,20 +190,11 @@ impl BroadcastStore for PgStore {
         org: &OrganizationId,
         id: &BroadcastId,
     ) -> Result<Option<Broadcast>, StoreError> {
-        let mut session = self.lock()?;
-        let stmt = session.prepare(BROADCAST)?;
-        one(
-            &mut session.client,
-            "broadcast",
-            &stmt,
-            &[&org.as_str(), &id.as_str()],
-        )
+        self.run(|db| db.one("broadcast", BROADCAST, &[&org.as_str(), &id.as_str()]))
     }
 
     fn broadcasts(&self, org: &OrganizationId) -> Result<Vec<Broadcast>, StoreError> {
-        let mut session = self.lock()?;
-        let stmt = session.prepare(BROADCASTS)?;
-        all(&mut session.client, "broadcast", &stmt, &[&org.as_str()])
+        self.run(|db| db.all("broadcast", BROADCASTS, &[&org.as_str()]))
     }
 
     /// Reads in one transaction: the broadcast and its recipients together.
@@ -206,18 +203,14 @@ impl BroadcastStore for PgStore {
         org: &OrganizationId,
         id: &BroadcastId,
     ) -> Result<Vec<RecipientProgress>, StoreError> {
-        let mut session = self.lock()?;
-        let (exists, list) = (session.prepare(BROADCAST)?, session.prepare(RECIPIENTS)?);
-        let mut tx = session.client.transaction().map_err(backend)?;
-        require(&mut tx, &exists, org, id)?;
-        let found = all(
-            &mut tx,
-            "broadcast recipient",
-            &list,
-            &[&org.as_str(), &id.as_str()],
-        )?;
-        tx.commit().map_err(backend)?;
-        Ok(found)
+        self.in_tx(|db| {
+            require(db, org, id)?;
+            db.all(
+                "broadcast recipient",
+                RECIPIENTS,
+                &[&org.as_str(), &id.as_str()],
+            )
+        })
     }
 
     fn claim_recipient(
@@ -228,47 +221,7 @@ impl BroadcastStore for PgStore {
         lease: TimeDelta,
         now: Timestamp,
     ) -> Result<RecipientClaim, StoreError> {
-        let mut session = self.lock()?;
-        let exists = session.prepare(BROADCAST)?;
-        let interrupted_stmt = session.prepare(INTERRUPTED)?;
-        let due_stmt = session.prepare(DUE)?;
-        let next_stmt = session.prepare(NEXT_DUE)?;
-        let set = session.prepare(SET_STATUS)?;
-        let mut tx = session.client.transaction().map_err(backend)?;
-        require(&mut tx, &exists, org, id)?;
-        let (o, b, now_key) = (org.as_str(), id.as_str(), due_key(now));
-        let what = "broadcast recipient";
-        let interrupted: Option<RecipientProgress> = one(
-            &mut tx,
-            what,
-            &interrupted_stmt,
-            &[&o, &b, &worker, &now_key],
-        )?;
-        let (mut recipient, was_sending) = match interrupted {
-            Some(r) => (r, true),
-            None => match one(&mut tx, what, &due_stmt, &[&o, &b, &now_key])? {
-                Some(r) => (r, false),
-                None => {
-                    let next: Option<RecipientProgress> =
-                        one(&mut tx, what, &next_stmt, &[&o, &b])?;
-                    tx.commit().map_err(backend)?;
-                    return Ok(wait_or_finished(next.as_ref()));
-                }
-            },
-        };
-        recipient.status = RecipientStatus::Sending {
-            worker: worker.to_owned(),
-            lease_until: now
-                .checked_add_signed(lease)
-                .unwrap_or(DateTime::<Utc>::MAX_UTC),
-            retries: retries(&recipient.status),
-        };
-        set_status(&mut tx, &set, org, id, &recipient)?;
-        tx.commit().map_err(backend)?;
-        Ok(RecipientClaim::Claimed {
-            recipient,
-            interrupted: was_sending,
-        })
+        self.in_tx(|db| claim(db, org, id, worker, lease, now))
     }
 
     fn update_recipient(
@@ -279,30 +232,25 @@ impl BroadcastStore for PgStore {
         worker: &str,
         status: &RecipientStatus,
     ) -> Result<(), StoreError> {
-        let mut session = self.lock()?;
-        let (exists, read, set) = (
-            session.prepare(BROADCAST)?,
-            session.prepare(RECIPIENT)?,
-            session.prepare(SET_STATUS)?,
-        );
-        let mut tx = session.client.transaction().map_err(backend)?;
-        require(&mut tx, &exists, org, id)?;
-        let params: Params<'_> = &[&org.as_str(), &id.as_str(), &i64::from(index)];
-        let found: Option<RecipientProgress> = one(&mut tx, "broadcast recipient", &read, params)?;
-        let mut recipient = found.ok_or_else(|| StoreError::NotFound {
-            what: "broadcast recipient",
-            id: index.to_string(),
-        })?;
-        let held =
-            matches!(&recipient.status, RecipientStatus::Sending { worker: w, .. } if w == worker);
-        if !held {
-            return Err(StoreError::Conflict {
-                message: format!("recipient {index} is not held by worker '{worker}'"),
-            });
-        }
-        recipient.status = status.clone();
-        set_status(&mut tx, &set, org, id, &recipient)?;
-        tx.commit().map_err(backend)
+        self.in_tx(|db| {
+            require(db, org, id)?;
+            let params: Params<'_> = &[&org.as_str(), &id.as_str(), &i64::from(index)];
+            let found: Option<RecipientProgress> =
+                db.one("broadcast recipient", RECIPIENT, params)?;
+            let mut recipient = found.ok_or_else(|| StoreError::NotFound {
+                what: "broadcast recipient",
+                id: index.to_string(),
+            })?;
+            let held = matches!(&recipient.status,
+                RecipientStatus::Sending { worker: w, .. } if w == worker);
+            if !held {
+                return Err(StoreError::Conflict {
+                    message: format!("recipient {index} is not held by worker '{worker}'"),
+                });
+            }
+            recipient.status = status.clone();
+            set_status(db, org, id, &recipient)
+        })
     }
 }
 

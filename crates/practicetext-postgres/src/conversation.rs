@@ -4,16 +4,20 @@
 //! writes it: of two app servers starting one conversation, the second
 //! waits for the first to commit and then gets [`StoreError::Conflict`].
 
+use practicetext_core::consent::ConsentState;
 use practicetext_core::conversation::{
     Conversation, ConversationStatus, Direction, Message, Participants,
 };
 use practicetext_core::ids::{ConversationId, MessageId, OrganizationId};
 use practicetext_core::inbox::lifecycle::outside_number;
-use practicetext_core::ports::{ConversationFilter, ConversationStore, StoreError};
+use practicetext_core::ports::{
+    ConversationFilter, ConversationStore, InboundContext, InboundQuery, InboundStore, StoreError,
+};
 
 use crate::PgStore;
+use crate::record::from_json;
 use crate::record::{backend, to_json};
-use crate::sql::micros;
+use crate::sql::{from_micros, get, micros};
 
 const PUT_CONVERSATION: &str = "INSERT INTO conversations \
      (organization_id, id, participants, status, client_id, outside_number, started_at, record) \
@@ -25,10 +29,14 @@ const CONVERSATION: &str =
 const ACTIVE: &str = "SELECT record::text FROM conversations \
      WHERE organization_id = $1 AND participants = $2 AND status = 'active'";
 /// A message keeps its `seq` when replaced in its conversation and gets a
-/// new one (the next of the identity) when new or moved.
+/// new one (the next of the identity) when new or moved. Writes nothing
+/// (rather than failing, which would abort an open unit) when the
+/// conversation does not exist.
 const PUT_MESSAGE: &str = "INSERT INTO messages AS m \
      (organization_id, id, conversation_id, direction, at, record) \
-     VALUES ($1, $2, $3, $4, $5, $6::text::json) ON CONFLICT (organization_id, id) DO UPDATE SET \
+     SELECT $1::text, $2::text, $3::text, $4::text, $5::bigint, $6::text::json WHERE EXISTS \
+         (SELECT 1 FROM conversations WHERE organization_id = $1 AND id = $3) \
+     ON CONFLICT (organization_id, id) DO UPDATE SET \
      seq = CASE WHEN m.conversation_id = EXCLUDED.conversation_id THEN m.seq ELSE EXCLUDED.seq END, \
      conversation_id = EXCLUDED.conversation_id, direction = EXCLUDED.direction, \
      at = EXCLUDED.at, record = EXCLUDED.record";
@@ -60,6 +68,22 @@ const EVERY: &str = "SELECT record::text FROM conversations WHERE organization_i
      AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR client_id = $3) \
      AND ($4::text IS NULL OR outside_number = $4) \
      ORDER BY started_at, id";
+
+/// Every read of [`InboundStore::inbound_context`] in one statement (one
+/// round trip, one snapshot): consent state, active conversation, its
+/// newest inbound message, the rate key's last acquisition and the
+/// counter's acquisitions since `$6`.
+const INBOUND_CONTEXT: &str = "WITH c AS (SELECT id, record FROM conversations \
+         WHERE organization_id = $1 AND participants = $2 AND status = 'active') \
+     SELECT \
+     (SELECT record::text FROM consent_states WHERE organization_id = $1 AND number = $3), \
+     (SELECT record::text FROM c), \
+     (SELECT m.record::text FROM messages m WHERE m.organization_id = $1 \
+         AND m.conversation_id = (SELECT id FROM c) AND m.direction = 'inbound' \
+         ORDER BY m.at DESC, m.seq DESC LIMIT 1), \
+     (SELECT last_at FROM rate_keys WHERE organization_id = $1 AND key = $4), \
+     (SELECT count(*) FROM rate_acquisitions \
+         WHERE organization_id = $1 AND key = $5 AND at >= $6)";
 
 /// The participants as the key of the one-active-conversation index.
 fn participants_key(p: &Participants) -> Result<String, StoreError> {
@@ -96,6 +120,44 @@ fn refused(e: postgres::Error, conflict: &str, missing: Option<&ConversationId>)
     }
 }
 
+/// The engine's reads in one round trip.
+impl InboundStore for PgStore {
+    fn inbound_context(&self, q: &InboundQuery<'_>) -> Result<InboundContext, StoreError> {
+        let org = q.organization.as_str();
+        let key = participants_key(q.participants)?;
+        let from = q.from.map(|n| n.to_string());
+        let rate = q.rate_key.map(|k| k.as_str());
+        let counter = q.conversation_key.map(|k| k.as_str());
+        let since = micros(q.since);
+        let row = self.run(|db| {
+            db.row(
+                INBOUND_CONTEXT,
+                &[&org, &key, &from, &rate, &counter, &since],
+            )
+        })?;
+        let row = row.ok_or_else(|| StoreError::Backend {
+            message: "the inbound context query returned no row".into(),
+        })?;
+        let consent: Option<String> = get(&row, 0)?;
+        let conversation: Option<String> = get(&row, 1)?;
+        let previous: Option<String> = get(&row, 2)?;
+        let last: Option<i64> = get(&row, 3)?;
+        let count: i64 = get(&row, 4)?;
+        Ok(InboundContext {
+            consent: match consent {
+                Some(t) => from_json("consent state", &t)?,
+                None => ConsentState::default(),
+            },
+            conversation: conversation
+                .map(|t| from_json("conversation", &t))
+                .transpose()?,
+            previous_inbound: previous.map(|t| from_json("message", &t)).transpose()?,
+            last_acquired: last.map(from_micros).transpose()?,
+            count_since: u32::try_from(count).unwrap_or(u32::MAX),
+        })
+    }
+}
+
 impl ConversationStore for PgStore {
     fn active_conversation(
         &self,
@@ -125,7 +187,7 @@ impl ConversationStore for PgStore {
             status_text(c.status),
         );
         let started = micros(c.started_at);
-        self.run(|db| {
+        self.run_guarded(|db| {
             db.try_execute(
                 PUT_CONVERSATION,
                 &[
@@ -151,10 +213,16 @@ impl ConversationStore for PgStore {
             m.conversation.as_str(),
         );
         let (direction, at) = (direction_text(m.direction), micros(m.at));
-        self.run(|db| {
+        let written = self.run(|db| {
             db.try_execute(PUT_MESSAGE, &[&org, &id, &conv, &direction, &at, &record])
                 .map_err(|e| refused(e, "message conflict", Some(&m.conversation)))
         })?;
+        if written == 0 {
+            return Err(StoreError::NotFound {
+                what: "conversation",
+                id: m.conversation.to_string(),
+            });
+        }
         Ok(())
     }
 

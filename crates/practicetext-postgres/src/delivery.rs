@@ -3,7 +3,7 @@
 use practicetext_core::ports::{DeliveryRecord, DeliveryStore, StoreError};
 
 use crate::PgStore;
-use crate::record::{backend, from_json, to_json};
+use crate::record::to_json;
 
 /// Updates only the owning organization's row: another organization's
 /// record for the same id changes no row, reported as a conflict.
@@ -16,13 +16,9 @@ const DELIVERY: &str = "SELECT record::text FROM deliveries WHERE provider_id = 
 impl DeliveryStore for PgStore {
     fn put_delivery(&self, record: &DeliveryRecord) -> Result<(), StoreError> {
         let json = to_json("delivery", record)?;
-        let mut session = self.lock()?;
-        let stmt = session.prepare(PUT_DELIVERY)?;
         let org = record.organization.as_str();
-        let changed = session
-            .client
-            .execute(&stmt, &[&record.provider_id, &org, &json])
-            .map_err(backend)?;
+        let changed =
+            self.run(|db| db.execute(PUT_DELIVERY, &[&record.provider_id, &org, &json]))?;
         if changed == 0 {
             return Err(StoreError::Conflict {
                 message: "this provider message id belongs to another organization".into(),
@@ -32,13 +28,6 @@ impl DeliveryStore for PgStore {
     }
 
     fn delivery(&self, provider_id: &str) -> Result<Option<DeliveryRecord>, StoreError> {
-        let mut session = self.lock()?;
-        let stmt = session.prepare(DELIVERY)?;
-        let row = session
-            .client
-            .query_opt(&stmt, &[&provider_id])
-            .map_err(backend)?;
-        row.map(|r| from_json("delivery", r.try_get(0).map_err(backend)?))
-            .transpose()
+        self.run(|db| db.one("delivery", DELIVERY, &[&provider_id]))
     }
 }

@@ -66,9 +66,10 @@ mod server_tests;
 mod sql;
 mod usage;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
 
+use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
 use postgres::{Client, Config, NoTls, Statement};
 use practicetext_core::ports::StoreError;
 
@@ -82,13 +83,18 @@ pub const DEFAULT_SCHEMA: &str = "practicetext";
 pub struct PgStore {
     config: Config,
     schema: String,
-    session: Mutex<Session>,
+    session: ReentrantMutex<RefCell<Session>>,
 }
 
-/// One connection and the statements prepared on it.
+/// One connection, the statements prepared on it, and how many units
+/// ([`Atomic::atomically`]) the thread holding the lock has open on it.
+///
+/// [`Atomic::atomically`]: practicetext_core::ports::Atomic::atomically
 struct Session {
     client: Client,
     statements: HashMap<&'static str, Statement>,
+    /// Open units (a transaction; nested ones are savepoints).
+    units: u32,
 }
 
 /// Why a store could not connect.
@@ -157,15 +163,16 @@ impl PgStore {
     pub fn connect_in_schema(url: &str, schema: &str) -> Result<PgStore, ConnectError> {
         let schema = checked_schema(schema)?;
         let config: Config = url.parse().map_err(connect_failed)?;
-        let mut client = session(&config, &schema).map_err(connect_failed)?;
+        let mut client = session_client(&config, &schema).map_err(connect_failed)?;
         migrations::migrate(&mut client, &schema)?;
         Ok(PgStore {
             config,
             schema,
-            session: Mutex::new(Session {
+            session: ReentrantMutex::new(RefCell::new(Session {
                 client,
                 statements: HashMap::new(),
-            }),
+                units: 0,
+            })),
         })
     }
 
@@ -177,33 +184,25 @@ impl PgStore {
     /// The schema version of the database (always [`SCHEMA_VERSION`] once
     /// connect succeeded, unless a newer build migrated it since).
     pub fn schema_version(&self) -> Result<u32, StoreError> {
-        let mut session = self.lock()?;
-        migrations::current_version(&mut session.client).map_err(record::backend)
+        self.run(|db| db.schema_version())
     }
 
-    /// The session, reconnected first if the connection was lost.
-    fn lock(&self) -> Result<MutexGuard<'_, Session>, StoreError> {
-        let mut guard = self.session.lock().map_err(|_| StoreError::Backend {
-            message: "the PostgreSQL connection was poisoned by an earlier panic".into(),
-        })?;
-        if guard.client.is_closed() {
-            tracing::warn!("postgres store: connection lost, reconnecting");
-            guard.client = session(&self.config, &self.schema).map_err(record::backend)?;
-            guard.statements.clear();
+    /// The session, reconnected first if the connection was lost (between
+    /// units: a unit whose connection is lost fails). Reentrant: the thread
+    /// running a unit locks it again for each call the unit makes, while
+    /// other threads wait.
+    fn lock(&self) -> Result<ReentrantMutexGuard<'_, RefCell<Session>>, StoreError> {
+        let guard = self.session.lock();
+        {
+            let mut session = guard.try_borrow_mut().map_err(|_| sql::busy())?;
+            if session.client.is_closed() && session.units == 0 {
+                tracing::warn!("postgres store: connection lost, reconnecting");
+                session.client =
+                    session_client(&self.config, &self.schema).map_err(record::backend)?;
+                session.statements.clear();
+            }
         }
         Ok(guard)
-    }
-}
-
-impl Session {
-    /// `sql` prepared on this connection (once).
-    fn prepare(&mut self, sql: &'static str) -> Result<Statement, StoreError> {
-        if let Some(stmt) = self.statements.get(sql) {
-            return Ok(stmt.clone());
-        }
-        let stmt = self.client.prepare(sql).map_err(record::backend)?;
-        self.statements.insert(sql, stmt.clone());
-        Ok(stmt)
     }
 }
 
@@ -216,7 +215,7 @@ impl std::fmt::Debug for PgStore {
 }
 
 /// A connection whose unqualified names resolve in `schema`.
-fn session(config: &Config, schema: &str) -> Result<Client, postgres::Error> {
+fn session_client(config: &Config, schema: &str) -> Result<Client, postgres::Error> {
     let mut client = config.connect(NoTls)?;
     client.batch_execute(&format!("SET search_path TO {}", quoted(schema)))?;
     Ok(client)

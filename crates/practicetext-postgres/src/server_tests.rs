@@ -59,7 +59,7 @@ impl Scratch {
 
     /// A raw connection whose search_path is this schema.
     fn client(&self) -> Client {
-        session(&self.url.parse().unwrap(), &self.schema).unwrap()
+        session_client(&self.url.parse().unwrap(), &self.schema).unwrap()
     }
 }
 
@@ -103,6 +103,7 @@ fn more_handles(scratch: &Scratch) -> Vec<PgStore> {
 }
 
 practicetext_store_tests::store_conformance_tests!(scratch_store, handles = more_handles);
+practicetext_store_tests::atomic_store_tests!(scratch_store);
 
 /// Data as written at each version: `SEEDS[v]` inserts the records of
 /// [`seeded_directory`] (and from version 2 on those of
@@ -339,7 +340,8 @@ fn key_columns_compare_in_byte_order_whatever_the_database_locale() {
 
 /// The server process behind the store's connection.
 fn backend_pid(store: &PgStore) -> i32 {
-    let mut session = store.lock().unwrap();
+    let guard = store.lock().unwrap();
+    let mut session = guard.borrow_mut();
     let row = session.client.query_one("SELECT pg_backend_pid()", &[]);
     row.unwrap().get(0)
 }

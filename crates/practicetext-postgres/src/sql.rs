@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use postgres::types::ToSql;
-use postgres::{Client, GenericClient, Row, Statement, Transaction};
-use practicetext_core::ports::{StoreError, Timestamp};
+use postgres::{Client, GenericClient, Row, Statement};
+use practicetext_core::ports::{Atomic, StoreError, Timestamp};
 use serde::de::DeserializeOwned;
 
 use crate::record::{backend, from_json};
@@ -120,32 +120,188 @@ pub(crate) fn from_micros(us: i64) -> Result<Timestamp, StoreError> {
     })
 }
 
+impl Db<'_, Client> {
+    /// The schema's version (see [`crate::migrations::current_version`]).
+    pub(crate) fn schema_version(&mut self) -> Result<u32, StoreError> {
+        crate::migrations::current_version(self.client).map_err(backend)
+    }
+
+    /// Runs statements without parameters (BEGIN, SAVEPOINT, ...).
+    fn control(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.client.batch_execute(sql).map_err(backend)
+    }
+}
+
+/// The connection already in use by this thread (a store call made from
+/// inside another store call): refused rather than deadlocked.
+pub(crate) fn busy() -> StoreError {
+    StoreError::Backend {
+        message: "the PostgreSQL connection is in use by this thread".into(),
+    }
+}
+
+/// How a transaction or savepoint opens, commits and rolls back.
+struct Bracket {
+    open: &'static str,
+    commit: &'static str,
+    rollback: &'static str,
+}
+
+const TRANSACTION: Bracket = Bracket {
+    open: "BEGIN",
+    commit: "COMMIT",
+    rollback: "ROLLBACK",
+};
+
+/// A call's savepoint inside a unit: a failed statement rolls back to it
+/// instead of aborting the unit's transaction.
+const CALL_SAVEPOINT: Bracket = Bracket {
+    open: "SAVEPOINT call",
+    commit: "RELEASE SAVEPOINT call",
+    rollback: "ROLLBACK TO SAVEPOINT call; RELEASE SAVEPOINT call",
+};
+
+const UNIT_SAVEPOINT: Bracket = Bracket {
+    open: "SAVEPOINT unit",
+    commit: "RELEASE SAVEPOINT unit",
+    rollback: "ROLLBACK TO SAVEPOINT unit; RELEASE SAVEPOINT unit",
+};
+
 impl PgStore {
-    /// Runs `work` on the connection; each statement is its own transaction.
+    /// Runs `work` on the connection: outside a unit each statement is its
+    /// own transaction, inside one it belongs to the unit.
     pub(crate) fn run<R>(
         &self,
         work: impl FnOnce(&mut Db<'_, Client>) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let mut guard = self.lock()?;
-        let Session { client, statements } = &mut *guard;
+        let guard = self.lock()?;
+        let mut session = guard.try_borrow_mut().map_err(|_| busy())?;
+        let Session {
+            client, statements, ..
+        } = &mut *session;
         work(&mut Db { client, statements })
     }
 
-    /// Runs `work` in one READ COMMITTED transaction, committed if it
-    /// returns `Ok` and rolled back otherwise. Row locks (`FOR UPDATE`, an
-    /// upsert's conflict row) are held to the commit.
+    /// Runs `work` in one READ COMMITTED transaction (a savepoint inside a
+    /// unit), committed if it returns `Ok` and rolled back otherwise. Row
+    /// locks (`FOR UPDATE`, an upsert's conflict row) are held to the
+    /// commit (of the unit, inside one).
     pub(crate) fn in_tx<R>(
         &self,
-        work: impl FnOnce(&mut Db<'_, Transaction<'_>>) -> Result<R, StoreError>,
+        work: impl FnOnce(&mut Db<'_, Client>) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let mut guard = self.lock()?;
-        let Session { client, statements } = &mut *guard;
-        let mut tx = client.transaction().map_err(backend)?;
-        let out = work(&mut Db {
-            client: &mut tx,
-            statements,
-        })?;
-        tx.commit().map_err(backend)?;
+        let in_unit = self.with_units(|n| *n > 0)?;
+        self.bracketed(
+            if in_unit {
+                &CALL_SAVEPOINT
+            } else {
+                &TRANSACTION
+            },
+            work,
+        )
+    }
+
+    /// Runs one statement that may fail on a constraint so that the failure
+    /// does not abort an open unit (a savepoint inside one; as it is
+    /// otherwise).
+    pub(crate) fn run_guarded<R>(
+        &self,
+        work: impl FnOnce(&mut Db<'_, Client>) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        if self.with_units(|n| *n > 0)? {
+            self.bracketed(&CALL_SAVEPOINT, work)
+        } else {
+            self.run(work)
+        }
+    }
+
+    fn bracketed<R>(
+        &self,
+        bracket: &Bracket,
+        work: impl FnOnce(&mut Db<'_, Client>) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        self.run(|db| {
+            db.control(bracket.open)?;
+            match work(db) {
+                Ok(out) => {
+                    db.control(bracket.commit)?;
+                    Ok(out)
+                }
+                Err(e) => {
+                    if let Err(rollback) = db.control(bracket.rollback) {
+                        tracing::error!(message = %rollback, "postgres store: rollback failed");
+                    }
+                    Err(e)
+                }
+            }
+        })
+    }
+
+    /// Reads or changes the open unit count.
+    fn with_units<R>(&self, f: impl FnOnce(&mut u32) -> R) -> Result<R, StoreError> {
+        let guard = self.lock()?;
+        let mut session = guard.try_borrow_mut().map_err(|_| busy())?;
+        Ok(f(&mut session.units))
+    }
+}
+
+/// Closes a unit when dropped: commits it when [`Unit::commit`] was
+/// called, rolls it back otherwise (an error or a panic in the work).
+struct Unit<'a> {
+    store: &'a PgStore,
+    bracket: &'static Bracket,
+    committed: bool,
+}
+
+impl Unit<'_> {
+    fn commit(mut self) -> Result<(), StoreError> {
+        self.committed = true;
+        let done = self.store.run(|db| db.control(self.bracket.commit));
+        if done.is_err() {
+            self.committed = false;
+        }
+        done
+    }
+}
+
+impl Drop for Unit<'_> {
+    fn drop(&mut self) {
+        let _ = self.store.with_units(|n| *n = n.saturating_sub(1));
+        if self.committed {
+            return;
+        }
+        if let Err(e) = self.store.run(|db| db.control(self.bracket.rollback)) {
+            tracing::error!(message = %e, "postgres store: a unit could not be rolled back");
+        }
+    }
+}
+
+/// One READ COMMITTED transaction per unit: other app servers see nothing
+/// of it before the commit and wait for the rows it locked; calls of other
+/// threads on this store wait on its (reentrant) lock. Nested units are
+/// savepoints.
+impl Atomic for PgStore {
+    fn atomically<R, E, F>(&self, work: F) -> Result<R, E>
+    where
+        F: FnOnce() -> Result<R, E>,
+        E: From<StoreError>,
+    {
+        let _held = self.lock()?;
+        let outermost = self.with_units(|n| *n == 0)?;
+        let bracket = if outermost {
+            &TRANSACTION
+        } else {
+            &UNIT_SAVEPOINT
+        };
+        self.run(|db| db.control(bracket.open))?;
+        self.with_units(|n| *n += 1)?;
+        let unit = Unit {
+            store: self,
+            bracket,
+            committed: false,
+        };
+        let out = work()?;
+        unit.commit()?;
         Ok(out)
     }
 }

@@ -97,25 +97,23 @@ CREATE INDEX conversations_by_client
 CREATE INDEX conversations_by_outside_number
     ON conversations (organization_id, outside_number, started_at, id);
 
--- Messages, oldest first by `at`, then by `seq` (the order put). Deleting
--- a conversation deletes its messages.
+-- Messages, oldest first by `at`, then by `seq` (the order put; the
+-- rowid, so a new message is appended to the table). Deleting a
+-- conversation deletes its messages.
 CREATE TABLE messages (
+    seq             INTEGER PRIMARY KEY,
     organization_id TEXT NOT NULL,
     id              TEXT NOT NULL,
     conversation_id TEXT NOT NULL,
     direction       TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
     at              INTEGER NOT NULL,
-    seq             INTEGER NOT NULL,
     record          TEXT NOT NULL CHECK (json_valid(record)),
-    PRIMARY KEY (organization_id, id),
     FOREIGN KEY (organization_id, conversation_id)
         REFERENCES conversations (organization_id, id) ON DELETE CASCADE
-) STRICT, WITHOUT ROWID;
+) STRICT;
 
+CREATE UNIQUE INDEX messages_by_id ON messages (organization_id, id);
 CREATE INDEX messages_in_order ON messages (organization_id, conversation_id, at, seq);
-CREATE INDEX messages_by_direction
-    ON messages (organization_id, conversation_id, direction, at, seq);
-CREATE INDEX messages_by_seq ON messages (seq);
 
 -- The communication history: one entry per closed conversation.
 -- `outside_number` is set for SMS conversations only.

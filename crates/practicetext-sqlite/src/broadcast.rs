@@ -7,7 +7,7 @@ use practicetext_core::broadcast::{Broadcast, RecipientProgress, RecipientStatus
 use practicetext_core::chrono::{DateTime, TimeDelta, Utc};
 use practicetext_core::ids::{BroadcastId, OrganizationId};
 use practicetext_core::ports::{BroadcastStore, RecipientClaim, StoreError, Timestamp};
-use rusqlite::{Connection, OptionalExtension, Params, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Params, params};
 
 use crate::SqliteStore;
 use crate::record::{backend, from_json, to_json};
@@ -140,20 +140,16 @@ impl BroadcastStore for SqliteStore {
         }
         let record = to_json("broadcast", broadcast)?;
         let (org, id) = (broadcast.organization.as_str(), broadcast.id.as_str());
-        let mut conn = self.lock()?;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(backend)?;
-        let created = tx
-            .prepare_cached(CREATE_BROADCAST)
-            .and_then(|mut s| s.execute(params![org, id, record]))
-            .map_err(backend)?;
-        if created == 0 {
-            return Err(StoreError::Conflict {
-                message: format!("broadcast '{}' exists", broadcast.id),
-            });
-        }
-        {
+        self.write_tx(|tx| {
+            let created = tx
+                .prepare_cached(CREATE_BROADCAST)
+                .and_then(|mut s| s.execute(params![org, id, record]))
+                .map_err(backend)?;
+            if created == 0 {
+                return Err(StoreError::Conflict {
+                    message: format!("broadcast '{}' exists", broadcast.id),
+                });
+            }
             let mut insert = tx.prepare_cached(INSERT_RECIPIENT).map_err(backend)?;
             for r in recipients {
                 let (state, worker, due) = columns(&r.status);
@@ -162,8 +158,8 @@ impl BroadcastStore for SqliteStore {
                     .execute(params![org, id, r.index, state, worker, due, json])
                     .map_err(backend)?;
             }
-        }
-        tx.commit().map_err(backend)
+            Ok(())
+        })
     }
 
     fn broadcast(
@@ -171,16 +167,12 @@ impl BroadcastStore for SqliteStore {
         org: &OrganizationId,
         id: &BroadcastId,
     ) -> Result<Option<Broadcast>, StoreError> {
-        one(
-            &*self.lock()?,
-            "broadcast",
-            BROADCAST,
-            [org.as_str(), id.as_str()],
-        )
+        let keys = [org.as_str(), id.as_str()];
+        self.with_conn(|conn| one(conn, "broadcast", BROADCAST, keys))
     }
 
     fn broadcasts(&self, org: &OrganizationId) -> Result<Vec<Broadcast>, StoreError> {
-        all(&*self.lock()?, "broadcast", BROADCASTS, [org.as_str()])
+        self.with_conn(|conn| all(conn, "broadcast", BROADCASTS, [org.as_str()]))
     }
 
     /// Reads in one transaction: a consistent list while workers write.
@@ -189,17 +181,11 @@ impl BroadcastStore for SqliteStore {
         org: &OrganizationId,
         id: &BroadcastId,
     ) -> Result<Vec<RecipientProgress>, StoreError> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction().map_err(backend)?;
-        require(&tx, org, id)?;
-        let list = all(
-            &tx,
-            "broadcast recipient",
-            RECIPIENTS,
-            [org.as_str(), id.as_str()],
-        )?;
-        tx.commit().map_err(backend)?;
-        Ok(list)
+        self.read_tx(|tx| {
+            require(tx, org, id)?;
+            let keys = [org.as_str(), id.as_str()];
+            all(tx, "broadcast recipient", RECIPIENTS, keys)
+        })
     }
 
     fn claim_recipient(
@@ -210,38 +196,7 @@ impl BroadcastStore for SqliteStore {
         lease: TimeDelta,
         now: Timestamp,
     ) -> Result<RecipientClaim, StoreError> {
-        let mut conn = self.lock()?;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(backend)?;
-        require(&tx, org, id)?;
-        let (o, b, now_key) = (org.as_str(), id.as_str(), due_key(now));
-        let what = "broadcast recipient";
-        let interrupted: Option<RecipientProgress> =
-            one(&tx, what, INTERRUPTED, params![o, b, worker, now_key])?;
-        let (mut recipient, was_sending) = match interrupted {
-            Some(r) => (r, true),
-            None => match one(&tx, what, DUE, params![o, b, now_key])? {
-                Some(r) => (r, false),
-                None => {
-                    let next: Option<RecipientProgress> = one(&tx, what, NEXT_DUE, [o, b])?;
-                    return Ok(wait_or_finished(next.as_ref()));
-                }
-            },
-        };
-        recipient.status = RecipientStatus::Sending {
-            worker: worker.to_owned(),
-            lease_until: now
-                .checked_add_signed(lease)
-                .unwrap_or(DateTime::<Utc>::MAX_UTC),
-            retries: retries(&recipient.status),
-        };
-        set_status(&tx, org, id, &recipient)?;
-        tx.commit().map_err(backend)?;
-        Ok(RecipientClaim::Claimed {
-            recipient,
-            interrupted: was_sending,
-        })
+        self.write_tx(|tx| claim(tx, org, id, worker, lease, now))
     }
 
     fn update_recipient(
@@ -252,30 +207,66 @@ impl BroadcastStore for SqliteStore {
         worker: &str,
         status: &RecipientStatus,
     ) -> Result<(), StoreError> {
-        let mut conn = self.lock()?;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(backend)?;
-        require(&tx, org, id)?;
-        let found: Option<RecipientProgress> = one(
-            &tx,
-            "broadcast recipient",
-            RECIPIENT,
-            params![org.as_str(), id.as_str(), index],
-        )?;
-        let mut recipient = found.ok_or_else(|| StoreError::NotFound {
-            what: "broadcast recipient",
-            id: index.to_string(),
-        })?;
-        if !held_by(&recipient.status, worker) {
-            return Err(StoreError::Conflict {
-                message: format!("recipient {index} is not held by worker '{worker}'"),
-            });
-        }
-        recipient.status = status.clone();
-        set_status(&tx, org, id, &recipient)?;
-        tx.commit().map_err(backend)
+        self.write_tx(|tx| {
+            require(tx, org, id)?;
+            let found: Option<RecipientProgress> = one(
+                tx,
+                "broadcast recipient",
+                RECIPIENT,
+                params![org.as_str(), id.as_str(), index],
+            )?;
+            let mut recipient = found.ok_or_else(|| StoreError::NotFound {
+                what: "broadcast recipient",
+                id: index.to_string(),
+            })?;
+            if !held_by(&recipient.status, worker) {
+                return Err(StoreError::Conflict {
+                    message: format!("recipient {index} is not held by worker '{worker}'"),
+                });
+            }
+            recipient.status = status.clone();
+            set_status(tx, org, id, &recipient)
+        })
     }
+}
+
+/// Claims one recipient inside a write transaction (see
+/// [`BroadcastStore::claim_recipient`]).
+fn claim(
+    tx: &Connection,
+    org: &OrganizationId,
+    id: &BroadcastId,
+    worker: &str,
+    lease: TimeDelta,
+    now: Timestamp,
+) -> Result<RecipientClaim, StoreError> {
+    require(tx, org, id)?;
+    let (o, b, now_key) = (org.as_str(), id.as_str(), due_key(now));
+    let what = "broadcast recipient";
+    let interrupted: Option<RecipientProgress> =
+        one(tx, what, INTERRUPTED, params![o, b, worker, now_key])?;
+    let (mut recipient, was_sending) = match interrupted {
+        Some(r) => (r, true),
+        None => match one(tx, what, DUE, params![o, b, now_key])? {
+            Some(r) => (r, false),
+            None => {
+                let next: Option<RecipientProgress> = one(tx, what, NEXT_DUE, [o, b])?;
+                return Ok(wait_or_finished(next.as_ref()));
+            }
+        },
+    };
+    recipient.status = RecipientStatus::Sending {
+        worker: worker.to_owned(),
+        lease_until: now
+            .checked_add_signed(lease)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        retries: retries(&recipient.status),
+    };
+    set_status(tx, org, id, &recipient)?;
+    Ok(RecipientClaim::Claimed {
+        recipient,
+        interrupted: was_sending,
+    })
 }
 
 /// True when `status` is `sending` held by `worker`.
@@ -334,7 +325,9 @@ mod tests {
     #[test]
     fn every_read_searches_an_index() {
         let store = SqliteStore::open_in_memory().unwrap();
-        let conn = store.lock().unwrap();
+        let guard = store.lock();
+        let session = guard.borrow();
+        let conn = &session.conn;
         let reads = [
             BROADCAST,
             BROADCASTS,

@@ -80,13 +80,15 @@ mod tests {
     #[test]
     fn every_read_searches_an_index_and_needs_no_sort() {
         let store = SqliteStore::open_in_memory().unwrap();
-        let conn = store.lock().unwrap();
+        let guard = store.lock();
+        let session = guard.borrow();
+        let conn = &session.conn;
         for (sql, index) in [
             (STATE, "PRIMARY KEY"),
             (HISTORY, "INDEX consent_history_by_organization"),
             (HISTORY_OF_NUMBER, "INDEX consent_history_by_number"),
         ] {
-            assert_searches(&conn, sql, index);
+            assert_searches(conn, sql, index);
         }
     }
 }

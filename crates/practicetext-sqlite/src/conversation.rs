@@ -8,7 +8,7 @@ use practicetext_core::conversation::{
 };
 use practicetext_core::ids::{ConversationId, MessageId, OrganizationId};
 use practicetext_core::inbox::lifecycle::outside_number;
-use practicetext_core::ports::{ConversationFilter, ConversationStore, StoreError};
+use practicetext_core::ports::{ConversationFilter, ConversationStore, InboundStore, StoreError};
 use rusqlite::{ErrorCode, params};
 
 use crate::SqliteStore;
@@ -25,15 +25,17 @@ const CONVERSATION: &str =
 const ACTIVE: &str = "SELECT record FROM conversations \
      WHERE organization_id = ?1 AND participants = ?2 AND status = 'active'";
 /// A message keeps its `seq` when replaced in its conversation and gets a
-/// new one (the next) when new or moved.
+/// new one (the next rowid) when new or moved.
 const PUT_MESSAGE: &str = "INSERT INTO messages \
-     (organization_id, id, conversation_id, direction, at, seq, record) \
-     VALUES (?1, ?2, ?3, ?4, ?5, (SELECT coalesce(max(seq), 0) + 1 FROM messages), ?6) \
+     (organization_id, id, conversation_id, direction, at, record) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
      ON CONFLICT (organization_id, id) DO UPDATE SET \
      seq = CASE WHEN messages.conversation_id = excluded.conversation_id \
-         THEN messages.seq ELSE excluded.seq END, \
+         THEN messages.seq ELSE (SELECT max(seq) + 1 FROM messages) END, \
      conversation_id = excluded.conversation_id, direction = excluded.direction, \
      at = excluded.at, record = excluded.record";
+/// The newest message in a direction: walks the conversation's messages
+/// from the newest (replies and texts alternate, so it stops soon).
 const LAST_MESSAGE: &str = "SELECT record FROM messages \
      WHERE organization_id = ?1 AND conversation_id = ?2 AND direction = ?3 \
      ORDER BY at DESC, seq DESC LIMIT 1";
@@ -104,6 +106,10 @@ fn refused(e: rusqlite::Error, conflict: &str, missing: Option<&ConversationId>)
         _ => backend(e),
     }
 }
+
+/// The engine's reads one after the other (the default): each is a local
+/// call on a file, there is no round trip to save.
+impl InboundStore for SqliteStore {}
 
 impl ConversationStore for SqliteStore {
     fn active_conversation(
@@ -262,20 +268,22 @@ mod tests {
     #[test]
     fn every_read_searches_an_index_and_needs_no_sort() {
         let store = SqliteStore::open_in_memory().unwrap();
-        let conn = store.lock().unwrap();
+        let guard = store.lock();
+        let session = guard.borrow();
+        let conn = &session.conn;
         for (sql, index) in [
             (CONVERSATION, "PRIMARY KEY"),
             (ACTIVE, "conversations_one_active"),
-            (LAST_MESSAGE, "messages_by_direction"),
+            (LAST_MESSAGE, "messages_in_order"),
             (MESSAGES, "messages_in_order"),
             (BY_CLIENT, "conversations_by_client"),
             (BY_OUTSIDE_NUMBER, "conversations_by_outside_number"),
             (BY_STATUS, "conversations_by_status"),
             (EVERY, "conversations_by_start"),
-            (DELETE_MESSAGE, "PRIMARY KEY"),
+            (DELETE_MESSAGE, "messages_by_id"),
             (DELETE_CONVERSATION, "PRIMARY KEY"),
         ] {
-            assert_searches(&conn, sql, index);
+            assert_searches(conn, sql, index);
         }
     }
 }

@@ -16,12 +16,12 @@ pub(crate) const DELIVERY: &str = "SELECT record FROM deliveries WHERE provider_
 impl DeliveryStore for SqliteStore {
     fn put_delivery(&self, record: &DeliveryRecord) -> Result<(), StoreError> {
         let json = to_json("delivery", record)?;
-        let conn = self.lock()?;
-        let mut stmt = conn.prepare_cached(PUT_DELIVERY).map_err(backend)?;
         let org = record.organization.as_str();
-        let changed = stmt
-            .execute(params![record.provider_id, org, json])
-            .map_err(backend)?;
+        let changed = self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(PUT_DELIVERY).map_err(backend)?;
+            stmt.execute(params![record.provider_id, org, json])
+                .map_err(backend)
+        })?;
         if changed == 0 {
             return Err(StoreError::Conflict {
                 message: "this provider message id belongs to another organization".into(),
@@ -31,12 +31,12 @@ impl DeliveryStore for SqliteStore {
     }
 
     fn delivery(&self, provider_id: &str) -> Result<Option<DeliveryRecord>, StoreError> {
-        let conn = self.lock()?;
-        let mut stmt = conn.prepare_cached(DELIVERY).map_err(backend)?;
-        let text: Option<String> = stmt
-            .query_row([provider_id], |r| r.get(0))
-            .optional()
-            .map_err(backend)?;
+        let text: Option<String> = self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(DELIVERY).map_err(backend)?;
+            stmt.query_row([provider_id], |r| r.get(0))
+                .optional()
+                .map_err(backend)
+        })?;
         text.map(|t| from_json("delivery", &t)).transpose()
     }
 }

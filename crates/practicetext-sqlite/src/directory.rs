@@ -6,9 +6,70 @@ use practicetext_core::phone::E164;
 use practicetext_core::ports::{DirectoryStore, StoreError};
 use rusqlite::params;
 
+use std::collections::HashMap;
+
 use crate::SqliteStore;
 use crate::record::{backend, to_json};
-use crate::sql::{all, one, write};
+use crate::sql::{all, one, value, write};
+
+/// Directories and number owners as read, kept while the database does
+/// not change under them: SQLite's `data_version` changes whenever another
+/// connection (this process or another) commits, and this connection's own
+/// directory writes and rollbacks empty the cache. The engine reads the
+/// directory of every inbound text; most of the time nothing changed it.
+#[derive(Default)]
+pub(crate) struct Cache {
+    /// The `data_version` the entries were read at.
+    version: Option<i64>,
+    directories: HashMap<OrganizationId, Directory>,
+    numbers: HashMap<E164, Option<OwnedNumber>>,
+}
+
+impl Cache {
+    /// Forgets everything.
+    pub(crate) fn clear(&mut self) {
+        self.version = None;
+        self.directories.clear();
+        self.numbers.clear();
+    }
+}
+
+impl SqliteStore {
+    /// Runs `f` on the cache, emptied first if another connection committed
+    /// since it was filled.
+    fn cache<R>(&self, f: impl FnOnce(&mut Cache) -> R) -> Result<R, StoreError> {
+        let guard = self.lock();
+        let mut session = guard.try_borrow_mut().map_err(|_| crate::sql::busy())?;
+        let version: Option<i64> = value(&session.conn, "PRAGMA data_version", [])?;
+        if session.cache.version != version {
+            session.cache.clear();
+            session.cache.version = version;
+        }
+        Ok(f(&mut session.cache))
+    }
+
+    /// Empties the cache (a unit that may have read its own uncommitted
+    /// writes was rolled back).
+    pub(crate) fn forget_cache(&self) {
+        let guard = self.lock();
+        if let Ok(mut session) = guard.try_borrow_mut() {
+            session.cache.clear();
+        }
+    }
+
+    /// Runs a directory write and empties the cache.
+    fn write_directory(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<usize, StoreError> {
+        let guard = self.lock();
+        let mut session = guard.try_borrow_mut().map_err(|_| crate::sql::busy())?;
+        session.cache.clear();
+        let mut stmt = session.conn.prepare_cached(sql).map_err(backend)?;
+        stmt.execute(params).map_err(backend)
+    }
+}
 
 const PUT_ORGANIZATION: &str = "INSERT INTO organizations (id, record) VALUES (?1, ?2) \
      ON CONFLICT (id) DO UPDATE SET record = excluded.record";
@@ -39,54 +100,50 @@ const CLIENTS_BY_PHONE: &str = "SELECT record FROM clients INDEXED BY clients_by
 impl DirectoryStore for SqliteStore {
     fn put_organization(&self, org: &Organization) -> Result<(), StoreError> {
         let record = to_json("organization", org)?;
-        write(
-            &*self.lock()?,
-            PUT_ORGANIZATION,
-            params![org.id.as_str(), record],
-        )?;
+        let params = params![org.id.as_str(), record];
+        self.write_directory(PUT_ORGANIZATION, params)?;
         Ok(())
     }
 
     fn organization(&self, id: &OrganizationId) -> Result<Option<Organization>, StoreError> {
-        one(&*self.lock()?, "organization", ORGANIZATION, [id.as_str()])
+        self.with_conn(|conn| one(conn, "organization", ORGANIZATION, [id.as_str()]))
     }
 
     fn put_user(&self, user: &User) -> Result<(), StoreError> {
         let record = to_json("user", user)?;
-        let keys = (user.organization.as_str(), user.username.as_str());
-        write(&*self.lock()?, PUT_USER, params![keys.0, keys.1, record])?;
+        let params = params![user.organization.as_str(), user.username.as_str(), record];
+        self.write_directory(PUT_USER, params)?;
         Ok(())
     }
 
     fn user(&self, org: &OrganizationId, username: &Username) -> Result<Option<User>, StoreError> {
-        one(
-            &*self.lock()?,
-            "user",
-            USER,
-            [org.as_str(), username.as_str()],
-        )
+        let params = [org.as_str(), username.as_str()];
+        self.with_conn(|conn| one(conn, "user", USER, params))
     }
 
     fn users(&self, org: &OrganizationId) -> Result<Vec<User>, StoreError> {
-        all(&*self.lock()?, "user", USERS, [org.as_str()])
+        self.with_conn(|conn| all(conn, "user", USERS, [org.as_str()]))
     }
 
     fn put_group(&self, group: &Group) -> Result<(), StoreError> {
         let record = to_json("group", group)?;
-        let keys = (group.organization.as_str(), group.id.as_str());
-        write(&*self.lock()?, PUT_GROUP, params![keys.0, keys.1, record])?;
+        let params = params![group.organization.as_str(), group.id.as_str(), record];
+        self.write_directory(PUT_GROUP, params)?;
         Ok(())
     }
 
     fn groups(&self, org: &OrganizationId) -> Result<Vec<Group>, StoreError> {
-        all(&*self.lock()?, "group", GROUPS, [org.as_str()])
+        self.with_conn(|conn| all(conn, "group", GROUPS, [org.as_str()]))
     }
 
     fn put_number(&self, number: &OwnedNumber) -> Result<(), StoreError> {
         let record = to_json("number", number)?;
-        let e164 = number.number.to_string();
-        let org = number.organization.as_str();
-        let changed = write(&*self.lock()?, PUT_NUMBER, params![e164, org, record])?;
+        let params = params![
+            number.number.to_string(),
+            number.organization.as_str(),
+            record
+        ];
+        let changed = self.write_directory(PUT_NUMBER, params)?;
         if changed == 0 {
             return Err(StoreError::Conflict {
                 message: format!(
@@ -99,32 +156,34 @@ impl DirectoryStore for SqliteStore {
     }
 
     fn number(&self, number: E164) -> Result<Option<OwnedNumber>, StoreError> {
-        one(&*self.lock()?, "number", NUMBER, [number.to_string()])
+        if let Some(found) = self.cache(|c| c.numbers.get(&number).cloned())? {
+            return Ok(found);
+        }
+        let found: Option<OwnedNumber> =
+            self.with_conn(|conn| one(conn, "number", NUMBER, [number.to_string()]))?;
+        self.cache(|c| c.numbers.insert(number, found.clone()))?;
+        Ok(found)
     }
 
     fn numbers(&self, org: &OrganizationId) -> Result<Vec<OwnedNumber>, StoreError> {
-        all(&*self.lock()?, "number", NUMBERS, [org.as_str()])
+        self.with_conn(|conn| all(conn, "number", NUMBERS, [org.as_str()]))
     }
 
     fn put_client(&self, client: &Client) -> Result<(), StoreError> {
         let record = to_json("client", client)?;
         let phone = client.cell_phone.map(|p| p.to_string());
-        let keys = (client.organization.as_str(), client.id.as_str());
-        write(
-            &*self.lock()?,
-            PUT_CLIENT,
-            params![keys.0, keys.1, phone, record],
-        )?;
+        let params = params![
+            client.organization.as_str(),
+            client.id.as_str(),
+            phone,
+            record
+        ];
+        self.with_conn(|conn| write(conn, PUT_CLIENT, params))?;
         Ok(())
     }
 
     fn client(&self, org: &OrganizationId, id: &ClientId) -> Result<Option<Client>, StoreError> {
-        one(
-            &*self.lock()?,
-            "client",
-            CLIENT,
-            [org.as_str(), id.as_str()],
-        )
+        self.with_conn(|conn| one(conn, "client", CLIENT, [org.as_str(), id.as_str()]))
     }
 
     fn clients_by_phone(
@@ -133,27 +192,32 @@ impl DirectoryStore for SqliteStore {
         number: E164,
     ) -> Result<Vec<Client>, StoreError> {
         let params = params![org.as_str(), number.to_string()];
-        all(&*self.lock()?, "client", CLIENTS_BY_PHONE, params)
+        self.with_conn(|conn| all(conn, "client", CLIENTS_BY_PHONE, params))
     }
 
-    /// Reads the four parts in one read transaction: a consistent snapshot
-    /// even while another process writes the file.
+    /// Reads the four parts in one read transaction (or in the unit that is
+    /// open): a consistent snapshot even while another process writes the
+    /// file. Kept in the cache until the database changes.
     fn directory(&self, org: &OrganizationId) -> Result<Directory, StoreError> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction().map_err(backend)?;
-        let key = [org.as_str()];
-        let organization =
-            one(&tx, "organization", ORGANIZATION, key)?.ok_or_else(|| StoreError::NotFound {
-                what: "organization",
-                id: org.to_string(),
+        if let Some(found) = self.cache(|c| c.directories.get(org).cloned())? {
+            return Ok(found);
+        }
+        let dir = self.read_tx(|conn| {
+            let key = [org.as_str()];
+            let organization = one(conn, "organization", ORGANIZATION, key)?.ok_or_else(|| {
+                StoreError::NotFound {
+                    what: "organization",
+                    id: org.to_string(),
+                }
             })?;
-        let dir = Directory {
-            organization,
-            users: all(&tx, "user", USERS, key)?,
-            groups: all(&tx, "group", GROUPS, key)?,
-            numbers: all(&tx, "number", NUMBERS, key)?,
-        };
-        tx.commit().map_err(backend)?;
+            Ok(Directory {
+                organization,
+                users: all(conn, "user", USERS, key)?,
+                groups: all(conn, "group", GROUPS, key)?,
+                numbers: all(conn, "number", NUMBERS, key)?,
+            })
+        })?;
+        self.cache(|c| c.directories.insert(org.clone(), dir.clone()))?;
         Ok(dir)
     }
 }
@@ -162,12 +226,54 @@ impl DirectoryStore for SqliteStore {
 mod tests {
     use super::*;
 
+    use practicetext_core::ports::Atomic;
+    use practicetext_store_tests::fixtures;
+
+    /// The cached directory and number owners follow this connection's
+    /// writes, another connection's commits and a rolled-back unit.
+    #[test]
+    fn the_cache_follows_every_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let (a, b) = (
+            SqliteStore::open(&path).unwrap(),
+            SqliteStore::open(&path).unwrap(),
+        );
+        let org = fixtures::organization("org-a");
+        a.put_organization(&org).unwrap();
+        let users = |s: &SqliteStore| s.directory(&org.id).unwrap().users.len();
+        assert_eq!(users(&a), 0);
+        a.put_user(&fixtures::bare_user("org-a", "amir")).unwrap();
+        assert_eq!(users(&a), 1, "this connection's write");
+        b.put_user(&fixtures::bare_user("org-a", "zoe")).unwrap();
+        assert_eq!(users(&a), 2, "another connection's commit");
+        let n = fixtures::phone(10);
+        assert_eq!(a.number(n).unwrap(), None);
+        b.put_number(&fixtures::owned_number("org-a", n, None))
+            .unwrap();
+        assert!(
+            a.number(n).unwrap().is_some(),
+            "another connection's number"
+        );
+        let rolled_back: Result<(), StoreError> = a.atomically(|| {
+            a.put_user(&fixtures::bare_user("org-a", "temp"))?;
+            assert_eq!(users(&a), 3, "the unit sees its own write");
+            Err(StoreError::Backend {
+                message: "roll back".into(),
+            })
+        });
+        assert!(rolled_back.is_err());
+        assert_eq!(users(&a), 2, "a rolled-back write is forgotten");
+    }
+
     /// Every read finds its rows through an index, in the promised order,
     /// with no full scan and no sort, whatever the table holds.
     #[test]
     fn every_read_searches_an_index_and_needs_no_sort() {
         let store = SqliteStore::open_in_memory().unwrap();
-        let conn = store.lock().unwrap();
+        let guard = store.lock();
+        let session = guard.borrow();
+        let conn = &session.conn;
         let reads = [
             (ORGANIZATION, "PRIMARY KEY"),
             (USER, "PRIMARY KEY"),

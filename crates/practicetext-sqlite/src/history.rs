@@ -89,14 +89,16 @@ mod tests {
     #[test]
     fn every_read_searches_an_index_and_needs_no_sort() {
         let store = SqliteStore::open_in_memory().unwrap();
-        let conn = store.lock().unwrap();
+        let guard = store.lock();
+        let session = guard.borrow();
+        let conn = &session.conn;
         for (sql, index) in [
             (ENTRY, "PRIMARY KEY"),
             (OF_CLIENT, "history_by_client"),
             (UNASSIGNED, "history_unassigned_by_number"),
             (DELETE, "PRIMARY KEY"),
         ] {
-            assert_searches(&conn, sql, index);
+            assert_searches(conn, sql, index);
         }
     }
 }

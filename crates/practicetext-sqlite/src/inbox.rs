@@ -196,7 +196,9 @@ mod tests {
     #[test]
     fn every_read_searches_an_index_and_needs_no_sort() {
         let store = SqliteStore::open_in_memory().unwrap();
-        let conn = store.lock().unwrap();
+        let guard = store.lock();
+        let session = guard.borrow();
+        let conn = &session.conn;
         for (sql, index) in [
             (IS_MUTED, "PRIMARY KEY"),
             (PRESENCE, "PRIMARY KEY"),
@@ -205,7 +207,7 @@ mod tests {
             (FORGET_CONVERSATION, "inbox_marks_by_conversation"),
             (FORGET_MESSAGE, "inbox_unread_by_message"),
         ] {
-            assert_searches(&conn, sql, index);
+            assert_searches(conn, sql, index);
         }
     }
 }

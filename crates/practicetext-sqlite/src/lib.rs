@@ -51,14 +51,18 @@ mod secure;
 mod sql;
 mod usage;
 
+use std::cell::RefCell;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
 use practicetext_core::ports::StoreError;
 use rusqlite::Connection;
 
 pub use migrations::SCHEMA_VERSION;
+
+/// Prepared statements kept per connection: more than the store has.
+const STATEMENT_CACHE: usize = 256;
 
 /// How long a call waits for another process's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -66,7 +70,19 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// A store kept in one SQLite database. `Send + Sync`: share it between
 /// threads behind an `Arc`.
 pub struct SqliteStore {
-    conn: Mutex<Connection>,
+    session: ReentrantMutex<RefCell<Session>>,
+}
+
+/// The connection, and how many units ([`Atomic::atomically`]) the thread
+/// holding the lock has open on it.
+///
+/// [`Atomic::atomically`]: practicetext_core::ports::Atomic::atomically
+struct Session {
+    conn: Connection,
+    units: u32,
+    /// Directories and number owners read before, while nobody changed
+    /// the file (see [`directory::Cache`]).
+    cache: directory::Cache,
 }
 
 /// Why a database could not be opened.
@@ -137,23 +153,35 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(open_failed)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_failed)?;
+        // Savepoints (a write inside a unit, each text of a batch) keep the
+        // pages they change in a statement journal: in memory, not in a
+        // temporary file written for every such write.
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(open_failed)?;
+        // Every statement the store runs stays prepared (the default keeps
+        // 16, fewer than one inbound text uses).
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         migrations::migrate(&mut conn)?;
         Ok(SqliteStore {
-            conn: Mutex::new(conn),
+            session: ReentrantMutex::new(RefCell::new(Session {
+                conn,
+                units: 0,
+                cache: directory::Cache::default(),
+            })),
         })
     }
 
     /// The schema version of the open database (always [`SCHEMA_VERSION`]
     /// once open succeeded).
     pub fn schema_version(&self) -> Result<u32, StoreError> {
-        migrations::user_version(&*self.lock()?).map_err(record::backend)
+        self.with_conn(|conn| migrations::user_version(conn).map_err(record::backend))
     }
 
-    /// The connection, for one call.
-    fn lock(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
-        self.conn.lock().map_err(|_| StoreError::Backend {
-            message: "the SQLite connection was poisoned by an earlier panic".into(),
-        })
+    /// The session, for one call or one unit. Reentrant: the thread running
+    /// a unit locks it again for each call the unit makes, while other
+    /// threads wait.
+    fn lock(&self) -> ReentrantMutexGuard<'_, RefCell<Session>> {
+        self.session.lock()
     }
 }
 
@@ -209,7 +237,9 @@ mod tests {
     fn open_configures_wal_foreign_keys_and_busy_timeout() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
-        let conn = store.lock().unwrap();
+        let guard = store.lock();
+        let session = guard.borrow();
+        let conn = &session.conn;
         let get = |pragma: &str| -> String {
             conn.pragma_query_value(None, pragma, |r| {
                 r.get::<_, rusqlite::types::Value>(0)

@@ -131,7 +131,9 @@ mod tests {
     #[test]
     fn every_read_searches_an_index_and_needs_no_sort() {
         let store = SqliteStore::open_in_memory().unwrap();
-        let conn = store.lock().unwrap();
+        let guard = store.lock();
+        let session = guard.borrow();
+        let conn = &session.conn;
         for (sql, index) in [
             (LATEST_UP_TO, "rate_acquisitions_by_key"),
             (LAST, "rate_acquisitions_by_key"),
@@ -139,7 +141,7 @@ mod tests {
             (PRUNE, "rate_acquisitions_by_key"),
             (CLAIM, "PRIMARY KEY"),
         ] {
-            assert_searches(&conn, sql, index);
+            assert_searches(conn, sql, index);
         }
     }
 }

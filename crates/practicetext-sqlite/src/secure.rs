@@ -203,7 +203,9 @@ mod tests {
     #[test]
     fn every_read_searches_an_index_and_needs_no_sort() {
         let store = SqliteStore::open_in_memory().unwrap();
-        let conn = store.lock().unwrap();
+        let guard = store.lock();
+        let session = guard.borrow();
+        let conn = &session.conn;
         for (sql, index) in [
             (VERSION, "PRIMARY KEY"),
             (CONVERSATION, "PRIMARY KEY"),
@@ -212,7 +214,7 @@ mod tests {
             (NEXT_EVENT, "PRIMARY KEY"),
             (EVENTS, "PRIMARY KEY"),
         ] {
-            assert_searches(&conn, sql, index);
+            assert_searches(conn, sql, index);
         }
     }
 }

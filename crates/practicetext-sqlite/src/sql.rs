@@ -1,8 +1,8 @@
 //! Helpers every port uses: prepared (cached) statements returning records,
 //! instants as microseconds, and the write transaction.
 
-use practicetext_core::ports::{StoreError, Timestamp};
-use rusqlite::{Connection, OptionalExtension, Params, TransactionBehavior};
+use practicetext_core::ports::{Atomic, StoreError, Timestamp};
+use rusqlite::{Connection, OptionalExtension, Params};
 use serde::de::DeserializeOwned;
 
 use crate::SqliteStore;
@@ -81,30 +81,227 @@ pub(crate) fn from_micros(us: i64) -> Result<Timestamp, StoreError> {
 }
 
 impl SqliteStore {
-    /// Runs `work` in one `IMMEDIATE` transaction: the write lock is taken
-    /// at the start (other processes wait for it, up to the busy timeout),
-    /// so a read-modify-write cannot interleave with another writer. An
-    /// error rolls everything back.
-    pub(crate) fn write_tx<R>(
-        &self,
-        work: impl FnOnce(&Connection) -> Result<R, StoreError>,
-    ) -> Result<R, StoreError> {
-        let mut conn = self.lock()?;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(backend)?;
-        let out = work(&tx)?;
-        tx.commit().map_err(backend)?;
-        Ok(out)
-    }
-
-    /// Runs `work` on the connection, outside any explicit transaction
-    /// (each statement is its own).
+    /// Runs `work` on the connection: outside a unit each statement is its
+    /// own transaction, inside one it belongs to the unit.
     pub(crate) fn with_conn<R>(
         &self,
         work: impl FnOnce(&Connection) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        work(&*self.lock()?)
+        let guard = self.lock();
+        let session = guard.try_borrow().map_err(|_| busy())?;
+        work(&session.conn)
+    }
+
+    /// Runs `work` as one write: in its own `IMMEDIATE` transaction (the
+    /// write lock is taken at the start, other processes wait for it up to
+    /// the busy timeout, so a read-modify-write cannot interleave with
+    /// another writer), or in a savepoint of the open unit. An error rolls
+    /// the write back.
+    pub(crate) fn write_tx<R>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        self.bracketed(&WRITE, work)
+    }
+
+    /// Runs `work`'s reads on one snapshot: a read transaction, or the open
+    /// unit.
+    pub(crate) fn read_tx<R>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        if self.units(|n| *n > 0)? {
+            return self.with_conn(work);
+        }
+        self.bracketed(&READ, work)
+    }
+
+    /// Runs `work` between `bracket`'s statements (a savepoint instead
+    /// inside a unit); rolls back on an error or a panic.
+    fn bracketed<R>(
+        &self,
+        bracket: &'static Bracket,
+        work: impl FnOnce(&Connection) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let bracket = if self.units(|n| *n > 0)? {
+            &CALL
+        } else {
+            bracket
+        };
+        self.with_conn(|conn| {
+            exec(conn, bracket.open)?;
+            let open = Open {
+                conn,
+                bracket,
+                done: false,
+            };
+            let out = work(conn)?;
+            open.commit()?;
+            Ok(out)
+        })
+    }
+
+    /// Runs one statement without parameters (BEGIN, COMMIT, ...).
+    fn control(&self, sql: &str) -> Result<(), StoreError> {
+        self.with_conn(|conn| exec(conn, sql))
+    }
+
+    /// Opens a unit: `BEGIN IMMEDIATE` for the outermost, a savepoint for
+    /// a nested one.
+    fn open_unit(&self) -> Result<bool, StoreError> {
+        let outermost = self.units(|n| *n == 0)?;
+        self.control(if outermost {
+            "BEGIN IMMEDIATE"
+        } else {
+            "SAVEPOINT unit"
+        })?;
+        self.units(|n| *n += 1)?;
+        Ok(outermost)
+    }
+
+    /// Reads or changes the open unit count.
+    fn units<R>(&self, f: impl FnOnce(&mut u32) -> R) -> Result<R, StoreError> {
+        let guard = self.lock();
+        let mut session = guard.try_borrow_mut().map_err(|_| busy())?;
+        Ok(f(&mut session.units))
+    }
+}
+
+/// Runs one cached statement without parameters.
+fn exec(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+    stmt.execute([]).map_err(backend)?;
+    Ok(())
+}
+
+/// How a transaction or savepoint of one call opens, commits and rolls
+/// back (statements kept prepared, unlike rusqlite's `Transaction`).
+struct Bracket {
+    open: &'static str,
+    commit: &'static str,
+    rollback: &'static [&'static str],
+}
+
+const WRITE: Bracket = Bracket {
+    open: "BEGIN IMMEDIATE",
+    commit: "COMMIT",
+    rollback: &["ROLLBACK"],
+};
+
+const READ: Bracket = Bracket {
+    open: "BEGIN",
+    commit: "COMMIT",
+    rollback: &["ROLLBACK"],
+};
+
+/// A call's savepoint inside a unit.
+const CALL: Bracket = Bracket {
+    open: "SAVEPOINT call",
+    commit: "RELEASE call",
+    rollback: &["ROLLBACK TO call", "RELEASE call"],
+};
+
+/// An open transaction or savepoint of one call: rolled back when dropped
+/// before [`Open::commit`] (an error or a panic in the work).
+struct Open<'c> {
+    conn: &'c Connection,
+    bracket: &'static Bracket,
+    done: bool,
+}
+
+impl Open<'_> {
+    fn commit(mut self) -> Result<(), StoreError> {
+        exec(self.conn, self.bracket.commit)?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Open<'_> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        for sql in self.bracket.rollback {
+            if let Err(e) = exec(self.conn, sql) {
+                tracing::error!(message = %e, "sqlite store: a write could not be rolled back");
+            }
+        }
+    }
+}
+
+/// A connection already in use by this thread (a store call made from
+/// inside another store call): refused rather than deadlocked.
+pub(crate) fn busy() -> StoreError {
+    StoreError::Backend {
+        message: "the SQLite connection is in use by this thread".into(),
+    }
+}
+
+/// Closes a unit when dropped: commits it when [`Unit::commit`] was
+/// called, rolls it back otherwise (an error or a panic in the work).
+struct Unit<'a> {
+    store: &'a SqliteStore,
+    outermost: bool,
+    committed: bool,
+}
+
+impl Unit<'_> {
+    fn commit(mut self) -> Result<(), StoreError> {
+        self.committed = true;
+        let sql = if self.outermost {
+            "COMMIT"
+        } else {
+            "RELEASE unit"
+        };
+        self.store.control(sql)
+    }
+}
+
+impl Drop for Unit<'_> {
+    fn drop(&mut self) {
+        let _ = self.store.units(|n| *n = n.saturating_sub(1));
+        if self.committed && !std::thread::panicking() {
+            // A failed COMMIT leaves the transaction open: end it.
+            let open = self.store.with_conn(|c| Ok(!c.is_autocommit()));
+            if !(self.outermost && open.unwrap_or(false)) {
+                return;
+            }
+        }
+        self.store.forget_cache();
+        let sql = if self.outermost {
+            "ROLLBACK"
+        } else {
+            "ROLLBACK TO unit; RELEASE unit"
+        };
+        if let Err(e) = self
+            .store
+            .with_conn(|c| c.execute_batch(sql).map_err(backend))
+        {
+            tracing::error!(message = %e, "sqlite store: a unit could not be rolled back");
+        }
+    }
+}
+
+/// One `IMMEDIATE` transaction per unit: other processes wait for the
+/// write lock until it commits; calls of other threads on this store wait
+/// on its (reentrant) lock. Nested units are savepoints.
+impl Atomic for SqliteStore {
+    fn atomically<R, E, F>(&self, work: F) -> Result<R, E>
+    where
+        F: FnOnce() -> Result<R, E>,
+        E: From<StoreError>,
+    {
+        let _held = self.lock();
+        let outermost = self.open_unit()?;
+        let unit = Unit {
+            store: self,
+            outermost,
+            committed: false,
+        };
+        let out = work()?;
+        unit.commit()?;
+        Ok(out)
     }
 }
 

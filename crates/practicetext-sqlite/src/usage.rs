@@ -119,7 +119,9 @@ mod tests {
     #[test]
     fn every_read_searches_an_index_and_needs_no_sort() {
         let store = SqliteStore::open_in_memory().unwrap();
-        let conn = store.lock().unwrap();
-        assert_searches(&conn, USAGE, "PRIMARY KEY");
+        let guard = store.lock();
+        let session = guard.borrow();
+        let conn = &session.conn;
+        assert_searches(conn, USAGE, "PRIMARY KEY");
     }
 }

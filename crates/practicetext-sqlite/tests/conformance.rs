@@ -9,6 +9,9 @@ mod in_memory {
     practicetext_store_tests::store_conformance_tests!(|| Box::new(
         SqliteStore::open_in_memory().expect("open in memory")
     ));
+    practicetext_store_tests::atomic_store_tests!(|| Box::new(
+        SqliteStore::open_in_memory().expect("open in memory")
+    ));
 }
 
 mod on_file {
@@ -48,4 +51,5 @@ mod on_file {
     }
 
     practicetext_store_tests::store_conformance_tests!(file_store, handles = more_handles);
+    practicetext_store_tests::atomic_store_tests!(file_store);
 }

@@ -53,6 +53,7 @@ macro_rules! directory_store_tests {
                 directory_is_a_snapshot_of_the_organization,
                 directory_of_empty_organization_has_no_records,
                 directory_of_missing_organization_is_not_found,
+                number_with_directory_is_the_owner_and_its_directory,
                 records_of_one_organization_are_invisible_to_another,
                 same_keys_in_two_organizations_are_separate_records,
                 clients_by_phone_is_scoped_to_the_organization,
@@ -499,4 +500,23 @@ pub fn concurrent_writes_all_land<S: DirectoryStore>(store: &S) {
     let clients = store.clients_by_phone(&org, phone(30)).unwrap();
     assert_eq!(clients.len(), THREADS * EACH);
     assert_eq!(store.users(&org).unwrap().len(), THREADS * EACH);
+}
+
+/// `number_with_directory` is the owner record and its organization's
+/// directory; `None` for a number nobody owns; `NotFound` when the owner's
+/// organization has no record.
+pub fn number_with_directory_is_the_owner_and_its_directory<S: DirectoryStore>(store: &S) {
+    let org = organization("org-a");
+    store.put_organization(&org).unwrap();
+    store.put_user(&user("org-a", "amir")).unwrap();
+    let owned = owned_number("org-a", phone(10), Some(Route::User(Username::new("amir"))));
+    store.put_number(&owned).unwrap();
+    let found = store.number_with_directory(phone(10)).unwrap();
+    assert_eq!(found, Some((owned, store.directory(&org.id).unwrap())));
+    assert_eq!(store.number_with_directory(phone(11)).unwrap(), None);
+    store
+        .put_number(&owned_number("org-x", phone(12), None))
+        .unwrap();
+    let err = store.number_with_directory(phone(12)).unwrap_err();
+    assert_eq!(err.code(), "not_found");
 }

@@ -27,16 +27,22 @@
 
 #![warn(missing_docs)]
 
+pub mod atomic;
 pub mod broadcast;
+pub mod broadcast_durability;
 pub mod broadcast_fixtures;
 pub mod consent;
 pub mod conversation;
 pub mod delivery;
 pub mod directory;
+pub mod durability;
+pub mod engine;
 pub mod fixtures;
 pub mod history;
 pub mod idempotency;
+pub mod inbound;
 pub mod inbox;
+pub mod process;
 pub mod rate;
 pub mod secure;
 pub mod seeds;
@@ -55,6 +61,7 @@ macro_rules! store_conformance_tests {
         $crate::rate_store_tests!($factory);
         $crate::idempotency_store_tests!($factory);
         $crate::conversation_store_tests!($factory);
+        $crate::inbound_store_tests!($factory);
         $crate::history_store_tests!($factory);
         $crate::inbox_store_tests!($factory);
         $crate::usage_store_tests!($factory);
@@ -68,6 +75,7 @@ macro_rules! store_conformance_tests {
         $crate::rate_store_tests!($factory);
         $crate::idempotency_store_tests!($factory);
         $crate::conversation_store_tests!($factory);
+        $crate::inbound_store_tests!($factory);
         $crate::history_store_tests!($factory);
         $crate::inbox_store_tests!($factory);
         $crate::usage_store_tests!($factory);
@@ -162,6 +170,11 @@ mod tests {
     }
 
     #[test]
+    fn every_atomic_check_is_listed_in_its_macro() {
+        assert_every_check_is_listed("atomic", include_str!("atomic.rs"), 6);
+    }
+
+    #[test]
     fn every_secure_check_is_listed_in_its_macro() {
         assert_every_check_is_listed("secure", include_str!("secure.rs"), 10);
     }
@@ -189,6 +202,11 @@ mod tests {
     #[test]
     fn every_history_check_is_listed_in_its_macro() {
         assert_every_check_is_listed("history", include_str!("history.rs"), 8);
+    }
+
+    #[test]
+    fn every_inbound_check_is_listed_in_its_macro() {
+        assert_every_check_is_listed("inbound", include_str!("inbound.rs"), 5);
     }
 
     #[test]

@@ -19,7 +19,7 @@ mod usage;
 
 use std::sync::{Mutex, MutexGuard};
 
-use crate::ports::StoreError;
+use crate::ports::{Atomic, InboundStore, StoreError};
 
 /// A store that lives in memory and implements every storage port.
 #[derive(Default)]
@@ -43,6 +43,21 @@ impl MemoryStore {
         Self::default()
     }
 }
+
+/// Runs the unit's calls as they come (see [`Atomic::atomically`]): each
+/// port has its own lock and a process's memory does not survive a crash.
+impl Atomic for MemoryStore {
+    fn atomically<R, E, F>(&self, work: F) -> Result<R, E>
+    where
+        F: FnOnce() -> Result<R, E>,
+        E: From<StoreError>,
+    {
+        work()
+    }
+}
+
+/// The engine's reads, one port after the other (the default).
+impl InboundStore for MemoryStore {}
 
 impl std::fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
