@@ -40,7 +40,9 @@ kotlin-test:
 pg-test:
 	bash scripts/with-postgres.sh $(CARGO) test -p practicetext-postgres --features server-tests
 
-# Every example in examples/ runs (and must succeed) as part of make test.
+# Every example in examples/ runs (and must succeed) as part of make test:
+# the Rust one here, the Python, Node and Kotlin ones after their suites in
+# python-test, node-test and kotlin-test (scripts/bindings.sh).
 examples:
 	$(CARGO) run -q --example rust_webhook
 

@@ -121,10 +121,32 @@ kotlin_test() {
     return "$rc"
 }
 
+# The examples in examples/, run after each suite (they exit non-zero when
+# the library answers differently from what they expect).
+python_example() {
+    say "example: examples/python_practice_hook.py"
+    "$VENV/bin/python" examples/python_practice_hook.py
+}
+
+node_example() {
+    say "example: examples/node_webhook.mjs"
+    node examples/node_webhook.mjs
+}
+
+kotlin_example() {
+    local classes=$TARGET/kotlin-example-classes
+    local cp=$TARGET/kotlin-classes:/usr/share/java/jna.jar:$KOTLINC/lib/kotlinx-coroutines-core-jvm.jar
+    say "example: examples/kotlin/SendButton.kt"
+    rm -rf "$classes"
+    "$KOTLINC/bin/kotlinc" -jvm-target 17 -nowarn -cp "$cp" -d "$classes" examples/kotlin/*.kt
+    java -Djna.library.path="$TARGET/debug" -cp "$classes:$cp:$KOTLINC/lib/kotlin-stdlib.jar" \
+        dev.practicetext.examples.SendButtonKt
+}
+
 case "${1:-}" in
-    python-test) python_test ;;
-    node-test) node_test ;;
-    kotlin-test) kotlin_test ;;
+    python-test) python_test; python_example ;;
+    node-test) node_test; node_example ;;
+    kotlin-test) kotlin_test; kotlin_example ;;
     *)
         sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//' >&2
         exit 2

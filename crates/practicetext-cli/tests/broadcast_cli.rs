@@ -365,3 +365,89 @@ fn help_documents_the_input_formats() {
         }
     }
 }
+
+#[test]
+fn b9_a_db_run_stopped_after_any_step_resumes_from_sqlite_sending_each_once() {
+    // Steps alternate sent / wait for the pace: stopping after 1 to 5 steps
+    // cuts the run before, between and after every text.
+    for stop_after in 1usize..=5 {
+        let dir = Dir::new();
+        let token = token(&dir);
+        let args = ["--confirm", &token, "--db", "practice.db"];
+        let stopped = run(
+            &dir,
+            "run",
+            &[&args[..], &["--stop-after", &stop_after.to_string()]].concat(),
+            Some(NOW),
+        );
+        assert_eq!(stopped.status.code(), Some(3), "{stopped:?}");
+        let before: usize = texts_per_number(&dir).values().sum();
+        assert_eq!(before, stop_after.div_ceil(2), "stopped after {stop_after}");
+        let resumed = run(&dir, "run", &args, Some(NOW));
+        assert!(resumed.status.success(), "{resumed:?}");
+        let summary = json(&resumed);
+        assert_eq!(summary["sent"], 3, "no one skipped: {summary}");
+        let texts = texts_per_number(&dir);
+        assert_eq!(texts.len(), 3);
+        assert!(texts.values().all(|&c| c == 1), "sent twice: {texts:?}");
+        // A third run finds the broadcast done and sends nothing.
+        let again = run(&dir, "run", &args, Some(NOW));
+        assert_eq!(json(&again)["sent"], 3);
+        assert_eq!(texts_per_number(&dir), texts);
+    }
+}
+
+#[test]
+fn b9_a_db_run_killed_mid_way_resumes_from_sqlite_with_no_duplicates() {
+    // Real time at one text a second, SIGKILLed once the first text is out.
+    let dir = Dir::new();
+    let mut pre = vec!["broadcast".to_owned(), "preflight".to_owned()];
+    pre.extend(common(None));
+    pre.extend(["--pace", "60", "--quiet-hours", "00:00-23:59"].map(String::from));
+    let plan = practicetext(&dir.path, &pre).output().unwrap();
+    let token = json(&plan)["token"].as_str().unwrap().to_owned();
+    let mut args = pre.clone();
+    args[1] = "run".to_owned();
+    args.extend([
+        "--confirm".to_owned(),
+        token,
+        "--db".into(),
+        "practice.db".into(),
+    ]);
+
+    let mut child = practicetext(&dir.path, &args)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..500 {
+        if !dir.read("sent.jsonl").is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before = texts_per_number(&dir).len();
+    assert!((1..3).contains(&before), "killed mid-run: {before} sent");
+    let out = practicetext(&dir.path, &args).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let summary = json(&out);
+    assert_eq!(summary["sent"], 3, "no one skipped: {summary}");
+    let texts = texts_per_number(&dir);
+    assert_eq!(texts.len(), 3);
+    assert!(texts.values().all(|&c| c == 1), "sent twice: {texts:?}");
+}
+
+#[test]
+fn b4_a_db_run_with_another_token_starts_nothing() {
+    let dir = Dir::new();
+    let out = run(
+        &dir,
+        "run",
+        &["--confirm", "not-the-token", "--db", "practice.db"],
+        Some(NOW),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json(&out)["code"], "confirmation_mismatch");
+    assert!(dir.read("sent.jsonl").is_empty());
+}

@@ -312,7 +312,10 @@ fn personal_skip_without_user(input: &AutoReplyInput<'_>) -> Option<Vec<SkipReas
 /// A1's user-specific criteria, in SPEC order.
 fn personal_reasons(input: &AutoReplyInput<'_>, user: &User) -> Vec<SkipReason> {
     let org = &input.directory.organization;
-    let responder = user.auto_responder.clone().unwrap_or_default();
+    let (text_blank, enabled) = user
+        .auto_responder
+        .as_ref()
+        .map_or((true, false), |r| (r.text.trim().is_empty(), r.enabled));
     let checks = [
         (
             input.sender == SenderKind::Internal,
@@ -323,8 +326,8 @@ fn personal_reasons(input: &AutoReplyInput<'_>, user: &User) -> Vec<SkipReason> 
             SkipReason::AccountSmsDisabled,
         ),
         (user.outbound_number.is_none(), SkipReason::NoOutboundNumber),
-        (responder.text.trim().is_empty(), SkipReason::ResponderBlank),
-        (!responder.enabled, SkipReason::ResponderDisabled),
+        (text_blank, SkipReason::ResponderBlank),
+        (!enabled, SkipReason::ResponderDisabled),
     ];
     checks
         .into_iter()
@@ -495,8 +498,13 @@ static MARKERS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
 
 /// True when `body` looks like another system's automated reply (X4).
 pub fn has_auto_reply_marker(body: &str) -> bool {
-    let body = body.replace(['\u{2019}', '\u{2018}'], "'");
-    MARKERS.as_ref().is_some_and(|m| m.is_match(&body))
+    // Curly apostrophes read as straight ones; copy the text only then.
+    let body: std::borrow::Cow<'_, str> = if body.contains(['\u{2019}', '\u{2018}']) {
+        body.replace(['\u{2019}', '\u{2018}'], "'").into()
+    } else {
+        body.into()
+    };
+    MARKERS.as_ref().is_some_and(|m| m.is_match(body.as_ref()))
 }
 
 fn normalized_eq(a: &str, b: &str) -> bool {

@@ -264,7 +264,7 @@ fn sort_into_queue(
     state: &InboundState<'_>,
     rules: &Rules,
 ) -> Option<QueueMatch> {
-    if state.consent.blocked {
+    if state.consent.blocked || rules.queues.is_empty() {
         return None;
     }
     let open = rules

@@ -9,8 +9,15 @@ use serde::Deserialize;
 use crate::jsonl::{self, ErrorJson};
 
 /// Secure text: messages with health information sent behind a link and a
-/// PIN.
+/// PIN (SPEC S1-S5).
+///
+/// `check-recipient` says whether a patient or contact has what a secure
+/// message needs (name, date of birth, a cell phone or email) and lists
+/// everything missing.
 #[derive(clap::Args)]
+#[command(
+    after_help = "Example:\n  practicetext secure check-recipient '{\"kind\":\"patient\",\"first_name\":\"Dana\",\"last_name\":\"Rivera\",\"date_of_birth\":\"1984-05-17\",\"email\":\"dana@mail.example\"}'"
+)]
 pub struct Args {
     #[command(subcommand)]
     command: Command,

@@ -9,8 +9,14 @@ use serde::Serialize;
 
 use crate::jsonl::{self, ErrorJson};
 
-/// Provider webhooks.
+/// Provider webhooks: check a signed form post as the engine does (SPEC X3).
+///
+/// `verify` reads the form body on stdin and prints whether its signature
+/// is valid and what it parses to (an inbound text or a delivery status).
 #[derive(clap::Args)]
+#[command(
+    after_help = "Example:\n  printf 'From=%%2B14162530000&To=%%2B16502530001&Body=STOP&MessageSid=SM1' |\n    practicetext webhook verify --auth-token \"$TOKEN\" \\\n      --public-url https://texts.clinic.example --path /sms/inbound --signature \"$SIG\""
+)]
 pub struct Args {
     #[command(subcommand)]
     command: Command,

@@ -369,6 +369,41 @@ fn b3_a_client_with_three_pets_and_two_appointments_gets_one_text() {
 }
 
 #[test]
+fn b3_client_ids_of_every_length_find_their_appointments() {
+    // Ids that fit the index's inline key (up to 23 bytes) and longer ones
+    // (a UUID), and ids that differ only past the inline length.
+    let ids = [
+        "7".to_owned(),
+        "x".repeat(23),
+        "x".repeat(24),
+        "3f2b8c1e-9d4a-4c7b-a1e2-5f6d7c8b9a0e".to_owned(),
+        format!("{}a", "y".repeat(30)),
+        format!("{}b", "y".repeat(30)),
+        "é".repeat(12),
+    ];
+    let clients: Vec<_> = (0..ids.len())
+        .map(|i| client(&ids[i], "Pat", "Lee", &format!("(416) 253-00{i:02}")))
+        .collect();
+    let appts: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .flat_map(|(i, id)| {
+            (0..=i).map(move |k| appt(&format!("a{i}-{k}"), id, "2026-11-24T15:00:00Z"))
+        })
+        .chain([appt("lost", &"x".repeat(25), "2026-11-24T15:00:00Z")])
+        .collect();
+    let p = plan(&clients, &appts, &no_consent());
+    assert_eq!(p.counts.appointments_without_client, 1);
+    let got: Vec<(&str, u32)> = p
+        .recipients
+        .iter()
+        .map(|r| (r.client.as_str(), r.appointments))
+        .collect();
+    let want: Vec<(&str, u32)> = ids.iter().map(String::as_str).zip(1..).collect();
+    assert_eq!(got, want);
+}
+
+#[test]
 fn x5_two_clients_sharing_a_number_get_one_text() {
     let clients = [
         client("c1", "Ann", "Lee", "416-253-0001"),

@@ -226,7 +226,12 @@ fn keyword_problem(rule_index: usize, keyword: &str) -> Option<QueueRuleProblem>
 
 /// The words of `text`, in compatibility form and lower case.
 fn words(text: &str) -> Vec<String> {
-    let folded: String = text.nfkc().collect::<String>().to_lowercase();
+    // NFKC leaves ASCII as it is: skip it for the common text.
+    let folded: String = if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        text.nfkc().collect::<String>().to_lowercase()
+    };
     folded.unicode_words().map(str::to_owned).collect()
 }
 
@@ -247,6 +252,11 @@ pub struct QueueRules {
 }
 
 impl QueueRules {
+    /// True when there are no rules (nothing is ever sorted into a queue).
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
     /// Checks `rules`; refuses with `invalid_queue_rules` listing every
     /// problem.
     pub fn new(rules: Vec<QueueRule>) -> Result<QueueRules, InboxError> {
@@ -277,7 +287,12 @@ impl QueueRules {
     /// The queue of the first rule whose conditions all hold for `input`,
     /// with the reasons; `None` when no rule matches (V8).
     pub fn sort(&self, input: &QueueInput) -> Option<QueueMatch> {
-        let body_words = words(input.body.as_str());
+        if self.rules.is_empty() {
+            return None;
+        }
+        // The body's words only when a rule has keywords to look for.
+        let body_words = std::cell::OnceCell::new();
+        let body_words = || -> &[String] { body_words.get_or_init(|| words(input.body.as_str())) };
         self.rules
             .iter()
             .enumerate()
@@ -293,7 +308,11 @@ impl QueueRules {
 
 impl CompiledRule {
     /// The conditions that held, or `None` when one did not.
-    fn matches(&self, input: &QueueInput, body_words: &[String]) -> Option<Vec<String>> {
+    fn matches<'w>(
+        &self,
+        input: &QueueInput,
+        body_words: &impl Fn() -> &'w [String],
+    ) -> Option<Vec<String>> {
         let when = &self.rule.when;
         if when.is_catch_all() {
             return Some(vec!["catch_all".to_owned()]);
@@ -307,7 +326,7 @@ impl CompiledRule {
             let (keyword, _) = self
                 .keywords
                 .iter()
-                .find(|(_, seq)| contains_sequence(body_words, seq))?;
+                .find(|(_, seq)| contains_sequence(body_words(), seq))?;
             matched.push(format!("keyword:{keyword}"));
         }
         if let Some(known) = when.known_client {

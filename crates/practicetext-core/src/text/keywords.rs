@@ -40,6 +40,7 @@ use std::fmt;
 use std::sync::{Arc, LazyLock};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use super::TextError;
@@ -311,8 +312,15 @@ struct Compiled {
     max_key: usize,
     /// Sorted by key.
     entries: Vec<Entry>,
+    /// Position in `entries` by key.
+    by_key: FxHashMap<String, usize>,
+    /// Bit `n` set when some key is `n` bytes long: most texts are turned
+    /// away by their length alone.
+    key_lengths: u64,
     /// Opt-out keys that count next to filler words.
-    bare_stops: Vec<String>,
+    bare_stops: FxHashSet<String>,
+    /// [`FILLERS`], for one hash probe per word.
+    fillers: FxHashSet<&'static str>,
     phrases: Option<AhoCorasick>,
     phrase_text: Vec<String>,
 }
@@ -539,7 +547,8 @@ fn words_ascii(text: &[u8]) -> String {
 /// at `start` is "not". Returns where the last word now starts.
 fn merge_not(out: &mut String, start: usize, prev: Option<usize>) -> usize {
     let Some(prev) = prev else { return start };
-    if out.get(start..) != Some("not") {
+    // A pattern, not `==`: no call to memcmp for every word of every text.
+    if !matches!(out.as_bytes().get(start..), Some([b'n', b'o', b't'])) {
         return start;
     }
     let merged = match out.get(prev..start.saturating_sub(1)) {
@@ -669,12 +678,23 @@ impl KeywordClassifier {
                 problems,
             });
         }
+        let by_key = (0..)
+            .zip(&entries)
+            .map(|(i, e)| (e.key.clone(), i))
+            .collect();
+        let key_lengths = entries
+            .iter()
+            .filter_map(|e| 1u64.checked_shl(u32::try_from(e.key.len()).ok()?))
+            .fold(0, |m, bit| m | bit);
         Ok(KeywordClassifier {
             inner: Arc::new(Compiled {
                 max_key: entries.iter().map(|e| e.key.len()).max().unwrap_or(0),
                 lists: lists.clone(),
                 entries,
+                by_key,
+                key_lengths,
                 bare_stops,
+                fillers: FILLERS.iter().copied().collect(),
                 phrases,
                 phrase_text,
             }),
@@ -710,10 +730,15 @@ impl KeywordClassifier {
     }
 
     fn entry(&self, key: &str) -> Option<&Entry> {
-        let e = &self.inner.entries;
-        e.binary_search_by(|x| x.key.as_str().cmp(key))
+        let length_bit = u32::try_from(key.len())
             .ok()
-            .and_then(|i| e.get(i))
+            .and_then(|n| 1u64.checked_shl(n))
+            .unwrap_or(0);
+        if self.inner.key_lengths & length_bit == 0 {
+            return None;
+        }
+        let i = *self.inner.by_key.get(key)?;
+        self.inner.entries.get(i)
     }
 
     /// C1, C3, C5: the whole message is a keyword.
@@ -776,9 +801,9 @@ impl KeywordClassifier {
         }
         let mut stop = None;
         for word in clause.split(' ') {
-            if let Some(s) = self.inner.bare_stops.iter().find(|s| s.as_str() == word) {
+            if let Some(s) = self.inner.bare_stops.get(word) {
                 stop = Some(s);
-            } else if FILLERS.binary_search(&word).is_err() {
+            } else if !self.inner.fillers.contains(word) {
                 return None;
             }
         }
@@ -841,6 +866,9 @@ fn compile_phrases(
     let ac = AhoCorasick::builder()
         .match_kind(MatchKind::Standard)
         .kind(Some(AhoCorasickKind::DFA))
+        // Every pattern starts with a space or `|`, which every text is full
+        // of: a prefilter only adds work.
+        .prefilter(false)
         .build(&patterns);
     match ac {
         Ok(ac) => (Some(ac), text),

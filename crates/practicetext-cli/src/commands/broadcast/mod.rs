@@ -15,8 +15,8 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use practicetext_core::broadcast::{
-    BroadcastRequest, BroadcastRunner, BroadcastSummary, Pace, Preflight, RangeChoice, Step,
-    StoreConsent, preflight, report_csv, start,
+    BroadcastPorts, BroadcastRequest, BroadcastRunner, BroadcastSummary, Pace, Preflight,
+    RangeChoice, Step, StoreConsent, preflight, report_csv, start,
 };
 use practicetext_core::directory::{
     Directory, Organization, OrganizationSettings, OwnedNumber, Role, Route, User,
@@ -27,6 +27,7 @@ use practicetext_core::ids::{BroadcastId, OrganizationId, Username};
 use practicetext_core::memory::MemoryStore;
 use practicetext_core::phone::E164;
 use practicetext_core::ports::{BroadcastStore, ConsentStore};
+use practicetext_sqlite::SqliteStore;
 use serde_json::{Value, json};
 
 use self::input::BadInput;
@@ -59,7 +60,11 @@ Times on the command line (--from, --to, --now) take the same two forms."
 /// texts (a JSON-lines file or stdout), paced and within quiet hours, and
 /// writes the report CSV; it needs the token from the preflight.
 #[derive(clap::Args)]
-#[command(after_help = input_formats!())]
+#[command(after_help = concat!("Examples:\n  \
+practicetext broadcast preflight --clients clients.csv --appointments appts.csv \\\n    \
+--first-day 2026-11-24 --from-number 4162530001 --message \"Closed tomorrow: no power.\"\n  \
+practicetext broadcast run ...the same flags... --confirm <token from the preflight> \\\n    \
+--db practice.db --report report.csv\n\n", input_formats!()))]
 pub struct Args {
     #[command(subcommand)]
     command: Command,
@@ -162,15 +167,28 @@ struct PreflightArgs {
 /// CSV (Client Full Name, Client Phone Number, SMS Status, Error Details,
 /// Message Text, Timestamp, Next Action) and prints the summary as JSON
 /// ({"status": {"status": "all_sent"}} or {"status": {"status": "failed",
-/// "failed": N}}, with counts). With --state, progress is saved after every
-/// change, and running the same command again resumes: nothing is sent
-/// twice and no one is skipped. Exits 0 when the run finished (even with
-/// failed texts), 1 when it could not run, 2 on bad input.
+/// "failed": N}}, with counts).
+///
+/// Resuming after Ctrl-C or a crash: with --db FILE the broadcast lives in
+/// that SQLite database (the embedded store), every recipient is claimed
+/// before its text is handed to the transport and recorded right after;
+/// run the same command again (same token) and it carries on from the
+/// database: nothing is sent twice and no one is skipped. A text whose
+/// hand-over was cut short is looked up in the file transport by its
+/// idempotency key; if the transport cannot tell (stdout), it is reported
+/// as failed ("interrupted, verify before resending"), never sent again
+/// blindly. --state FILE does the same with a JSON file, for one process.
+///
+/// Exit codes: 0 the run finished (even with failed texts: read the
+/// summary); 1 it could not run (a refusal, printed as {"code",
+/// "message"}, or an I/O error); 2 bad input (printed as {"code":
+/// "bad_input", "message"}) or a usage error.
 #[derive(clap::Args)]
 #[command(after_help = concat!("Examples:\n  \
 practicetext broadcast run --clients clients.csv --appointments appts.csv --first-day 2026-11-24 \\\n    \
 --from-number 4162530001 --message \"The clinic is closed tomorrow: no power.\" \\\n    \
---confirm 3f5c...e1 --transport file:sent.jsonl --report report.csv --state run.json\n\n", input_formats!()))]
+--confirm 3f5c...e1 --transport file:sent.jsonl --report report.csv --db practice.db\n  \
+# interrupted? run the very same command again: it resumes from practice.db\n\n", input_formats!()))]
 struct RunArgs {
     #[command(flatten)]
     inputs: Inputs,
@@ -188,8 +206,16 @@ struct RunArgs {
     #[arg(long, default_value = "broadcast-report.csv", value_name = "FILE")]
     report: PathBuf,
     /// Save progress here after each change; resume from it if it exists.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "db")]
     state: Option<PathBuf>,
+    /// Keep the broadcast in this SQLite database (created if missing);
+    /// running the same command again resumes it from there.
+    #[arg(long, value_name = "FILE")]
+    db: Option<PathBuf>,
+    /// Test hook: exit abruptly (code 3, as a crash) after this many steps
+    /// of the runner.
+    #[arg(long, hide = true, value_name = "N")]
+    stop_after: Option<usize>,
 }
 
 /// Runs the command.
@@ -264,15 +290,14 @@ impl Setup {
         &self.directory.organization.id
     }
 
-    /// A store with the consent file recorded in it.
-    fn store(&self, i: &Inputs) -> anyhow::Result<MemoryStore> {
-        let store = MemoryStore::new();
+    /// Records the consent file in `store`.
+    fn record_consent(&self, i: &Inputs, store: &impl ConsentStore) -> anyhow::Result<()> {
         if let Some(path) = &i.consent {
             for change in input::consent(path, self.org(), &self.request.sender, self.now)? {
                 store.record_consent(self.org(), &change)?;
             }
         }
-        Ok(store)
+        Ok(())
     }
 
     fn preflight(&self, i: &Inputs, consent: &impl ConsentStore) -> anyhow::Result<Preflight> {
@@ -376,7 +401,8 @@ fn core_error(e: anyhow::Error) -> Result<practicetext_core::Error, anyhow::Erro
 
 fn preflight_command(i: &Inputs) -> anyhow::Result<ExitCode> {
     let setup = Setup::new(i)?;
-    let store = setup.store(i)?;
+    let store = MemoryStore::new();
+    setup.record_consent(i, &store)?;
     match setup.preflight(i, &store).map_err(core_error) {
         Ok(plan) => jsonl::print(&plan)?,
         Err(Ok(e)) => jsonl::print(&error_json(&e))?,
@@ -387,12 +413,37 @@ fn preflight_command(i: &Inputs) -> anyhow::Result<ExitCode> {
 
 fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let setup = Setup::new(&args.inputs)?;
-    let store = StateStore::new(
-        setup.store(&args.inputs)?,
-        args.state.clone(),
-        setup.org().clone(),
-    );
-    let id = match begin(&setup, args, &store).map_err(core_error) {
+    if let Some(path) = &args.db {
+        let store = SqliteStore::open(path)
+            .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", path.display()))?;
+        let resumed = resume_from_db(&setup, args, &store)?;
+        return execute(&setup, args, &store, resumed);
+    }
+    let store = StateStore::new(MemoryStore::new(), args.state.clone(), setup.org().clone());
+    let resumed = resume_from_state(args, &store).map_err(core_error);
+    match resumed {
+        Ok(resumed) => execute(&setup, args, &store, resumed),
+        Err(Ok(e)) => {
+            jsonl::print(&error_json(&e))?;
+            Ok(ExitCode::from(1))
+        }
+        Err(Err(e)) => Err(e),
+    }
+}
+
+/// Starts the broadcast unless `resumed` names one, sends it and writes
+/// the report.
+fn execute<S: BroadcastPorts>(
+    setup: &Setup,
+    args: &RunArgs,
+    store: &S,
+    resumed: Option<BroadcastId>,
+) -> anyhow::Result<ExitCode> {
+    let started = match resumed {
+        Some(id) => Ok(id),
+        None => begin(setup, args, store).map_err(core_error),
+    };
+    let id = match started {
         Ok(id) => id,
         Err(Ok(e)) => {
             jsonl::print(&error_json(&e))?;
@@ -404,7 +455,7 @@ fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
         TransportArg::File(path) => Box::new(FileTransport::open(path.clone())?),
         TransportArg::Stdout => Box::new(StdoutTransport),
     };
-    let summary = send_all(&setup, &store, transport.as_ref(), &id)?;
+    let summary = send_all(setup, store, transport.as_ref(), &id, args.stop_after)?;
     let broadcast = store
         .broadcast(setup.org(), &id)?
         .ok_or_else(|| anyhow::anyhow!("the broadcast vanished from the store"))?;
@@ -415,45 +466,82 @@ fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Resumes the broadcast in the state file, or runs the preflight and
-/// starts a new one with the confirmation token (SPEC B4, B9).
-fn begin(setup: &Setup, args: &RunArgs, store: &StateStore) -> anyhow::Result<BroadcastId> {
-    if let Some(saved) = args
+/// The broadcast in the state file, if there is one; its token must be
+/// the one given (SPEC B4, B9).
+fn resume_from_state(args: &RunArgs, store: &StateStore) -> anyhow::Result<Option<BroadcastId>> {
+    let Some(saved) = args
         .state
         .as_deref()
         .map(StateStore::load)
         .transpose()?
         .flatten()
-    {
-        if saved.broadcast.token != args.confirm {
-            return Err(practicetext_core::Error::from(
-                practicetext_core::broadcast::BroadcastError::ConfirmationMismatch,
-            )
-            .into());
-        }
-        store.restore(&saved)?;
-        return Ok(saved.broadcast.id);
+    else {
+        return Ok(None);
+    };
+    if saved.broadcast.token != args.confirm {
+        return Err(practicetext_core::Error::from(
+            practicetext_core::broadcast::BroadcastError::ConfirmationMismatch,
+        )
+        .into());
     }
+    store.restore(&saved)?;
+    Ok(Some(saved.broadcast.id))
+}
+
+/// The broadcast id a confirmation token starts: the same token always
+/// names the same broadcast, so running the command again resumes it.
+fn broadcast_id(token: &str) -> BroadcastId {
+    BroadcastId::new(format!("bc_{}", token.get(..16).unwrap_or("")))
+}
+
+/// The broadcast this token started in the database, if any (SPEC B9).
+fn resume_from_db(
+    setup: &Setup,
+    args: &RunArgs,
+    store: &SqliteStore,
+) -> anyhow::Result<Option<BroadcastId>> {
+    let id = broadcast_id(&args.confirm);
+    Ok(store
+        .broadcast(setup.org(), &id)?
+        .filter(|b| b.token == args.confirm)
+        .map(|b| b.id))
+}
+
+/// Runs the preflight and starts a new broadcast with the confirmation
+/// token (SPEC B4).
+fn begin<S: BroadcastPorts>(
+    setup: &Setup,
+    args: &RunArgs,
+    store: &S,
+) -> anyhow::Result<BroadcastId> {
+    setup.record_consent(&args.inputs, store)?;
     let plan = setup.preflight(&args.inputs, store)?;
-    let id = BroadcastId::new(format!("bc_{}", plan.token.get(..16).unwrap_or("")));
+    let id = broadcast_id(&plan.token);
     let b = start(store, &setup.directory, &plan, &args.confirm, id, setup.now)?;
     Ok(b.id)
 }
 
 /// Steps the runner until every recipient is done, sleeping (or, with
 /// --now, moving the clock) while it waits.
-fn send_all(
+fn send_all<S: BroadcastPorts>(
     setup: &Setup,
-    store: &StateStore,
+    store: &S,
     transport: &dyn Transport,
     id: &BroadcastId,
+    stop_after: Option<usize>,
 ) -> anyhow::Result<BroadcastSummary> {
     let mut runner = BroadcastRunner::open(store, transport, setup.org(), id, "cli")?;
     let recipients = store.recipients(setup.org(), id)?;
     let done = recipients.iter().filter(|r| r.status.is_final()).count();
     let bar = progress(recipients.len(), done);
     let mut now = setup.now;
+    let mut moved = 0usize;
     loop {
+        if stop_after.is_some_and(|n| moved >= n) {
+            // The test hook: stop as a crash would, with nothing saved on top.
+            std::process::exit(3);
+        }
+        moved = moved.saturating_add(1);
         match runner.step(now, 0)? {
             Step::Done(summary) => {
                 bar.finish_and_clear();

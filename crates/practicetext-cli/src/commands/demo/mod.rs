@@ -2,6 +2,8 @@
 //! Every step goes through the engine; the transcript explains each
 //! decision and `--json` prints the decisions themselves.
 
+mod alert;
+
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -14,7 +16,7 @@ use practicetext_core::hours::{BusinessHours, LocalInterval};
 use practicetext_core::ids::{ClientId, ConversationId, OrganizationId, Username};
 use practicetext_core::inbound::{AfterHours, InboundText};
 use practicetext_core::phone::E164;
-use practicetext_core::ports::Store;
+use practicetext_core::ports::{BroadcastStore, Store};
 use practicetext_core::routing::Recipient;
 use practicetext_core::scenario::RecordingTransport;
 use practicetext_core::secure::{self, LinkBase, NewSecureConversation, NotifyMethod, Practice};
@@ -30,10 +32,20 @@ use serde_json::{Value, json};
 /// user, a group and a queue; personal and after-hours auto-replies with
 /// the 30-second window; STOP, START and HELP; a blocked spammer; a send
 /// refused by the content rules; a conversation closed to a client's
-/// history; a secure-message notice. Prints a transcript for people on
-/// stdout, or the decisions as JSON lines with --json.
+/// history; a secure-message notice; a mass alert to tomorrow's
+/// appointments (preflight with exclusions and their reasons, a paced run
+/// deferred to each recipient's sending window, the report CSV). The day
+/// runs on its own clock: nothing waits in real time.
+///
+/// Prints a transcript for people on stdout, or each step's decision as a
+/// JSON line ({"step", "at", "title", "result", "sent", "emails"}) with
+/// --json. The mass alert's progress bar goes to stderr when it is a
+/// terminal. Exit codes: 0 the day ran; 1 it could not (the database or
+/// the report could not be written); 2 usage error.
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  practicetext demo\n  practicetext demo --json | jq .title")]
+#[command(
+    after_help = "Examples:\n  practicetext demo\n  practicetext demo --json | jq -c '{title, result}'\n  practicetext demo --db day.db --report alert-report.csv"
+)]
 pub struct Args {
     /// Print each step's decision as a JSON line instead of a transcript.
     #[arg(long)]
@@ -42,6 +54,10 @@ pub struct Args {
     /// exists). Default: a temporary file, removed afterwards.
     #[arg(long)]
     db: Option<std::path::PathBuf>,
+    /// Where the mass alert's report CSV is written. Default:
+    /// practicetext-demo-report.csv in the temporary directory (kept).
+    #[arg(long, value_name = "FILE")]
+    report: Option<std::path::PathBuf>,
 }
 
 /// The morning the demo starts: Monday 23 Nov 2026, 09:00 in New York.
@@ -56,6 +72,7 @@ struct Day<S: Store> {
     clock: Arc<FixedClock>,
     json: bool,
     step: usize,
+    report: std::path::PathBuf,
 }
 
 impl<S: Store> Day<S> {
@@ -82,7 +99,12 @@ impl<S: Store> Day<S> {
             .engine
             .now()
             .with_timezone(&practicetext_core::chrono_tz::America::New_York);
-        println!("[{}] {title}", local.format("%H:%M:%S"));
+        let first_day = morning().with_timezone(&local.timezone()).date_naive();
+        let format = match local.date_naive() == first_day {
+            true => "%H:%M:%S",
+            false => "%a %H:%M:%S",
+        };
+        println!("[{}] {title}", local.format(format));
         for l in lines {
             println!("    {l}");
         }
@@ -342,8 +364,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         clock,
         json: args.json,
         step: 0,
+        report: args
+            .report
+            .clone()
+            .unwrap_or_else(|| std::env::temp_dir().join("practicetext-demo-report.csv")),
     };
-    let played = play(&mut day).context("the demo stopped");
+    let played = play(&mut day, &vet).context("the demo stopped");
     drop(day);
     if args.db.is_none() {
         for suffix in ["", "-wal", "-shm"] {
@@ -354,7 +380,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn play<S: Store>(d: &mut Day<S>) -> anyhow::Result<()> {
+fn play<S: Store + BroadcastStore>(d: &mut Day<S>, vet: &Directory) -> anyhow::Result<()> {
     let alice = "+1 650 253 0001";
     d.section("Routing: one user, a group, a queue (R3, R4)");
     d.inbound(0, PATIENT, alice, "Hi, is Rex ready for pickup?")?;
@@ -492,10 +518,13 @@ fn play<S: Store>(d: &mut Day<S>) -> anyhow::Result<()> {
 
     d.section("After hours: the after-hours reply and an email alert (A4)");
     d.inbound(
-        12 * 3600 + 300,
+        9 * 3600 + 1800,
         PATIENT,
         alice,
         "Rex is limping, should I worry?",
     )?;
-    Ok(())
+
+    d.section("A mass alert to tomorrow's appointments (B1-B9, X1, X5, X6)");
+    d.at(10 * 3600 + 59 * 60);
+    alert::mass_alert(d, vet)
 }
