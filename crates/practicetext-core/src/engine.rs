@@ -342,8 +342,15 @@ impl<S: Store, T: Transport> Engine<S, T> {
     fn new_id(&self, prefix: &str) -> String {
         let mut bytes = [0u8; 12];
         self.random.fill(&mut bytes);
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        format!("{prefix}_{hex}")
+        let mut id = String::with_capacity(prefix.len() + 1 + 2 * bytes.len());
+        id.push_str(prefix);
+        id.push('_');
+        for b in bytes {
+            for nibble in [b >> 4, b & 0xf] {
+                id.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+            }
+        }
+        id
     }
 
     /// Handles one inbound text end to end (V1, V10, C1-C7, R3, R4, A1-A5,

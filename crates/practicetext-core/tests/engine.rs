@@ -279,3 +279,36 @@ fn v10_a_batch_records_each_text_once_and_refuses_only_the_unknown_number() {
     let org = "happy-paws".into();
     assert!(e.store().consent(&org, n("4162530000")).unwrap().opted_out);
 }
+
+#[test]
+fn v1_new_ids_are_the_prefix_and_24_lowercase_hex_digits() {
+    let e = engine_with(RecordingTransport::default(), false);
+    let out = e.handle_inbound(&text("Hi", None)).unwrap();
+    let InboundOutcome::Handled {
+        conversation,
+        message,
+        ..
+    } = out
+    else {
+        panic!("expected a handled text, got {out:?}");
+    };
+    for (id, prefix) in [(conversation.as_str(), "conv_"), (message.as_str(), "in_")] {
+        let hex = id
+            .strip_prefix(prefix)
+            .unwrap_or_else(|| panic!("{id} lacks {prefix}"));
+        assert_eq!(hex.len(), 24, "{id}");
+        assert!(
+            hex.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+            "{id}"
+        );
+    }
+    let again = e.handle_inbound(&text("Hi again", None)).unwrap();
+    let InboundOutcome::Handled {
+        message: second, ..
+    } = again
+    else {
+        panic!("expected a handled text");
+    };
+    assert_ne!(message, second);
+}

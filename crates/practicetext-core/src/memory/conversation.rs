@@ -121,7 +121,15 @@ impl ConversationStore for MemoryStore {
             .messages
             .entry((org, message.conversation.clone()))
             .or_default();
-        let at = list.partition_point(|m| (m.message.at, m.seq) < (message.at, seq));
+        // Messages mostly arrive in order: append without searching.
+        let in_order = list
+            .last()
+            .is_none_or(|m| (m.message.at, m.seq) < (message.at, seq));
+        let at = if in_order {
+            list.len()
+        } else {
+            list.partition_point(|m| (m.message.at, m.seq) < (message.at, seq))
+        };
         list.insert(
             at,
             Stored {
