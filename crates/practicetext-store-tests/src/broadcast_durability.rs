@@ -90,6 +90,7 @@ fn create_with<S: BroadcastStore + ?Sized>(store: &S, count: u32) -> Broadcast {
                 appointments: 1,
                 first_appointment: at(86_400 * 365),
                 last_appointment: at(86_400 * 365),
+                time_zone: None,
             },
             status: RecipientStatus::NEW,
         })
