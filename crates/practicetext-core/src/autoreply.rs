@@ -507,14 +507,33 @@ pub fn has_auto_reply_marker(body: &str) -> bool {
     MARKERS.as_ref().is_some_and(|m| m.is_match(body.as_ref()))
 }
 
+/// X4: the same text again, ignoring case and white space.
 fn normalized_eq(a: &str, b: &str) -> bool {
+    if a.trim().is_empty() {
+        return false;
+    }
+    if a.is_ascii() && b.is_ascii() {
+        return ascii_words_eq(a, b);
+    }
     let norm = |s: &str| {
         s.split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")
             .to_lowercase()
     };
-    !a.trim().is_empty() && norm(a) == norm(b)
+    norm(a) == norm(b)
+}
+
+/// [`normalized_eq`] for ASCII texts, word by word without copying them.
+fn ascii_words_eq(a: &str, b: &str) -> bool {
+    let (mut x, mut y) = (a.split_ascii_whitespace(), b.split_ascii_whitespace());
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return true,
+            (Some(p), Some(q)) if p.eq_ignore_ascii_case(q) => {}
+            _ => return false,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -318,3 +318,19 @@ fn skip_reasons_serialize_as_stable_codes() {
     let json = serde_json::to_string(&SkipReason::SentByInternalUser).unwrap();
     assert_eq!(json, "\"sent_by_internal_user\"");
 }
+
+#[test]
+fn x4_a_repeated_body_matches_whatever_its_case_and_spacing() {
+    use super::normalized_eq;
+    assert!(normalized_eq("Out of office", "out  of\toffice "));
+    assert!(normalized_eq("OUT OF OFFICE", "Out of office"));
+    assert!(!normalized_eq("Out of office", "Out of the office"));
+    assert!(!normalized_eq("Out of office", "Out of"));
+    assert!(
+        !normalized_eq("   ", "   "),
+        "an empty text is never a repeat"
+    );
+    assert!(normalized_eq("Café fermé", "CAFÉ  FERMÉ"));
+    assert!(!normalized_eq("Café fermé", "Cafe ferme"));
+    assert!(normalized_eq("ΟΔΟΣ", "οδος"));
+}
