@@ -15,7 +15,8 @@ pub(super) struct ConversationState {
     messages: BTreeMap<(OrganizationId, ConversationId), Vec<Stored>>,
     /// The last sequence number given to a put message.
     next_seq: u64,
-    message_index: BTreeMap<(OrganizationId, MessageId), ConversationId>,
+    /// The conversation of each message (looked up, never listed).
+    message_index: rustc_hash::FxHashMap<(OrganizationId, MessageId), ConversationId>,
     /// The active conversation of each set of participants.
     active: BTreeMap<(OrganizationId, Participants), ConversationId>,
 }

@@ -24,7 +24,9 @@ enum Slot {
 
 #[derive(Default)]
 pub(super) struct IdempotencyState {
-    keys: BTreeMap<(String, String), Slot>,
+    /// By (scope, key): a hash map, as the keys only grow (one per provider
+    /// message id) and are never listed in order.
+    keys: rustc_hash::FxHashMap<(String, String), Slot>,
 }
 
 impl RateWindowStore for MemoryStore {
