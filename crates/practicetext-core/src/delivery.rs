@@ -34,15 +34,16 @@
 //! use chrono::{TimeZone, Utc};
 //! use practicetext_core::delivery::*;
 //! use practicetext_core::webhook::StatusCallback;
-//! let now = Utc.with_ymd_and_hms(2025, 3, 4, 15, 0, 0).unwrap();
+//! let now = Utc.with_ymd_and_hms(2025, 3, 4, 15, 0, 0).single().ok_or("a valid time")?;
 //! let cb = |status, error_code| StatusCallback {
 //!     provider_id: "SM1".into(), status, error_code, to: None,
 //! };
 //! let policy = RetryPolicy::default();
 //! let sent = DeliveryState::queued(1, now);
 //! let (state, effects) = apply_status(Some(&sent), &cb(DeliveryStatus::Undelivered, Some(30003)), now, &policy);
-//! assert_eq!(state.unwrap().status, DeliveryStatus::Undelivered);
+//! assert_eq!(state.map(|s| s.status), Some(DeliveryStatus::Undelivered));
 //! assert!(matches!(effects[1], StatusEffect::Retry { attempt: 2, .. }));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::fmt;

@@ -40,16 +40,17 @@
 //!         {"day": "fri", "start": "18:00", "end": "02:00"}
 //!     ],
 //!     "closed_dates": ["2026-12-25"]
-//! }"#).unwrap();
-//! let monday_9am: DateTime<Utc> = "2026-06-01T13:00:00Z".parse().unwrap();
+//! }"#)?;
+//! let monday_9am: DateTime<Utc> = "2026-06-01T13:00:00Z".parse()?;
 //! assert!(hours.is_open(monday_9am));
-//! let monday_noon: DateTime<Utc> = "2026-06-01T16:00:00Z".parse().unwrap();
-//! assert_eq!(hours.next_open(monday_noon), Some("2026-06-01T17:00:00Z".parse().unwrap()));
+//! let monday_noon: DateTime<Utc> = "2026-06-01T16:00:00Z".parse()?;
+//! assert_eq!(hours.next_open(monday_noon), Some("2026-06-01T17:00:00Z".parse()?));
 //!
 //! let quiet = QuietHours::default(); // 09:00-20:00
 //! let la = chrono_tz::America::Los_Angeles;
-//! let at_730 = "2026-06-01T14:30:00Z".parse().unwrap(); // 07:30 in Los Angeles
-//! assert_eq!(quiet.next_allowed(at_730, la), "2026-06-01T16:00:00Z".parse::<DateTime<Utc>>().unwrap());
+//! let at_730 = "2026-06-01T14:30:00Z".parse()?; // 07:30 in Los Angeles
+//! assert_eq!(quiet.next_allowed(at_730, la), "2026-06-01T16:00:00Z".parse::<DateTime<Utc>>()?);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod area_code_zones;
@@ -84,9 +85,10 @@ pub const AREA_CODE_ZONE_SOURCE: (&str, &str) =
 ///
 /// ```
 /// use practicetext_core::{hours::time_zone_for, E164};
-/// let n = E164::parse("(416) 555-1234").unwrap();
+/// let n = E164::parse("(416) 555-1234")?;
 /// assert_eq!(time_zone_for(n), Some(chrono_tz::America::Toronto));
-/// assert_eq!(time_zone_for(E164::parse("800 555 1234").unwrap()), None);
+/// assert_eq!(time_zone_for(E164::parse("800 555 1234")?), None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn time_zone_for(number: E164) -> Option<Tz> {
     let index = *area_code_zones::NPA_ZONE.get(usize::from(number.area_code()))?;
@@ -105,9 +107,10 @@ pub fn time_zone_for(number: E164) -> Option<Tz> {
 /// ```
 /// use chrono::NaiveDateTime;
 /// use practicetext_core::hours::instant_at;
-/// let local = NaiveDateTime::parse_from_str("2026-03-08 02:30", "%Y-%m-%d %H:%M").unwrap();
-/// let t = instant_at(chrono_tz::America::New_York, local).unwrap();
+/// let local = NaiveDateTime::parse_from_str("2026-03-08 02:30", "%Y-%m-%d %H:%M")?;
+/// let t = instant_at(chrono_tz::America::New_York, local).ok_or("representable")?;
 /// assert_eq!(t.to_rfc3339(), "2026-03-08T07:00:00+00:00"); // 03:00 EDT
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn instant_at(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
     local::first_instant_at(tz, local)

@@ -103,9 +103,10 @@ impl QuietHours {
     /// use chrono::{DateTime, Utc};
     /// use practicetext_core::hours::QuietHours;
     /// let la = chrono_tz::America::Los_Angeles;
-    /// let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+    /// let at = |s: &str| s.parse::<DateTime<Utc>>();
     /// // 20:00 in Los Angeles: deferred to 09:00 the next morning.
-    /// assert_eq!(QuietHours::default().next_allowed(at("2026-06-02T03:00:00Z"), la), at("2026-06-02T16:00:00Z"));
+    /// assert_eq!(QuietHours::default().next_allowed(at("2026-06-02T03:00:00Z")?, la), at("2026-06-02T16:00:00Z")?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn next_allowed(&self, now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
         if self.is_allowed(now, tz) {
@@ -132,10 +133,13 @@ impl QuietHours {
     /// ```
     /// use chrono::{DateTime, Utc};
     /// use practicetext_core::hours::QuietHours;
-    /// let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+    /// let at = |s: &str| s.parse::<DateTime<Utc>>();
     /// let ny = chrono_tz::America::New_York;
-    /// let (from, to) = QuietHours::default().window_at(at("2026-06-02T03:00:00Z"), ny).unwrap();
-    /// assert_eq!((from, to), (at("2026-06-02T13:00:00Z"), at("2026-06-03T00:00:00Z")));
+    /// let (from, to) = QuietHours::default()
+    ///     .window_at(at("2026-06-02T03:00:00Z")?, ny)
+    ///     .ok_or("a window")?;
+    /// assert_eq!((from, to), (at("2026-06-02T13:00:00Z")?, at("2026-06-03T00:00:00Z")?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn window_at(&self, now: DateTime<Utc>, tz: Tz) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         let first = candidate_dates(local_time(now, tz)?.date()).next()?;
