@@ -18,9 +18,9 @@
 //! up). At the end every recipient is sent, each exactly once (no one
 //! skipped).
 //!
-//! [`check_opt_out_before_claim`] is the C1 check across connections: an
-//! opt-out committed on one connection before a worker on another claims
-//! the recipient stops that send.
+//! [`check_workers_share_the_pace`] is the B5 check across connections in
+//! one process (threads); `broadcast_processes` has the B5 and C1 checks
+//! across processes.
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -29,10 +29,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use practicetext_core::broadcast::{
-    Broadcast, BroadcastPorts, BroadcastRunner, ExclusionReason, Pace, PlannedRecipient,
-    RecipientProgress, RecipientStatus, Step,
+    Broadcast, BroadcastPorts, BroadcastRunner, Pace, PlannedRecipient, RecipientProgress,
+    RecipientStatus, Step,
 };
-use practicetext_core::consent::{ConsentAction, ConsentChange, ConsentScope, ConsentSource};
 use practicetext_core::engine::{OutboundSms, SendReceipt, SentLookup, Transport, TransportError};
 use practicetext_core::hours::QuietHours;
 use practicetext_core::ids::{BroadcastId, ClientId, OrganizationId};
@@ -53,7 +52,7 @@ const LEASE: TimeDelta = TimeDelta::seconds(30);
 
 /// 18:00 UTC on 2026-11-23 (10:00 for the recipients' 650 numbers, inside
 /// the sending window) plus `seconds`.
-fn at(seconds: i64) -> Timestamp {
+pub(crate) fn at(seconds: i64) -> Timestamp {
     let base: DateTime<Utc> = "2026-11-23T18:00:00Z".parse().expect("a valid instant");
     base + TimeDelta::seconds(seconds)
 }
@@ -75,7 +74,7 @@ pub fn create<S: BroadcastStore>(store: &S) -> Broadcast {
 }
 
 /// Stores the broadcast with `count` recipients.
-fn create_with<S: BroadcastStore + ?Sized>(store: &S, count: u32) -> Broadcast {
+pub(crate) fn create_with<S: BroadcastStore + ?Sized>(store: &S, count: u32) -> Broadcast {
     let mut b = broadcast_fixtures::broadcast(org().as_str(), id().as_str());
     b.pace = Pace::new(Pace::MAX_PER_MINUTE).expect("the largest pace is allowed");
     b.quiet_hours = QuietHours::default();
@@ -324,53 +323,6 @@ fn random_below(random: &SeededRandom, bound: u32) -> u32 {
     let mut bytes = [0u8; 4];
     random.fill(&mut bytes);
     u32::from_le_bytes(bytes) % bound.max(1)
-}
-
-/// SPEC C1 across connections: the first recipient's number opts out on
-/// `stop` (committed), then a worker on `runner` claims that recipient:
-/// it is skipped as opted out and nothing is handed to the provider; the
-/// next recipient is sent. Prints what happened.
-pub fn check_opt_out_before_claim<S: BroadcastPorts>(stop: &S, runner: &S, provider: &Path) {
-    let b = create(stop);
-    let first = &stop.recipients(&org(), &id()).unwrap()[0];
-    stop.record_consent(
-        &org(),
-        &ConsentChange {
-            at: at(0),
-            number: first.recipient.phone,
-            action: ConsentAction::OptOut,
-            source: ConsentSource::Keyword {
-                keyword: "STOP".into(),
-            },
-            raw_text: None,
-            via: Some(b.from),
-            scope: ConsentScope::Organization {
-                organization: org(),
-            },
-        },
-    )
-    .unwrap();
-    let transport = FileTransport::new(provider, 0);
-    let mut worker = BroadcastRunner::open(runner, &transport, &org(), &id(), "w").unwrap();
-    let step = worker.step(at(1), 0).unwrap();
-    assert_eq!(
-        step,
-        Step::Skipped {
-            index: 0,
-            reason: ExclusionReason::OptedOut
-        }
-    );
-    assert!(
-        sent_lines(provider).is_empty(),
-        "no text to the opted-out number"
-    );
-    let next = worker.step(at(2), 0).unwrap();
-    assert!(matches!(next, Step::Sent { index: 1, .. }), "{next:?}");
-    println!(
-        "c1 broadcast: opted out on one connection, skipped on another: {step:?}; texts \
-         at the provider {}",
-        sent_lines(provider).len()
-    );
 }
 
 /// Several workers on one broadcast (SPEC B5, B9): one runner per handle

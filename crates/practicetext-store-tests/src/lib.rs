@@ -31,6 +31,7 @@ pub mod atomic;
 pub mod broadcast;
 pub mod broadcast_durability;
 pub mod broadcast_fixtures;
+pub mod broadcast_processes;
 pub mod consent;
 pub mod conversation;
 pub mod delivery;
