@@ -8,12 +8,14 @@ use practicetext_core::conversation::{
 };
 use practicetext_core::ids::{ConversationId, MessageId, OrganizationId};
 use practicetext_core::inbox::lifecycle::outside_number;
-use practicetext_core::ports::{ConversationFilter, ConversationStore, InboundStore, StoreError};
+use practicetext_core::ports::{
+    ConversationFilter, ConversationStore, InboundContext, InboundQuery, InboundStore, StoreError,
+};
 use rusqlite::{ErrorCode, params};
 
 use crate::SqliteStore;
-use crate::record::{backend, to_json};
-use crate::sql::{all, micros, one};
+use crate::record::{backend, from_json, to_json};
+use crate::sql::{all, from_micros, micros, one, row};
 
 const PUT_CONVERSATION: &str = "INSERT INTO conversations \
      (organization_id, id, participants, status, client_id, outside_number, started_at, record) \
@@ -107,9 +109,69 @@ fn refused(e: rusqlite::Error, conflict: &str, missing: Option<&ConversationId>)
     }
 }
 
-/// The engine's reads one after the other (the default): each is a local
-/// call on a file, there is no round trip to save.
-impl InboundStore for SqliteStore {}
+/// Every part of an inbound text's context in one statement: the sender's
+/// consent state, the participants' active conversation (through
+/// `conversations_one_active`), its newest inbound message, the last
+/// acquisition of the rate key and the acquisitions of the conversation
+/// key since `?6`. A missing number or key (NULL) matches no row.
+const CONTEXT: &str = "SELECT \
+     (SELECT record FROM consent_states WHERE organization_id = ?1 AND number = ?2), \
+     c.record, \
+     (SELECT m.record FROM messages m \
+         WHERE m.organization_id = ?1 AND m.conversation_id = c.id AND m.direction = 'inbound' \
+         ORDER BY m.at DESC, m.seq DESC LIMIT 1), \
+     (SELECT max(at) FROM rate_acquisitions WHERE organization_id = ?1 AND key = ?4), \
+     (SELECT count(*) FROM rate_acquisitions WHERE organization_id = ?1 AND key = ?5 AND at >= ?6) \
+     FROM (SELECT 1) LEFT JOIN conversations c \
+     ON c.organization_id = ?1 AND c.participants = ?3 AND c.status = 'active'";
+
+/// The context's columns as read, before their records are decoded.
+type ContextRow = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    i64,
+);
+
+/// The record in `text`, if any.
+fn record<T: serde::de::DeserializeOwned>(
+    what: &str,
+    text: Option<String>,
+) -> Result<Option<T>, StoreError> {
+    text.map(|t| from_json(what, &t)).transpose()
+}
+
+/// The engine's reads for an inbound text in one statement (one snapshot:
+/// the open unit's, or the statement's own).
+impl InboundStore for SqliteStore {
+    fn inbound_context(&self, query: &InboundQuery<'_>) -> Result<InboundContext, StoreError> {
+        let params = params![
+            query.organization.as_str(),
+            query.from.map(|n| n.to_string()),
+            participants_key(query.participants)?,
+            query.rate_key.map(|k| k.as_str()),
+            query.conversation_key.map(|k| k.as_str()),
+            micros(query.since)
+        ];
+        let found: Option<ContextRow> = self.with_conn(|conn| {
+            row(conn, CONTEXT, params, |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+        })?;
+        let (consent, conversation, previous, last, count) =
+            found.ok_or_else(|| StoreError::Backend {
+                message: "the inbound context query returned no row".into(),
+            })?;
+        Ok(InboundContext {
+            consent: record("consent state", consent)?.unwrap_or_default(),
+            conversation: record("conversation", conversation)?,
+            previous_inbound: record("message", previous)?,
+            last_acquired: last.map(from_micros).transpose()?,
+            count_since: u32::try_from(count).unwrap_or(u32::MAX),
+        })
+    }
+}
 
 impl ConversationStore for SqliteStore {
     fn active_conversation(
@@ -285,5 +347,15 @@ mod tests {
         ] {
             assert_searches(conn, sql, index);
         }
+        let plan = crate::sql::plans::plan(conn, CONTEXT);
+        for index in [
+            "consent_states USING PRIMARY KEY",
+            "conversations_one_active",
+            "messages_in_order",
+            "rate_acquisitions_by_key",
+        ] {
+            assert!(plan.iter().any(|s| s.contains(index)), "{index}: {plan:?}");
+        }
+        assert!(plan.iter().all(|s| !s.contains("TEMP B-TREE")), "{plan:?}");
     }
 }

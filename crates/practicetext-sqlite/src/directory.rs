@@ -195,6 +195,32 @@ impl DirectoryStore for SqliteStore {
         self.with_conn(|conn| all(conn, "client", CLIENTS_BY_PHONE, params))
     }
 
+    /// The owner and its directory from the cache when both are there (one
+    /// check of `data_version`), else as the default reads them.
+    fn number_with_directory(
+        &self,
+        number: E164,
+    ) -> Result<Option<(OwnedNumber, Directory)>, StoreError> {
+        let cached = self.cache(|c| match c.numbers.get(&number) {
+            Some(Some(owner)) => c
+                .directories
+                .get(&owner.organization)
+                .map(|dir| Some((owner.clone(), dir.clone()))),
+            Some(None) => Some(None),
+            None => None,
+        })?;
+        if let Some(found) = cached {
+            return Ok(found);
+        }
+        match self.number(number)? {
+            Some(owner) => {
+                let dir = self.directory(&owner.organization)?;
+                Ok(Some((owner, dir)))
+            }
+            None => Ok(None),
+        }
+    }
+
     /// Reads the four parts in one read transaction (or in the unit that is
     /// open): a consistent snapshot even while another process writes the
     /// file. Kept in the cache until the database changes.

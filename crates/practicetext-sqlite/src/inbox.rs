@@ -1,6 +1,7 @@
-//! [`InboxStore`] on `inbox_marks`, `inbox_unread` and `presence`. Each
-//! call is one statement or one transaction: marks written by several
-//! processes at once all land.
+//! [`InboxStore`] on `inbox` (migration 4) and `presence`. A
+//! conversation's marks and unread messages for every user sit together
+//! in one table; each call is one statement or one transaction, so marks
+//! written by several processes at once all land.
 
 use practicetext_core::ids::{ConversationId, MessageId, OrganizationId, Username};
 use practicetext_core::inbox::state::{InboxEntry, Presence};
@@ -11,35 +12,51 @@ use crate::SqliteStore;
 use crate::record::{backend, to_json};
 use crate::sql::{from_micros, micros, one, value, write};
 
-/// Creates the marks row if missing and moves its last activity forward.
-const TOUCH: &str = "INSERT INTO inbox_marks \
-     (organization_id, username, conversation_id, last_activity, muted) VALUES (?1, ?2, ?3, ?4, 0) \
-     ON CONFLICT (organization_id, username, conversation_id) DO UPDATE SET \
+/// Moves the last activity of a marks row forward (creating it if missing).
+const TOUCH: &str = "INSERT INTO inbox \
+     (organization_id, conversation_id, username, unread, message_id, last_activity, muted) \
+     VALUES (?1, ?3, ?2, 0, '', ?4, 0) \
+     ON CONFLICT (organization_id, conversation_id, username, unread, message_id) DO UPDATE SET \
      last_activity = max(coalesce(last_activity, excluded.last_activity), excluded.last_activity)";
-const MARK_UNREAD: &str = "INSERT INTO inbox_unread \
-     (organization_id, username, conversation_id, message_id) VALUES (?1, ?2, ?3, ?4) \
-     ON CONFLICT DO NOTHING";
-const READ: &str = "DELETE FROM inbox_unread \
-     WHERE organization_id = ?1 AND username = ?2 AND conversation_id = ?3";
-/// Names its index: without statistics SQLite would walk the
-/// organization's whole primary key instead.
-const FORGET_CONVERSATION: &str = "DELETE FROM inbox_marks INDEXED BY inbox_marks_by_conversation \
-     WHERE organization_id = ?1 AND conversation_id = ?2";
-const FORGET_MESSAGE: &str = "DELETE FROM inbox_unread \
-     WHERE organization_id = ?1 AND conversation_id = ?2 AND message_id = ?3";
-const SET_MUTED: &str = "INSERT INTO inbox_marks \
-     (organization_id, username, conversation_id, last_activity, muted) VALUES (?1, ?2, ?3, NULL, ?4) \
-     ON CONFLICT (organization_id, username, conversation_id) DO UPDATE SET muted = excluded.muted";
-const IS_MUTED: &str = "SELECT muted FROM inbox_marks \
-     WHERE organization_id = ?1 AND username = ?2 AND conversation_id = ?3";
+/// For every user of the JSON array `?5`: the marks row touched at `?4`
+/// and the message `?3` unread, in one statement (two rows per user; the
+/// update applies to marks rows only, an unread row stays as it is).
+const DELIVER: &str = "INSERT INTO inbox \
+     (organization_id, conversation_id, username, unread, message_id, last_activity, muted) \
+     SELECT ?1, ?2, u.value, k.unread, k.message_id, CASE WHEN k.unread = 0 THEN ?4 END, 0 \
+     FROM json_each(?5) AS u, (SELECT 0 AS unread, '' AS message_id UNION ALL SELECT 1, ?3) AS k \
+     WHERE true \
+     ON CONFLICT (organization_id, conversation_id, username, unread, message_id) DO UPDATE SET \
+     last_activity = max(coalesce(last_activity, excluded.last_activity), excluded.last_activity) \
+     WHERE unread = 0";
+const READ: &str = "DELETE FROM inbox \
+     WHERE organization_id = ?1 AND conversation_id = ?3 AND username = ?2 AND unread = 1";
+const FORGET_CONVERSATION: &str =
+    "DELETE FROM inbox WHERE organization_id = ?1 AND conversation_id = ?2";
+/// Searches the key of each user with marks in the conversation.
+const FORGET_MESSAGE: &str = "DELETE FROM inbox \
+     WHERE organization_id = ?1 AND conversation_id = ?2 AND unread = 1 AND message_id = ?3 \
+     AND username IN (SELECT username FROM inbox \
+         WHERE organization_id = ?1 AND conversation_id = ?2 AND unread = 0)";
+const SET_MUTED: &str = "INSERT INTO inbox \
+     (organization_id, conversation_id, username, unread, message_id, last_activity, muted) \
+     VALUES (?1, ?3, ?2, 0, '', NULL, ?4) \
+     ON CONFLICT (organization_id, conversation_id, username, unread, message_id) \
+     DO UPDATE SET muted = excluded.muted";
+const IS_MUTED: &str = "SELECT muted FROM inbox WHERE organization_id = ?1 \
+     AND conversation_id = ?3 AND username = ?2 AND unread = 0 AND message_id = ''";
 const PUT_PRESENCE: &str = "INSERT INTO presence (organization_id, username, record) \
      VALUES (?1, ?2, ?3) ON CONFLICT (organization_id, username) DO UPDATE SET record = excluded.record";
 const PRESENCE: &str = "SELECT record FROM presence WHERE organization_id = ?1 AND username = ?2";
+/// Names its index: without statistics SQLite would rather walk the
+/// organization's whole primary key.
 const ENTRIES: &str = "SELECT m.conversation_id, \
-     (SELECT count(*) FROM inbox_unread u WHERE u.organization_id = m.organization_id \
-         AND u.username = m.username AND u.conversation_id = m.conversation_id), \
+     (SELECT count(*) FROM inbox u WHERE u.organization_id = m.organization_id \
+         AND u.conversation_id = m.conversation_id AND u.username = m.username \
+         AND u.unread = 1), \
      m.last_activity, m.muted \
-     FROM inbox_marks m WHERE m.organization_id = ?1 AND m.username = ?2 \
+     FROM inbox m INDEXED BY inbox_marks_by_user \
+     WHERE m.organization_id = ?1 AND m.username = ?2 AND m.unread = 0 \
      ORDER BY m.conversation_id";
 
 impl InboxStore for SqliteStore {
@@ -51,18 +68,20 @@ impl InboxStore for SqliteStore {
         at: Timestamp,
         users: &[Username],
     ) -> Result<(), StoreError> {
-        let (org, conv) = (org.as_str(), conversation.as_str());
-        self.write_tx(|conn| {
-            for user in users {
-                write(conn, TOUCH, params![org, user.as_str(), conv, micros(at)])?;
-                write(
-                    conn,
-                    MARK_UNREAD,
-                    params![org, user.as_str(), conv, message.as_str()],
-                )?;
-            }
-            Ok(())
-        })
+        if users.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<&str> = users.iter().map(|u| u.as_str()).collect();
+        let names = to_json("username list", &names)?;
+        let params = params![
+            org.as_str(),
+            conversation.as_str(),
+            message.as_str(),
+            micros(at),
+            names
+        ];
+        self.with_conn(|conn| write(conn, DELIVER, params))?;
+        Ok(())
     }
 
     fn touch(
@@ -202,10 +221,10 @@ mod tests {
         for (sql, index) in [
             (IS_MUTED, "PRIMARY KEY"),
             (PRESENCE, "PRIMARY KEY"),
-            (ENTRIES, "PRIMARY KEY"),
+            (ENTRIES, "inbox_marks_by_user"),
             (READ, "PRIMARY KEY"),
-            (FORGET_CONVERSATION, "inbox_marks_by_conversation"),
-            (FORGET_MESSAGE, "inbox_unread_by_message"),
+            (FORGET_CONVERSATION, "PRIMARY KEY"),
+            (FORGET_MESSAGE, "PRIMARY KEY"),
         ] {
             assert_searches(conn, sql, index);
         }

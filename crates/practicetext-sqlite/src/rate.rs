@@ -11,7 +11,7 @@ use practicetext_core::ports::{
 use rusqlite::params;
 
 use crate::SqliteStore;
-use crate::sql::{from_micros, micros, row, value, write};
+use crate::sql::{from_micros, micros, value, write};
 
 /// How long acquisitions are kept after a later one of the same key (and
 /// at least one window): `count_since` looks back 24 hours (X4).
@@ -27,9 +27,12 @@ const LAST: &str = "SELECT max(at) FROM rate_acquisitions WHERE organization_id 
 const COUNT_SINCE: &str = "SELECT count(*) FROM rate_acquisitions \
      WHERE organization_id = ?1 AND key = ?2 AND at >= ?3";
 
-const CLAIM: &str = "SELECT done, lease_until FROM idempotency_keys WHERE scope = ?1 AND key = ?2";
+/// Takes the key unless it is done or leased at `?3`: one row changed
+/// means acquired.
 const TAKE: &str = "INSERT INTO idempotency_keys (scope, key, done, lease_until) \
-     VALUES (?1, ?2, 0, ?3) ON CONFLICT (scope, key) DO UPDATE SET lease_until = excluded.lease_until";
+     VALUES (?1, ?2, 0, ?4) ON CONFLICT (scope, key) DO UPDATE SET lease_until = excluded.lease_until \
+     WHERE done = 0 AND lease_until <= ?3";
+const DONE: &str = "SELECT done FROM idempotency_keys WHERE scope = ?1 AND key = ?2";
 const COMPLETE: &str = "INSERT INTO idempotency_keys (scope, key, done, lease_until) \
      VALUES (?1, ?2, 1, ?3) ON CONFLICT (scope, key) DO UPDATE SET done = 1";
 
@@ -98,20 +101,16 @@ impl IdempotencyStore for SqliteStore {
         lease: TimeDelta,
         now: Timestamp,
     ) -> Result<Claim, StoreError> {
-        self.write_tx(|conn| {
-            let found: Option<(bool, i64)> = row(conn, CLAIM, params![scope, key], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
-            let outcome = match found {
-                Some((true, _)) => Claim::Done,
-                Some((false, until)) if micros(now) < until => Claim::InProgress,
-                _ => Claim::Acquired,
-            };
-            if outcome == Claim::Acquired {
-                let until = micros(now).saturating_add(span(lease));
-                write(conn, TAKE, params![scope, key, until])?;
+        let (now_us, until) = (micros(now), micros(now).saturating_add(span(lease)));
+        self.one_write_tx(|conn| {
+            if write(conn, TAKE, params![scope, key, now_us, until])? == 1 {
+                return Ok(Claim::Acquired);
             }
-            Ok(outcome)
+            let done: Option<bool> = value(conn, DONE, params![scope, key])?;
+            Ok(match done {
+                Some(true) => Claim::Done,
+                _ => Claim::InProgress,
+            })
         })
     }
 
@@ -139,7 +138,7 @@ mod tests {
             (LAST, "rate_acquisitions_by_key"),
             (COUNT_SINCE, "rate_acquisitions_by_key"),
             (PRUNE, "rate_acquisitions_by_key"),
-            (CLAIM, "PRIMARY KEY"),
+            (DONE, "PRIMARY KEY"),
         ] {
             assert_searches(conn, sql, index);
         }

@@ -104,6 +104,20 @@ impl SqliteStore {
         self.bracketed(&WRITE, work)
     }
 
+    /// Runs `work`, whose only write is one statement (atomic on its own),
+    /// as one write: in its own `IMMEDIATE` transaction, or directly in the
+    /// open unit (no savepoint: a failed statement changes nothing, and a
+    /// savepoint would copy every page the statement changes).
+    pub(crate) fn one_write_tx<R>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        if self.units(|n| *n > 0)? {
+            return self.with_conn(work);
+        }
+        self.bracketed(&WRITE, work)
+    }
+
     /// Runs `work`'s reads on one snapshot: a read transaction, or the open
     /// unit.
     pub(crate) fn read_tx<R>(
