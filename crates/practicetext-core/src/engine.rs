@@ -441,11 +441,12 @@ impl<S: Store, T: Transport> Engine<S, T> {
     /// claim's lease runs on the engine's clock, so a retry after a crashed
     /// attempt's lease can claim the text again.
     fn record_inbound(&self, text: &InboundText) -> Result<Recorded, Error> {
-        let (owner, dir) = self.store.number_with_directory(text.to)?.ok_or_else(|| {
-            EngineError::UnknownNumber {
+        let (owner, dir) = self
+            .store
+            .number_with_shared_directory(text.to)?
+            .ok_or_else(|| EngineError::UnknownNumber {
                 number: text.to.redacted(),
-            }
-        })?;
+            })?;
         let org = owner.organization;
         let policy = self.policy(&dir)?;
         let now = self.clock.now();
