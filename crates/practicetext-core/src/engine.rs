@@ -520,7 +520,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
 
         // 1. Record the text (nothing acknowledged is lost).
         let message_id = match &text.provider_id {
-            Some(p) => MessageId::new(format!("in_{p}")),
+            Some(p) => MessageId::new(["in_", p.as_str()].concat()),
             None => MessageId::new(self.new_id("in")),
         };
         let message = Message {
@@ -535,8 +535,8 @@ impl<S: Store, T: Transport> Engine<S, T> {
         };
         self.store.put_message(&message)?;
         let recipients = recipients(&decision.disposition);
-        let notifications = inbox_state::deliver(&self.store, &org, &message, &recipients)?;
-        let routed_user = match recipients.as_slice() {
+        let notifications = inbox_state::deliver(&self.store, &org, &message, recipients)?;
+        let routed_user = match recipients {
             [one] => Some(one),
             _ => None,
         };
@@ -1156,15 +1156,15 @@ struct Outbound<'a> {
 
 /// The users an inbound text is delivered to (R3, R4); none when it is
 /// quarantined (C6), goes to a queue or is unrouted.
-fn recipients(disposition: &Disposition) -> Vec<Username> {
+fn recipients(disposition: &Disposition) -> &[Username] {
     match disposition {
         Disposition::Deliver {
             delivery: Delivery::User { username },
-        } => vec![username.clone()],
+        } => std::slice::from_ref(username),
         Disposition::Deliver {
             delivery: Delivery::Group { members, .. },
-        } => members.clone(),
-        _ => Vec::new(),
+        } => members,
+        _ => &[],
     }
 }
 
