@@ -316,10 +316,11 @@ impl E164 {
             *digit = b'0' + (rest % 10) as u8; // ok: a digit, < 10
             rest /= 10;
         }
-        match std::str::from_utf8(&ascii) {
+        if rest == 0 {
+            out.extend(ascii.iter().copied().map(char::from));
+        } else {
             // A parsed number has ten digits; anything else is written in full.
-            Ok(s) if rest == 0 => out.push_str(s),
-            _ => out.push_str(&format!("+1{:010}", self.national)),
+            out.push_str(&format!("+1{:010}", self.national));
         }
     }
 }
