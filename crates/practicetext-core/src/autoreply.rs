@@ -236,14 +236,30 @@ pub struct AutoReplyDecision {
     pub alert: Vec<EmailAddress>,
 }
 
-/// The rate window key for auto-replies to `from` in `org` (A2).
+/// The rate window key for auto-replies to `from` in `org` (A2):
+/// `autoreply:{org}:{from}`.
 pub fn rate_key(org: &OrganizationId, from: E164) -> RateKey {
-    RateKey::new(format!("autoreply:{org}:{from}"))
+    key("autoreply", org, &[from])
 }
 
-/// The per-conversation auto-reply counter key (X4).
+/// The per-conversation auto-reply counter key (X4):
+/// `autoreply-conversation:{org}:{our}:{from}`.
 pub fn conversation_key(org: &OrganizationId, our: E164, from: E164) -> RateKey {
-    RateKey::new(format!("autoreply-conversation:{org}:{our}:{from}"))
+    key("autoreply-conversation", org, &[our, from])
+}
+
+/// `{kind}:{org}` and `:{number}` for each number, built in one allocation.
+fn key(kind: &str, org: &OrganizationId, numbers: &[E164]) -> RateKey {
+    let org = org.as_str();
+    let mut k = String::with_capacity(kind.len() + 1 + org.len() + 13 * numbers.len());
+    k.push_str(kind);
+    k.push(':');
+    k.push_str(org);
+    for n in numbers {
+        k.push(':');
+        n.push_to(&mut k);
+    }
+    RateKey::new(k)
 }
 
 /// Decides the auto-reply for one inbound text (A1-A5, X4).
@@ -456,8 +472,14 @@ fn plan(
 }
 
 fn dedup(mut reasons: Vec<SkipReason>) -> Vec<SkipReason> {
-    let mut seen = std::collections::HashSet::new();
-    reasons.retain(|r| seen.insert(*r));
+    let mut seen = 0u64;
+    reasons.retain(|r| {
+        // One bit per reason: fewer than 64 of them.
+        let bit = 1u64 << (*r as u32 % 64);
+        let first = seen & bit == 0;
+        seen |= bit;
+        first
+    });
     reasons
 }
 
@@ -511,6 +533,10 @@ pub fn has_auto_reply_marker(body: &str) -> bool {
 fn normalized_eq(a: &str, b: &str) -> bool {
     if a.trim().is_empty() {
         return false;
+    }
+    // A robot repeating itself sends the very same bytes.
+    if a == b {
+        return true;
     }
     if a.is_ascii() && b.is_ascii() {
         return ascii_words_eq(a, b);

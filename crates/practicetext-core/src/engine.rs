@@ -13,12 +13,12 @@
 //! auto-reply goes out only after its rate window was acquired atomically
 //! (A2).
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
 use chrono::TimeDelta;
 use chrono_tz::Tz;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::autoreply::SkipReason;
@@ -276,11 +276,14 @@ pub struct Engine<S, T> {
     transport: T,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
-    rules: RwLock<HashMap<OrganizationId, Arc<CompiledPolicy>>>,
+    rules: RwLock<FxHashMap<OrganizationId, Arc<CompiledPolicy>>>,
 }
 
 /// An organization's policy, compiled, with the settings it came from.
 struct CompiledPolicy {
+    /// The shared directory it was compiled from, when read shared: the
+    /// same snapshot again needs no comparison of the settings.
+    directory: Option<Arc<Directory>>,
     source: TextingPolicy,
     rules: Rules,
     send: crate::policy::SendRules,
@@ -301,7 +304,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
             transport,
             clock,
             random,
-            rules: RwLock::new(HashMap::new()),
+            rules: RwLock::new(FxHashMap::default()),
         }
     }
 
@@ -321,14 +324,32 @@ impl<S: Store, T: Transport> Engine<S, T> {
     }
 
     fn policy(&self, dir: &Directory) -> Result<Arc<CompiledPolicy>, Error> {
+        self.compiled_policy(dir, None)
+    }
+
+    /// [`policy`](Self::policy) of a shared directory: the snapshot the
+    /// cached policy was compiled from is known to hold the same settings.
+    fn shared_policy(&self, dir: &Arc<Directory>) -> Result<Arc<CompiledPolicy>, Error> {
+        self.compiled_policy(dir, Some(dir))
+    }
+
+    fn compiled_policy(
+        &self,
+        dir: &Directory,
+        shared: Option<&Arc<Directory>>,
+    ) -> Result<Arc<CompiledPolicy>, Error> {
         let source = &dir.organization.settings.policy;
         if let Ok(cache) = self.rules.read()
             && let Some(p) = cache.get(&dir.organization.id)
-            && &p.source == source
         {
-            return Ok(Arc::clone(p));
+            let same_snapshot =
+                matches!((&p.directory, shared), (Some(a), Some(b)) if Arc::ptr_eq(a, b));
+            if same_snapshot || &p.source == source {
+                return Ok(Arc::clone(p));
+            }
         }
         let compiled = Arc::new(CompiledPolicy {
+            directory: shared.cloned(),
             source: source.clone(),
             rules: source.inbound_rules()?,
             send: source.send_rules()?,
@@ -441,13 +462,14 @@ impl<S: Store, T: Transport> Engine<S, T> {
     /// claim's lease runs on the engine's clock, so a retry after a crashed
     /// attempt's lease can claim the text again.
     fn record_inbound(&self, text: &InboundText) -> Result<Recorded, Error> {
-        let (owner, dir) = self.store.number_with_directory(text.to)?.ok_or_else(|| {
-            EngineError::UnknownNumber {
+        let (owner, dir) = self
+            .store
+            .number_with_shared_directory(text.to)?
+            .ok_or_else(|| EngineError::UnknownNumber {
                 number: text.to.redacted(),
-            }
-        })?;
+            })?;
         let org = owner.organization;
-        let policy = self.policy(&dir)?;
+        let policy = self.shared_policy(&dir)?;
         let now = self.clock.now();
         if let Some(id) = &text.provider_id {
             match self.store.claim("inbound", id, INBOUND_LEASE, now)? {
@@ -519,7 +541,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
 
         // 1. Record the text (nothing acknowledged is lost).
         let message_id = match &text.provider_id {
-            Some(p) => MessageId::new(format!("in_{p}")),
+            Some(p) => MessageId::new(["in_", p.as_str()].concat()),
             None => MessageId::new(self.new_id("in")),
         };
         let message = Message {
@@ -534,8 +556,8 @@ impl<S: Store, T: Transport> Engine<S, T> {
         };
         self.store.put_message(&message)?;
         let recipients = recipients(&decision.disposition);
-        let notifications = inbox_state::deliver(&self.store, &org, &message, &recipients)?;
-        let routed_user = match recipients.as_slice() {
+        let notifications = inbox_state::deliver(&self.store, &org, &message, recipients)?;
+        let routed_user = match recipients {
             [one] => Some(one),
             _ => None,
         };
@@ -1155,15 +1177,15 @@ struct Outbound<'a> {
 
 /// The users an inbound text is delivered to (R3, R4); none when it is
 /// quarantined (C6), goes to a queue or is unrouted.
-fn recipients(disposition: &Disposition) -> Vec<Username> {
+fn recipients(disposition: &Disposition) -> &[Username] {
     match disposition {
         Disposition::Deliver {
             delivery: Delivery::User { username },
-        } => vec![username.clone()],
+        } => std::slice::from_ref(username),
         Disposition::Deliver {
             delivery: Delivery::Group { members, .. },
-        } => members.clone(),
-        _ => Vec::new(),
+        } => members,
+        _ => &[],
     }
 }
 

@@ -10,6 +10,7 @@
 //! are shared between threads (`Send + Sync`) and synchronise inside.
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -133,6 +134,20 @@ pub trait DirectoryStore: Send + Sync {
             }
             None => Ok(None),
         }
+    }
+
+    /// [`number_with_directory`](Self::number_with_directory) with the
+    /// directory shared rather than owned: what the engine reads for every
+    /// inbound text. The default wraps `number_with_directory`'s answer; a
+    /// store that keeps directories in memory hands out its snapshot
+    /// without copying it. Same answers, same refusals.
+    fn number_with_shared_directory(
+        &self,
+        number: E164,
+    ) -> Result<Option<(OwnedNumber, Arc<Directory>)>, StoreError> {
+        Ok(self
+            .number_with_directory(number)?
+            .map(|(owner, dir)| (owner, Arc::new(dir))))
     }
 
     /// The whole directory of `org` in one consistent snapshot.

@@ -5,19 +5,21 @@
 //! Phone numbers redact the same way ([`crate::phone::E164`]).
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// The text of a message. `Debug` shows only its length.
-#[derive(Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct MessageBody(String);
+/// The text of a message. `Debug` shows only its length. Shared, not
+/// copied: a clone (the engine stores and replies with the same body) only
+/// counts a reference.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct MessageBody(Arc<str>);
 
 impl MessageBody {
     /// Wraps a body.
     pub fn new(text: impl Into<String>) -> Self {
-        MessageBody(text.into())
+        MessageBody(Arc::from(text.into()))
     }
     /// The text itself.
     pub fn as_str(&self) -> &str {
@@ -41,13 +43,27 @@ impl fmt::Debug for MessageBody {
 
 impl From<&str> for MessageBody {
     fn from(s: &str) -> Self {
-        MessageBody(s.to_owned())
+        MessageBody(Arc::from(s))
     }
 }
 
 impl From<String> for MessageBody {
     fn from(s: String) -> Self {
-        MessageBody(s)
+        MessageBody(Arc::from(s))
+    }
+}
+
+/// The text as a JSON string (as `#[serde(transparent)]` over a `String`
+/// writes it).
+impl Serialize for MessageBody {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for MessageBody {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(MessageBody::from)
     }
 }
 

@@ -6,7 +6,7 @@
 //! [`directory_store_tests!`](crate::directory_store_tests) (a test of this
 //! crate fails otherwise).
 
-use practicetext_core::directory::{Directory, Route};
+use practicetext_core::directory::{Directory, Organization, Route};
 use practicetext_core::ids::{ClientId, GroupId, OrganizationId, Username};
 use practicetext_core::ports::{DirectoryStore, StoreError, find_group};
 
@@ -54,6 +54,7 @@ macro_rules! directory_store_tests {
                 directory_of_empty_organization_has_no_records,
                 directory_of_missing_organization_is_not_found,
                 number_with_directory_is_the_owner_and_its_directory,
+                number_with_shared_directory_follows_every_write,
                 records_of_one_organization_are_invisible_to_another,
                 same_keys_in_two_organizations_are_separate_records,
                 clients_by_phone_is_scoped_to_the_organization,
@@ -519,4 +520,46 @@ pub fn number_with_directory_is_the_owner_and_its_directory<S: DirectoryStore>(s
         .unwrap();
     let err = store.number_with_directory(phone(12)).unwrap_err();
     assert_eq!(err.code(), "not_found");
+}
+
+/// `number_with_shared_directory` answers as `number_with_directory` does,
+/// and a write to the organization (its record, a user, a group, a number)
+/// shows in the next answer: a store that shares a snapshot rebuilds it.
+/// Another organization's writes and clients leave it as it was.
+pub fn number_with_shared_directory_follows_every_write<S: DirectoryStore>(store: &S) {
+    let org = organization("org-a");
+    store.put_organization(&org).unwrap();
+    store.put_organization(&organization("org-b")).unwrap();
+    let owned = owned_number("org-a", phone(10), Some(Route::User(Username::new("amir"))));
+    store.put_number(&owned).unwrap();
+    let same = |store: &S| {
+        let shared = store.number_with_shared_directory(phone(10)).unwrap();
+        let shared = shared.map(|(owner, dir)| (owner, Directory::clone(&dir)));
+        assert_eq!(shared, store.number_with_directory(phone(10)).unwrap());
+        let (owner, dir) = shared.unwrap();
+        assert_eq!(owner, owned);
+        assert_eq!(dir, store.directory(&org.id).unwrap());
+        dir
+    };
+    assert!(same(store).users.is_empty());
+    store.put_user(&user("org-a", "amir")).unwrap();
+    assert_eq!(same(store).users, vec![user("org-a", "amir")]);
+    store.put_group(&group("org-a", "front-desk")).unwrap();
+    assert_eq!(same(store).groups, vec![group("org-a", "front-desk")]);
+    store
+        .put_number(&owned_number("org-a", phone(11), None))
+        .unwrap();
+    assert_eq!(same(store).numbers.len(), 2);
+    let renamed = Organization {
+        name: "Renamed".into(),
+        ..org.clone()
+    };
+    store.put_organization(&renamed).unwrap();
+    assert_eq!(same(store).organization, renamed);
+    store.put_user(&user("org-b", "zoe")).unwrap();
+    store
+        .put_client(&client("org-a", "c-1", Some(phone(30))))
+        .unwrap();
+    assert_eq!(same(store).users, vec![user("org-a", "amir")]);
+    assert_eq!(store.number_with_shared_directory(phone(12)).unwrap(), None);
 }

@@ -334,3 +334,37 @@ fn x4_a_repeated_body_matches_whatever_its_case_and_spacing() {
     assert!(!normalized_eq("Café fermé", "Cafe ferme"));
     assert!(normalized_eq("ΟΔΟΣ", "οδος"));
 }
+
+/// A2, X4: the keys are stored by SQL stores, so their text never changes.
+#[test]
+fn a2_x4_rate_keys_keep_their_stored_form() {
+    let org = OrganizationId::new("happy-paws");
+    assert_eq!(
+        rate_key(&org, n(PATIENT)).as_str(),
+        "autoreply:happy-paws:+14162530000"
+    );
+    assert_eq!(
+        conversation_key(&org, n(ALICE), n(PATIENT)).as_str(),
+        "autoreply-conversation:happy-paws:+16502530001:+14162530000"
+    );
+    assert_eq!(
+        rate_key(&org, n(PATIENT)).as_str(),
+        format!("autoreply:{org}:{}", n(PATIENT))
+    );
+}
+
+/// Every reason is reported once, in the order first given (A1).
+#[test]
+fn a1_reasons_are_deduplicated_in_order() {
+    use SkipReason::*;
+    assert_eq!(
+        dedup(vec![
+            RateLimited,
+            Keyword,
+            RateLimited,
+            ResponderBlank,
+            Keyword
+        ]),
+        vec![RateLimited, Keyword, ResponderBlank]
+    );
+}

@@ -20,6 +20,7 @@
 //!   returns the [`MissedSummary`] (every unread message in active,
 //!   unmuted conversations); [`logout`] records them offline.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -120,7 +121,7 @@ pub fn deliver<S: InboxStore + ?Sized>(
     }
     let mut online = BTreeSet::new();
     let mut muted = BTreeSet::new();
-    for user in &unread_for {
+    for user in unread_for.iter() {
         if store.presence(org, user)?.online {
             online.insert(user.clone());
         }
@@ -131,7 +132,19 @@ pub fn deliver<S: InboxStore + ?Sized>(
     Ok(on_delivered(conv, &unread_for, author, &online, &muted))
 }
 
-fn distinct_except(users: &[Username], except: Option<&Username>) -> Vec<Username> {
+/// `users` without `except` and repeats, in order; borrowed when there is
+/// nothing to drop (one recipient, or a group's distinct members).
+fn distinct_except<'a>(users: &'a [Username], except: Option<&Username>) -> Cow<'a, [Username]> {
+    // Small lists are checked pairwise, without allocating.
+    let repeated = |i: usize, u: &Username| users.get(..i).is_some_and(|b| b.contains(u));
+    let clean = users.len() <= 16
+        && users
+            .iter()
+            .enumerate()
+            .all(|(i, u)| Some(u) != except && !repeated(i, u));
+    if clean {
+        return Cow::Borrowed(users);
+    }
     let mut seen = BTreeSet::new();
     users
         .iter()

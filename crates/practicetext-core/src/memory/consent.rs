@@ -1,8 +1,6 @@
 //! In-memory [`ConsentStore`].
 
-use std::collections::BTreeMap;
-
-use super::{MemoryStore, lock};
+use super::{Map, MemoryStore, lock};
 use crate::consent::{ConsentChange, ConsentState, ConsentTransition, apply};
 use crate::ids::OrganizationId;
 use crate::phone::E164;
@@ -10,7 +8,8 @@ use crate::ports::{ConsentStore, StoreError};
 
 #[derive(Default)]
 pub(super) struct ConsentLedger {
-    states: BTreeMap<(OrganizationId, E164), ConsentState>,
+    /// By organization, then number.
+    states: Map<OrganizationId, Map<E164, ConsentState>>,
     history: Vec<(OrganizationId, ConsentChange)>,
 }
 
@@ -19,7 +18,8 @@ impl ConsentStore for MemoryStore {
         let ledger = lock(&self.consent)?;
         Ok(ledger
             .states
-            .get(&(org.clone(), number))
+            .get(org)
+            .and_then(|numbers| numbers.get(&number))
             .cloned()
             .unwrap_or_default())
     }
@@ -30,10 +30,14 @@ impl ConsentStore for MemoryStore {
         change: &ConsentChange,
     ) -> Result<ConsentTransition, StoreError> {
         let mut ledger = lock(&self.consent)?;
-        let key = (org.clone(), change.number);
-        let before = ledger.states.get(&key).cloned().unwrap_or_default();
-        let transition = apply(&before, change);
-        ledger.states.insert(key, transition.after.clone());
+        let state = ledger
+            .states
+            .entry_ref(org)
+            .or_default()
+            .entry(change.number)
+            .or_default();
+        let transition = apply(state, change);
+        *state = transition.after.clone();
         ledger.history.push((org.clone(), change.clone()));
         Ok(transition)
     }

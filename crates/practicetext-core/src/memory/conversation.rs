@@ -1,24 +1,33 @@
 //! In-memory [`ConversationStore`].
 
-use std::collections::BTreeMap;
-
-use super::{MemoryStore, lock};
+use super::{Map, MemoryStore, lock};
 use crate::conversation::{Conversation, ConversationStatus, Direction, Message, Participants};
 use crate::ids::{ConversationId, MessageId, OrganizationId};
 use crate::ports::{ConversationFilter, ConversationStore, StoreError};
 
 #[derive(Default)]
 pub(super) struct ConversationState {
-    conversations: BTreeMap<(OrganizationId, ConversationId), Conversation>,
-    /// Messages per conversation, oldest first: by time, then by when they
-    /// were put.
-    messages: BTreeMap<(OrganizationId, ConversationId), Vec<Stored>>,
+    /// Each organization's conversations.
+    orgs: Map<OrganizationId, Conversations>,
     /// The last sequence number given to a put message.
     next_seq: u64,
+}
+
+/// The conversations of one organization.
+#[derive(Default)]
+struct Conversations {
+    threads: Map<ConversationId, Thread>,
     /// The conversation of each message (looked up, never listed).
-    message_index: rustc_hash::FxHashMap<(OrganizationId, MessageId), ConversationId>,
+    message_index: Map<MessageId, ConversationId>,
     /// The active conversation of each set of participants.
-    active: BTreeMap<(OrganizationId, Participants), ConversationId>,
+    active: Map<Participants, ConversationId>,
+}
+
+/// A conversation and its messages, oldest first: by time, then by when
+/// they were put.
+struct Thread {
+    conversation: Conversation,
+    messages: Vec<Stored>,
 }
 
 /// A message and the order it was put in (ties between equal times).
@@ -27,101 +36,61 @@ struct Stored {
     message: Message,
 }
 
-impl ConversationStore for MemoryStore {
-    fn active_conversation(
+impl ConversationState {
+    fn thread(&self, org: &OrganizationId, id: &ConversationId) -> Option<&Thread> {
+        self.orgs.get(org).and_then(|c| c.threads.get(id))
+    }
+
+    /// The active conversation of `participants` and its newest message in
+    /// `direction` (what an inbound text needs, in one lock pass).
+    pub(super) fn active_with_last(
         &self,
         org: &OrganizationId,
         participants: &Participants,
-    ) -> Result<Option<Conversation>, StoreError> {
-        let state = lock(&self.conversations)?;
-        Ok(state
-            .active
-            .get(&(org.clone(), participants.clone()))
-            .and_then(|id| state.conversations.get(&(org.clone(), id.clone())))
-            .cloned())
+        direction: Direction,
+    ) -> (Option<Conversation>, Option<Message>) {
+        let thread = self
+            .orgs
+            .get(org)
+            .and_then(|c| c.threads.get(c.active.get(participants)?));
+        match thread {
+            Some(t) => (Some(t.conversation.clone()), t.last(direction).cloned()),
+            None => (None, None),
+        }
     }
+}
 
-    fn conversation(
-        &self,
-        org: &OrganizationId,
-        id: &ConversationId,
-    ) -> Result<Option<Conversation>, StoreError> {
-        let state = lock(&self.conversations)?;
-        Ok(state.conversations.get(&(org.clone(), id.clone())).cloned())
-    }
-
-    fn put_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {
-        let mut state = lock(&self.conversations)?;
-        let org = conversation.organization.clone();
-        let key = (org.clone(), conversation.id.clone());
-        let slot = (org.clone(), conversation.participants.clone());
-        let active = conversation.status == ConversationStatus::Active;
-        if active
-            && state
-                .active
-                .get(&slot)
-                .is_some_and(|id| id != &conversation.id)
-        {
-            return Err(StoreError::Conflict {
-                message: "these participants already have an active conversation".into(),
-            });
-        }
-        // Free the slot this conversation held (closed now, or other participants).
-        if let Some(previous) = state.conversations.get(&key) {
-            let held = (org, previous.participants.clone());
-            if state.active.get(&held) == Some(&conversation.id) {
-                state.active.remove(&held);
-            }
-        }
-        if active {
-            state.active.insert(slot, conversation.id.clone());
-        }
-        state.conversations.insert(key, conversation.clone());
-        Ok(())
-    }
-
-    fn put_message(&self, message: &Message) -> Result<(), StoreError> {
-        let mut state = lock(&self.conversations)?;
-        let org = message.organization.clone();
-        if !state
-            .conversations
-            .contains_key(&(org.clone(), message.conversation.clone()))
-        {
-            return Err(StoreError::NotFound {
-                what: "conversation",
-                id: message.conversation.to_string(),
-            });
-        }
-        let index_key = (org.clone(), message.id.clone());
-        let previous = state
+impl Conversations {
+    /// Takes `message` out of the thread it was put in, if any; returns
+    /// its sequence number when that thread is `conversation` (a
+    /// replacement keeps its place among messages of one instant).
+    fn unput(&mut self, message: &Message) -> Option<u64> {
+        let old_conv = self
             .message_index
-            .insert(index_key, message.conversation.clone());
-        // A replacement in the same conversation keeps its place among
-        // messages of one instant; a new or moved message goes after them.
-        let mut seq = None;
-        if let Some(old_conv) = previous
-            && let Some(list) = state.messages.get_mut(&(org.clone(), old_conv.clone()))
-        {
-            let kept = list
-                .iter()
-                .find(|m| m.message.id == message.id)
-                .map(|m| m.seq);
-            list.retain(|m| m.message.id != message.id);
-            if old_conv == message.conversation {
-                seq = kept;
-            }
-        }
-        let seq = match seq {
-            Some(s) => s,
-            None => {
-                state.next_seq = state.next_seq.saturating_add(1);
-                state.next_seq
-            }
-        };
-        let list = state
-            .messages
-            .entry((org, message.conversation.clone()))
-            .or_default();
+            .insert(message.id.clone(), message.conversation.clone())?;
+        let list = &mut self.threads.get_mut(&old_conv)?.messages;
+        let kept = list
+            .iter()
+            .find(|m| m.message.id == message.id)
+            .map(|m| m.seq);
+        list.retain(|m| m.message.id != message.id);
+        kept.filter(|_| old_conv == message.conversation)
+    }
+}
+
+impl Thread {
+    /// The newest message in `direction`.
+    fn last(&self, direction: Direction) -> Option<&Message> {
+        self.messages
+            .iter()
+            .rev()
+            .map(|m| &m.message)
+            .find(|m| m.direction == direction)
+    }
+
+    /// Inserts `message` after the messages before it (by time, then seq).
+    fn insert(&mut self, seq: u64, message: &Message) {
+        let list = &mut self.messages;
         // Messages mostly arrive in order: append without searching.
         let in_order = list
             .last()
@@ -138,6 +107,103 @@ impl ConversationStore for MemoryStore {
                 message: message.clone(),
             },
         );
+    }
+}
+
+fn not_found(what: &'static str, id: &impl ToString) -> StoreError {
+    StoreError::NotFound {
+        what,
+        id: id.to_string(),
+    }
+}
+
+impl ConversationStore for MemoryStore {
+    fn active_conversation(
+        &self,
+        org: &OrganizationId,
+        participants: &Participants,
+    ) -> Result<Option<Conversation>, StoreError> {
+        let state = lock(&self.conversations)?;
+        Ok(state
+            .orgs
+            .get(org)
+            .and_then(|c| c.threads.get(c.active.get(participants)?))
+            .map(|t| t.conversation.clone()))
+    }
+
+    fn conversation(
+        &self,
+        org: &OrganizationId,
+        id: &ConversationId,
+    ) -> Result<Option<Conversation>, StoreError> {
+        let state = lock(&self.conversations)?;
+        Ok(state.thread(org, id).map(|t| t.conversation.clone()))
+    }
+
+    fn put_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {
+        let mut state = lock(&self.conversations)?;
+        let convs = state
+            .orgs
+            .entry_ref(&conversation.organization)
+            .or_default();
+        let id = &conversation.id;
+        let active = conversation.status == ConversationStatus::Active;
+        if active
+            && convs
+                .active
+                .get(&conversation.participants)
+                .is_some_and(|held| held != id)
+        {
+            return Err(StoreError::Conflict {
+                message: "these participants already have an active conversation".into(),
+            });
+        }
+        // Free the slot this conversation held (closed now, or other participants).
+        if let Some(previous) = convs.threads.get(id)
+            && convs.active.get(&previous.conversation.participants) == Some(id)
+        {
+            convs.active.remove(&previous.conversation.participants);
+        }
+        if active {
+            convs
+                .active
+                .insert(conversation.participants.clone(), id.clone());
+        }
+        match convs.threads.get_mut(id) {
+            Some(thread) => thread.conversation = conversation.clone(),
+            None => {
+                convs.threads.insert(
+                    id.clone(),
+                    Thread {
+                        conversation: conversation.clone(),
+                        messages: Vec::new(),
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn put_message(&self, message: &Message) -> Result<(), StoreError> {
+        let mut guard = lock(&self.conversations)?;
+        let state = &mut *guard;
+        let convs = state
+            .orgs
+            .get_mut(&message.organization)
+            .filter(|c| c.threads.contains_key(&message.conversation))
+            .ok_or_else(|| not_found("conversation", &message.conversation))?;
+        let seq = match convs.unput(message) {
+            Some(seq) => seq,
+            None => {
+                state.next_seq = state.next_seq.saturating_add(1);
+                state.next_seq
+            }
+        };
+        convs
+            .threads
+            .get_mut(&message.conversation)
+            .ok_or_else(|| not_found("conversation", &message.conversation))?
+            .insert(seq, message);
         Ok(())
     }
 
@@ -149,10 +215,9 @@ impl ConversationStore for MemoryStore {
     ) -> Result<Option<Message>, StoreError> {
         let state = lock(&self.conversations)?;
         Ok(state
-            .messages
-            .get(&(org.clone(), conversation.clone()))
-            .and_then(|list| list.iter().rev().find(|m| m.message.direction == direction))
-            .map(|m| m.message.clone()))
+            .thread(org, conversation)
+            .and_then(|t| t.last(direction))
+            .cloned())
     }
 
     fn messages(
@@ -162,9 +227,8 @@ impl ConversationStore for MemoryStore {
     ) -> Result<Vec<Message>, StoreError> {
         let state = lock(&self.conversations)?;
         Ok(state
-            .messages
-            .get(&(org.clone(), conversation.clone()))
-            .map(|list| list.iter().map(|m| m.message.clone()).collect())
+            .thread(org, conversation)
+            .map(|t| t.messages.iter().map(|m| m.message.clone()).collect())
             .unwrap_or_default())
     }
 
@@ -175,10 +239,13 @@ impl ConversationStore for MemoryStore {
     ) -> Result<Vec<Conversation>, StoreError> {
         let state = lock(&self.conversations)?;
         let mut found: Vec<Conversation> = state
-            .conversations
-            .iter()
-            .filter(|((o, _), c)| o == org && filter.matches(c))
-            .map(|(_, c)| c.clone())
+            .orgs
+            .get(org)
+            .into_iter()
+            .flat_map(|c| c.threads.values())
+            .map(|t| &t.conversation)
+            .filter(|c| filter.matches(c))
+            .cloned()
             .collect();
         found.sort_by(|a, b| a.started_at.cmp(&b.started_at).then(a.id.cmp(&b.id)));
         Ok(found)
@@ -190,21 +257,19 @@ impl ConversationStore for MemoryStore {
         id: &ConversationId,
     ) -> Result<(), StoreError> {
         let mut state = lock(&self.conversations)?;
-        let key = (org.clone(), id.clone());
-        let Some(removed) = state.conversations.remove(&key) else {
-            return Err(StoreError::NotFound {
-                what: "conversation",
-                id: id.to_string(),
-            });
+        let convs = state.orgs.get_mut(org);
+        let Some((convs, removed)) = convs.and_then(|c| {
+            let removed = c.threads.remove(id)?;
+            Some((c, removed))
+        }) else {
+            return Err(not_found("conversation", id));
         };
-        let slot = (org.clone(), removed.participants);
-        if state.active.get(&slot) == Some(id) {
-            state.active.remove(&slot);
+        let participants = &removed.conversation.participants;
+        if convs.active.get(participants) == Some(id) {
+            convs.active.remove(participants);
         }
-        for stored in state.messages.remove(&key).unwrap_or_default() {
-            state
-                .message_index
-                .remove(&(org.clone(), stored.message.id));
+        for stored in &removed.messages {
+            convs.message_index.remove(&stored.message.id);
         }
         Ok(())
     }
@@ -216,16 +281,14 @@ impl ConversationStore for MemoryStore {
         message: &MessageId,
     ) -> Result<(), StoreError> {
         let mut state = lock(&self.conversations)?;
-        let index_key = (org.clone(), message.clone());
-        if state.message_index.get(&index_key) != Some(conversation) {
-            return Err(StoreError::NotFound {
-                what: "message",
-                id: message.to_string(),
-            });
-        }
-        state.message_index.remove(&index_key);
-        if let Some(list) = state.messages.get_mut(&(org.clone(), conversation.clone())) {
-            list.retain(|m| &m.message.id != message);
+        let convs = state
+            .orgs
+            .get_mut(org)
+            .filter(|c| c.message_index.get(message) == Some(conversation))
+            .ok_or_else(|| not_found("message", message))?;
+        convs.message_index.remove(message);
+        if let Some(thread) = convs.threads.get_mut(conversation) {
+            thread.messages.retain(|m| &m.message.id != message);
         }
         Ok(())
     }

@@ -1,8 +1,6 @@
 //! In-memory [`InboxStore`].
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use super::{MemoryStore, lock};
+use super::{Map, MemoryStore, lock};
 use crate::ids::{ConversationId, MessageId, OrganizationId, Username};
 use crate::inbox::state::{InboxEntry, Presence};
 use crate::ports::{InboxStore, StoreError, Timestamp};
@@ -10,17 +8,20 @@ use crate::ports::{InboxStore, StoreError, Timestamp};
 /// One user's marks in one conversation.
 #[derive(Default)]
 struct Marks {
-    unread: BTreeSet<MessageId>,
+    /// Unread messages (counted, never listed).
+    unread: hashbrown::HashSet<MessageId, rustc_hash::FxBuildHasher>,
     last_activity: Option<Timestamp>,
     muted: bool,
 }
 
-type MarkKey = (OrganizationId, Username, ConversationId);
+/// One user's marks, by conversation (`entries` sorts them).
+type UserMarks = Map<ConversationId, Marks>;
 
 #[derive(Default)]
 pub(super) struct InboxState {
-    marks: BTreeMap<MarkKey, Marks>,
-    presence: BTreeMap<(OrganizationId, Username), Presence>,
+    /// By organization, then user.
+    marks: Map<OrganizationId, Map<Username, UserMarks>>,
+    presence: Map<OrganizationId, Map<Username, Presence>>,
 }
 
 impl InboxState {
@@ -31,19 +32,29 @@ impl InboxState {
         conv: &ConversationId,
     ) -> &mut Marks {
         self.marks
-            .entry((org.clone(), user.clone(), conv.clone()))
+            .entry_ref(org)
             .or_default()
+            .entry_ref(user)
+            .or_default()
+            .entry_ref(conv)
+            .or_default()
+    }
+
+    fn of_user(&self, org: &OrganizationId, user: &Username) -> Option<&UserMarks> {
+        self.marks.get(org).and_then(|users| users.get(user))
     }
 
     /// Every user's marks in one conversation.
     fn of_conversation<'a>(
         &'a mut self,
-        org: &'a OrganizationId,
+        org: &OrganizationId,
         conv: &'a ConversationId,
-    ) -> impl Iterator<Item = (&'a MarkKey, &'a mut Marks)> + 'a {
+    ) -> impl Iterator<Item = &'a mut Marks> + 'a {
         self.marks
-            .iter_mut()
-            .filter(move |((o, _, c), _)| o == org && c == conv)
+            .get_mut(org)
+            .into_iter()
+            .flat_map(|users| users.values_mut())
+            .filter_map(move |of_user| of_user.get_mut(conv))
     }
 }
 
@@ -65,7 +76,7 @@ impl InboxStore for MemoryStore {
         let mut state = lock(&self.inbox)?;
         for user in users {
             let marks = state.marks(org, user, conversation);
-            marks.unread.insert(message.clone());
+            marks.unread.get_or_insert_with(message, MessageId::clone);
             marks.touch(at);
         }
         Ok(())
@@ -89,8 +100,12 @@ impl InboxStore for MemoryStore {
         conversation: &ConversationId,
     ) -> Result<(), StoreError> {
         let mut state = lock(&self.inbox)?;
-        let key = (org.clone(), user.clone(), conversation.clone());
-        if let Some(marks) = state.marks.get_mut(&key) {
+        let marks = state
+            .marks
+            .get_mut(org)
+            .and_then(|users| users.get_mut(user))
+            .and_then(|of_user| of_user.get_mut(conversation));
+        if let Some(marks) = marks {
             marks.unread.clear();
         }
         Ok(())
@@ -101,9 +116,12 @@ impl InboxStore for MemoryStore {
         org: &OrganizationId,
         conversation: &ConversationId,
     ) -> Result<(), StoreError> {
-        lock(&self.inbox)?
-            .marks
-            .retain(|(o, _, c), _| !(o == org && c == conversation));
+        let mut state = lock(&self.inbox)?;
+        if let Some(users) = state.marks.get_mut(org) {
+            for of_user in users.values_mut() {
+                of_user.remove(conversation);
+            }
+        }
         Ok(())
     }
 
@@ -114,7 +132,7 @@ impl InboxStore for MemoryStore {
         message: &MessageId,
     ) -> Result<(), StoreError> {
         let mut state = lock(&self.inbox)?;
-        for (_, marks) in state.of_conversation(org, conversation) {
+        for marks in state.of_conversation(org, conversation) {
             marks.unread.remove(message);
         }
         Ok(())
@@ -137,8 +155,11 @@ impl InboxStore for MemoryStore {
         user: &Username,
         conversation: &ConversationId,
     ) -> Result<bool, StoreError> {
-        let key = (org.clone(), user.clone(), conversation.clone());
-        Ok(lock(&self.inbox)?.marks.get(&key).is_some_and(|m| m.muted))
+        let state = lock(&self.inbox)?;
+        Ok(state
+            .of_user(org, user)
+            .and_then(|of_user| of_user.get(conversation))
+            .is_some_and(|m| m.muted))
     }
 
     fn set_presence(
@@ -147,17 +168,21 @@ impl InboxStore for MemoryStore {
         user: &Username,
         presence: &Presence,
     ) -> Result<(), StoreError> {
-        lock(&self.inbox)?
+        *lock(&self.inbox)?
             .presence
-            .insert((org.clone(), user.clone()), presence.clone());
+            .entry_ref(org)
+            .or_default()
+            .entry_ref(user)
+            .or_default() = presence.clone();
         Ok(())
     }
 
     fn presence(&self, org: &OrganizationId, user: &Username) -> Result<Presence, StoreError> {
-        let key = (org.clone(), user.clone());
-        Ok(lock(&self.inbox)?
+        let state = lock(&self.inbox)?;
+        Ok(state
             .presence
-            .get(&key)
+            .get(org)
+            .and_then(|users| users.get(user))
             .cloned()
             .unwrap_or_default())
     }
@@ -168,16 +193,18 @@ impl InboxStore for MemoryStore {
         user: &Username,
     ) -> Result<Vec<InboxEntry>, StoreError> {
         let state = lock(&self.inbox)?;
-        Ok(state
-            .marks
-            .iter()
-            .filter(|((o, u, _), _)| o == org && u == user)
-            .map(|((_, _, c), m)| InboxEntry {
+        let mut entries: Vec<InboxEntry> = state
+            .of_user(org, user)
+            .into_iter()
+            .flatten()
+            .map(|(c, m)| InboxEntry {
                 conversation: c.clone(),
                 unread: u32::try_from(m.unread.len()).unwrap_or(u32::MAX),
                 last_activity: m.last_activity,
                 muted: m.muted,
             })
-            .collect())
+            .collect();
+        entries.sort_by(|a, b| a.conversation.cmp(&b.conversation));
+        Ok(entries)
     }
 }

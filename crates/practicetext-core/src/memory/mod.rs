@@ -12,6 +12,7 @@ mod conversation;
 mod delivery;
 mod directory;
 mod history;
+mod inbound;
 mod inbox;
 mod rate;
 mod secure;
@@ -19,7 +20,12 @@ mod usage;
 
 use std::sync::{Mutex, MutexGuard};
 
-use crate::ports::{Atomic, InboundStore, StoreError};
+use crate::ports::{Atomic, StoreError};
+
+/// A hash map whose lookups and inserts take borrowed keys
+/// ([`hashbrown::HashMap::entry_ref`] clones a key only when it inserts
+/// it), so reading or bumping a record copies no id.
+type Map<K, V> = hashbrown::HashMap<K, V, rustc_hash::FxBuildHasher>;
 
 /// A store that lives in memory and implements every storage port.
 #[derive(Default)]
@@ -55,9 +61,6 @@ impl Atomic for MemoryStore {
         work()
     }
 }
-
-/// The engine's reads, one port after the other (the default).
-impl InboundStore for MemoryStore {}
 
 impl std::fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

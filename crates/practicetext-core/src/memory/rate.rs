@@ -1,17 +1,36 @@
 //! In-memory [`RateWindowStore`] and [`IdempotencyStore`].
 
-use std::collections::BTreeMap;
-
 use chrono::TimeDelta;
 
-use super::{MemoryStore, lock};
+use super::{Map, MemoryStore, lock};
 use crate::ids::OrganizationId;
 use crate::ports::{Claim, IdempotencyStore, RateKey, RateWindowStore, StoreError, Timestamp};
 
 #[derive(Default)]
 pub(super) struct RateState {
-    /// Successful acquisitions per key, in time order.
-    acquisitions: BTreeMap<(OrganizationId, RateKey), Vec<Timestamp>>,
+    /// Successful acquisitions per organization and key, in time order.
+    acquisitions: Map<OrganizationId, Map<RateKey, Vec<Timestamp>>>,
+}
+
+impl RateState {
+    /// The last acquisition of `key`.
+    pub(super) fn last(&self, org: &OrganizationId, key: &RateKey) -> Option<Timestamp> {
+        self.times(org, key).last().copied()
+    }
+
+    /// How many acquisitions of `key` happened at or after `since`.
+    pub(super) fn count_since(&self, org: &OrganizationId, key: &RateKey, since: Timestamp) -> u32 {
+        let times = self.times(org, key);
+        let n = times.len() - times.partition_point(|&at| at < since);
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
+    fn times(&self, org: &OrganizationId, key: &RateKey) -> &[Timestamp] {
+        self.acquisitions
+            .get(org)
+            .and_then(|keys| keys.get(key))
+            .map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Where an idempotency key stands.
@@ -24,9 +43,9 @@ enum Slot {
 
 #[derive(Default)]
 pub(super) struct IdempotencyState {
-    /// By (scope, key): a hash map, as the keys only grow (one per provider
-    /// message id) and are never listed in order.
-    keys: rustc_hash::FxHashMap<(String, String), Slot>,
+    /// By scope, then key: hash maps, as the keys only grow (one per
+    /// provider message id) and are never listed in order.
+    keys: Map<String, Map<String, Slot>>,
 }
 
 impl RateWindowStore for MemoryStore {
@@ -40,7 +59,9 @@ impl RateWindowStore for MemoryStore {
         let mut state = lock(&self.rate)?;
         let times = state
             .acquisitions
-            .entry((org.clone(), key.clone()))
+            .entry_ref(org)
+            .or_default()
+            .entry_ref(key)
             .or_default();
         // Kept sorted, so a late caller with an earlier `now` still finds
         // the acquisitions around it.
@@ -58,11 +79,7 @@ impl RateWindowStore for MemoryStore {
         org: &OrganizationId,
         key: &RateKey,
     ) -> Result<Option<Timestamp>, StoreError> {
-        let state = lock(&self.rate)?;
-        Ok(state
-            .acquisitions
-            .get(&(org.clone(), key.clone()))
-            .and_then(|t| t.last().copied()))
+        Ok(lock(&self.rate)?.last(org, key))
     }
 
     fn count_since(
@@ -71,12 +88,7 @@ impl RateWindowStore for MemoryStore {
         key: &RateKey,
         since: Timestamp,
     ) -> Result<u32, StoreError> {
-        let state = lock(&self.rate)?;
-        let n = state
-            .acquisitions
-            .get(&(org.clone(), key.clone()))
-            .map_or(0, |t| t.len() - t.partition_point(|&at| at < since));
-        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        Ok(lock(&self.rate)?.count_since(org, key, since))
     }
 }
 
@@ -89,25 +101,31 @@ impl IdempotencyStore for MemoryStore {
         now: Timestamp,
     ) -> Result<Claim, StoreError> {
         let mut state = lock(&self.idempotency)?;
-        let k = (scope.to_owned(), key.to_owned());
-        let outcome = match state.keys.get(&k) {
-            Some(Slot::Done) => Claim::Done,
-            Some(Slot::InProgress { until }) if now < *until => Claim::InProgress,
-            _ => Claim::Acquired,
+        let slot = state
+            .keys
+            .entry_ref(scope)
+            .or_default()
+            .entry_ref(key)
+            .or_insert(Slot::InProgress { until: now });
+        let outcome = match slot {
+            Slot::Done => Claim::Done,
+            Slot::InProgress { until } if now < *until => Claim::InProgress,
+            Slot::InProgress { .. } => Claim::Acquired,
         };
         if outcome == Claim::Acquired {
-            state
-                .keys
-                .insert(k, Slot::InProgress { until: now + lease });
+            *slot = Slot::InProgress { until: now + lease };
         }
         Ok(outcome)
     }
 
     fn complete(&self, scope: &str, key: &str, _now: Timestamp) -> Result<(), StoreError> {
         let mut state = lock(&self.idempotency)?;
-        state
+        *state
             .keys
-            .insert((scope.to_owned(), key.to_owned()), Slot::Done);
+            .entry_ref(scope)
+            .or_default()
+            .entry_ref(key)
+            .or_insert(Slot::Done) = Slot::Done;
         Ok(())
     }
 }

@@ -305,6 +305,24 @@ impl E164 {
     pub fn redacted(self) -> String {
         format!("+1********{:02}", self.national % 100)
     }
+
+    /// Appends the E.164 form (`+16502530000`, as `Display` writes it) to
+    /// `out` without the formatting machinery: rate keys are built from it
+    /// for every inbound text.
+    pub(crate) fn push_to(self, out: &mut String) {
+        let mut ascii = *b"+10000000000";
+        let mut rest = self.national;
+        for digit in ascii.iter_mut().skip(2).rev() {
+            *digit = b'0' + (rest % 10) as u8; // ok: a digit, < 10
+            rest /= 10;
+        }
+        if rest == 0 {
+            out.extend(ascii.iter().copied().map(char::from));
+        } else {
+            // A parsed number has ten digits; anything else is written in full.
+            out.push_str(&format!("+1{:010}", self.national));
+        }
+    }
 }
 
 /// Digits of `input` after checking that everything else is a separator.
@@ -391,7 +409,9 @@ fn national_digits(d: &Digits) -> Result<[u8; 10], PhoneError> {
 
 impl fmt::Display for E164 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "+1{:010}", self.national)
+        let mut s = String::with_capacity(12);
+        self.push_to(&mut s);
+        f.write_str(&s)
     }
 }
 
