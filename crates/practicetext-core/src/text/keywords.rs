@@ -39,7 +39,9 @@
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
@@ -321,8 +323,13 @@ struct Compiled {
     bare_stops: FxHashSet<String>,
     /// [`FILLERS`], for one hash probe per word.
     fillers: FxHashSet<&'static str>,
-    phrases: Option<AhoCorasick>,
+    /// The expanded phrases as automaton patterns, walked over the word
+    /// string with overlapping matches.
+    phrases: Option<DFA>,
     phrase_text: Vec<String>,
+    /// The automaton patterns, for the reference implementation in tests.
+    #[cfg(test)]
+    phrase_patterns: Vec<String>,
 }
 
 /// [`KeywordLists`] compiled for fast classification (C1-C3, C5). Cheap to
@@ -375,37 +382,48 @@ impl Default for KeyBuf {
 }
 
 impl KeyBuf {
-    /// Folds `text` into the buffer; `None` when longer than `max` bytes.
-    fn fill(&mut self, text: &str, max: usize) -> Option<&str> {
+    /// [`KeyBuf::fill`] for text known to be ASCII.
+    fn fill_ascii(&mut self, text: &[u8], max: usize) -> Option<&str> {
         let max = max.min(MAX_KEY);
-        self.len = 0;
-        if text.is_ascii() {
-            for &b in text.as_bytes() {
-                if b.is_ascii_alphanumeric() {
-                    *self.buf.get_mut(self.len).filter(|_| self.len < max)? =
-                        b.to_ascii_lowercase();
-                    self.len += 1;
-                }
-            }
-        } else {
-            let mut overflow = false;
-            for c in text.chars() {
-                fold_non_ascii_or_ascii(c, &mut |f| {
-                    if f.is_alphanumeric() && !overflow {
-                        let mut tmp = [0u8; 4];
-                        let enc = f.encode_utf8(&mut tmp).as_bytes();
-                        match self.buf.get_mut(self.len..self.len + enc.len()) {
-                            Some(dst) if self.len + enc.len() <= max => {
-                                dst.copy_from_slice(enc);
-                                self.len += enc.len();
-                            }
-                            _ => overflow = true,
-                        }
-                    }
-                });
-                if overflow {
+        let mut n = 0usize;
+        for &b in text {
+            let class = WORD_CLASS[usize::from(b)]; // ok: a u8 indexes 256 entries
+            if class > CLASS_BREAK {
+                if n >= max {
                     return None;
                 }
+                *self.buf.get_mut(n)? = class;
+                n += 1;
+            }
+        }
+        self.len = n;
+        std::str::from_utf8(self.buf.get(..n)?).ok()
+    }
+
+    /// Folds `text` into the buffer; `None` when longer than `max` bytes.
+    fn fill(&mut self, text: &str, max: usize) -> Option<&str> {
+        if text.is_ascii() {
+            return self.fill_ascii(text.as_bytes(), max);
+        }
+        let max = max.min(MAX_KEY);
+        self.len = 0;
+        let mut overflow = false;
+        for c in text.chars() {
+            fold_non_ascii_or_ascii(c, &mut |f| {
+                if f.is_alphanumeric() && !overflow {
+                    let mut tmp = [0u8; 4];
+                    let enc = f.encode_utf8(&mut tmp).as_bytes();
+                    match self.buf.get_mut(self.len..self.len + enc.len()) {
+                        Some(dst) if self.len + enc.len() <= max => {
+                            dst.copy_from_slice(enc);
+                            self.len += enc.len();
+                        }
+                        _ => overflow = true,
+                    }
+                }
+            });
+            if overflow {
+                return None;
             }
         }
         std::str::from_utf8(self.buf.get(..self.len)?).ok()
@@ -564,6 +582,130 @@ fn merge_not(out: &mut String, start: usize, prev: Option<usize>) -> usize {
     prev
 }
 
+/// Bytes of the word string kept on the stack; longer texts use the heap.
+const STACK_WORDS: usize = 256;
+
+/// [`WORD_CLASS`] of an apostrophe.
+const CLASS_APOSTROPHE: u8 = 1;
+/// [`WORD_CLASS`] of a clause break.
+const CLASS_BREAK: u8 = 2;
+/// What one byte of an ASCII text is to [`words_ascii_into`]: a letter or
+/// digit (its lower case), an apostrophe, a clause break or anything else
+/// (0).
+static WORD_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        t[i] = if b.is_ascii_alphanumeric() {
+            b.to_ascii_lowercase()
+        } else if b == b'\'' || b == b'`' {
+            CLASS_APOSTROPHE
+        } else if matches!(b, b'.' | b'!' | b'?' | b';' | b',' | b':' | b'\n' | b'\r') {
+            CLASS_BREAK
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
+
+/// The most bytes [`words_ascii_into`] writes for a text of `len` bytes:
+/// the leading `|`, at most two per byte (" a" or " |"), and the closing
+/// " |".
+fn words_ascii_capacity(len: usize) -> usize {
+    len.saturating_mul(2).saturating_add(3)
+}
+
+/// Writes [`words`] of an ASCII text into `out` (at least
+/// [`words_ascii_capacity`] bytes) and returns its length: the same bytes
+/// as `words_ascii`, without a heap allocation.
+fn words_ascii_into(text: &[u8], out: &mut [u8]) -> usize {
+    let mut w = ByteWriter { out, len: 0 };
+    w.push(b'|');
+    let mut in_word = false;
+    let mut word_start = 0usize;
+    let mut prev: Option<usize> = None;
+    for &b in text {
+        let class = WORD_CLASS[usize::from(b)]; // ok: a u8 indexes 256 entries
+        if class > CLASS_BREAK {
+            if !in_word {
+                w.push(b' ');
+                word_start = w.len;
+                in_word = true;
+            }
+            w.push(class);
+            continue;
+        }
+        if in_word {
+            if class == CLASS_APOSTROPHE {
+                continue;
+            }
+            in_word = false;
+            prev = Some(w.merge_not(word_start, prev));
+        }
+        if class == CLASS_BREAK {
+            prev = None;
+            w.close_clause();
+        }
+    }
+    if in_word {
+        w.merge_not(word_start, prev);
+    }
+    w.close_clause();
+    w.len
+}
+
+/// Appends to a byte slice sized by [`words_ascii_capacity`].
+struct ByteWriter<'a> {
+    out: &'a mut [u8],
+    len: usize,
+}
+
+impl ByteWriter<'_> {
+    #[inline]
+    fn push(&mut self, b: u8) {
+        if let Some(x) = self.out.get_mut(self.len) {
+            *x = b;
+            self.len += 1;
+        }
+    }
+
+    fn last(&self) -> Option<u8> {
+        self.out.get(self.len.checked_sub(1)?).copied()
+    }
+
+    /// " |" unless the string already ends with `|`.
+    fn close_clause(&mut self) {
+        if self.last() != Some(b'|') {
+            self.push(b' ');
+            self.push(b'|');
+        }
+    }
+
+    /// `merge_not` on bytes.
+    fn merge_not(&mut self, start: usize, prev: Option<usize>) -> usize {
+        let Some(prev) = prev else { return start };
+        if !matches!(self.out.get(start..self.len), Some(b"not")) {
+            return start;
+        }
+        let merged: &[u8] = match self.out.get(prev..start.saturating_sub(1)) {
+            Some(b"do") => b"dont",
+            Some(b"does") => b"doesnt",
+            Some(b"did") => b"didnt",
+            Some(b"can") => b"cant",
+            Some(b"will") => b"wont",
+            _ => return start,
+        };
+        self.len = prev;
+        for &b in merged {
+            self.push(b);
+        }
+        prev
+    }
+}
+
 /// Expands one phrase entry into concrete word sequences with anchors.
 fn expand(entry: &str) -> Result<Vec<String>, String> {
     let mut out: Vec<String> = vec![String::new()];
@@ -671,7 +813,9 @@ impl KeywordClassifier {
             .map(|e| e.key.clone())
             .chain(["unsub".to_owned()])
             .collect();
-        let (phrases, phrase_text) = compile_phrases(&lists.opt_out_phrases, &mut problems);
+        #[cfg_attr(not(test), allow(unused_variables))]
+        let (phrases, phrase_text, phrase_patterns) =
+            compile_phrases(&lists.opt_out_phrases, &mut problems);
         if !problems.is_empty() {
             return Err(TextError::InvalidPolicy {
                 what: "keyword lists",
@@ -697,6 +841,8 @@ impl KeywordClassifier {
                 fillers: FILLERS.iter().copied().collect(),
                 phrases,
                 phrase_text,
+                #[cfg(test)]
+                phrase_patterns,
             }),
         })
     }
@@ -767,20 +913,90 @@ impl KeywordClassifier {
     }
 
     /// C2: a plain-language opt-out, with whether it may be a cancellation.
+    /// ASCII texts (nearly every inbound text) build their word string on
+    /// the stack; others are folded into a `String` first.
     fn natural_opt_out(&self, text: &str) -> Option<(String, bool)> {
-        let w = words(text);
-        for clause in w.split('|') {
-            if let Some(found) = self.clause_opt_out(clause) {
-                return Some(found);
+        if !text.is_ascii() {
+            return self.opt_out_in_words(&words_folded(text));
+        }
+        let mut stack = [0u8; STACK_WORDS];
+        let mut heap = Vec::new();
+        let need = words_ascii_capacity(text.len());
+        let out: &mut [u8] = match stack.get_mut(..need) {
+            Some(s) => s,
+            None => {
+                heap.resize(need, 0);
+                &mut heap
+            }
+        };
+        let n = words_ascii_into(text.as_bytes(), out);
+        let w = std::str::from_utf8(out.get(..n)?).ok()?;
+        self.opt_out_in_words(w)
+    }
+
+    /// C2 on the word string `w` (see [`words`]): a clause that is an
+    /// opt-out on its own, else the first phrase match (by end, then by
+    /// pattern, as an overlapping Aho-Corasick search reports them) that is
+    /// neither negated nor continued. One walk: clauses are checked at each
+    /// `|` while the automaton runs, then the rest after a phrase is found.
+    fn opt_out_in_words(&self, w: &str) -> Option<(String, bool)> {
+        let mut bytes = w.bytes().enumerate();
+        let mut clause_start = 0usize;
+        let mut phrase = None;
+        if let Some(dfa) = &self.inner.phrases
+            && let Ok(mut sid) = dfa.start_state(Anchored::No)
+        {
+            for (i, b) in bytes.by_ref() {
+                if b == b'|' {
+                    if let Some(found) = self.clause_at(w, clause_start, i) {
+                        return Some(found);
+                    }
+                    clause_start = i + 1;
+                }
+                sid = dfa.next_state(Anchored::No, sid, b);
+                if !dfa.is_special(sid) {
+                    continue;
+                }
+                if dfa.is_dead(sid) {
+                    break;
+                }
+                if dfa.is_match(sid) {
+                    phrase = self.first_phrase(dfa, sid, w, i + 1);
+                    if phrase.is_some() {
+                        break;
+                    }
+                }
             }
         }
-        let ac = self.inner.phrases.as_ref()?;
-        for m in ac.find_overlapping_iter(&w) {
-            if negated(&w, m.start()) || continued(&w, m.end()) {
+        for (i, b) in bytes {
+            if b == b'|' {
+                if let Some(found) = self.clause_at(w, clause_start, i) {
+                    return Some(found);
+                }
+                clause_start = i + 1;
+            }
+        }
+        if let Some(found) = self.clause_at(w, clause_start, w.len()) {
+            return Some(found);
+        }
+        phrase.map(|p| (p.to_owned(), false))
+    }
+
+    /// [`KeywordClassifier::clause_opt_out`] on `w[start..end]`.
+    fn clause_at(&self, w: &str, start: usize, end: usize) -> Option<(String, bool)> {
+        self.clause_opt_out(w.get(start..end)?)
+    }
+
+    /// The first pattern of match state `sid` (ending at byte `end` of `w`)
+    /// that is neither negated nor continued.
+    fn first_phrase(&self, dfa: &DFA, sid: StateID, w: &str, end: usize) -> Option<&str> {
+        for k in 0..dfa.match_len(sid) {
+            let p = dfa.match_pattern(sid, k);
+            let start = end.saturating_sub(dfa.pattern_len(p));
+            if negated(w, start) || continued(w, end) {
                 continue;
             }
-            let phrase = self.inner.phrase_text.get(m.pattern().as_usize())?;
-            return Some((phrase.clone(), false));
+            return self.inner.phrase_text.get(p.as_usize()).map(String::as_str);
         }
         None
     }
@@ -789,25 +1005,36 @@ impl KeywordClassifier {
     /// STOP"), or "stop" with only filler words ("please stop", "stop it
     /// now").
     fn clause_opt_out(&self, clause: &str) -> Option<(String, bool)> {
-        let clause = clause.trim();
+        // A clause of the word string holds letters, digits and single
+        // spaces: no other white space to trim.
+        let clause = clause.trim_matches(' ');
         if clause.is_empty() {
             return None;
         }
         let mut buf = KeyBuf::default();
-        if let Some(key) = buf.fill(clause, self.inner.max_key)
+        // Words are separated by single spaces, so at least half the bytes
+        // (rounded up) are letters and digits: a long clause is no key.
+        let key = if clause.len().div_ceil(2) > self.inner.max_key {
+            None
+        } else if clause.is_ascii() {
+            buf.fill_ascii(clause.as_bytes(), self.inner.max_key)
+        } else {
+            buf.fill(clause, self.inner.max_key)
+        };
+        if let Some(key) = key
             && let Some(e) = self.entry(key).filter(|e| e.kind == Kind::OptOut)
         {
             return Some((e.display.clone(), e.cancellation));
         }
-        let mut stop = None;
+        let mut stop = false;
         for word in clause.split(' ') {
-            if let Some(s) = self.inner.bare_stops.get(word) {
-                stop = Some(s);
+            if self.inner.bare_stops.contains(word) {
+                stop = true;
             } else if !self.inner.fillers.contains(word) {
                 return None;
             }
         }
-        stop.map(|_| (clause.to_owned(), false))
+        stop.then(|| (clause.to_owned(), false))
     }
 }
 
@@ -831,10 +1058,10 @@ fn continued(w: &str, at: usize) -> bool {
     CONTINUATIONS.contains(&next)
 }
 
-fn compile_phrases(
-    entries: &[String],
-    problems: &mut Vec<String>,
-) -> (Option<AhoCorasick>, Vec<String>) {
+/// The phrase automaton, the display text of each pattern and the patterns.
+type CompiledPhrases = (Option<DFA>, Vec<String>, Vec<String>);
+
+fn compile_phrases(entries: &[String], problems: &mut Vec<String>) -> CompiledPhrases {
     let mut patterns: Vec<String> = Vec::new();
     let mut text: Vec<String> = Vec::new();
     for entry in entries {
@@ -861,20 +1088,19 @@ fn compile_phrases(
         }
     }
     if patterns.is_empty() {
-        return (None, text);
+        return (None, text, patterns);
     }
-    let ac = AhoCorasick::builder()
+    let dfa = DFA::builder()
         .match_kind(MatchKind::Standard)
-        .kind(Some(AhoCorasickKind::DFA))
         // Every pattern starts with a space or `|`, which every text is full
         // of: a prefilter only adds work.
         .prefilter(false)
         .build(&patterns);
-    match ac {
-        Ok(ac) => (Some(ac), text),
+    match dfa {
+        Ok(dfa) => (Some(dfa), text, patterns),
         Err(e) => {
             problems.push(format!("the opt-out phrases are too many to compile: {e}"));
-            (None, text)
+            (None, text, patterns)
         }
     }
 }
