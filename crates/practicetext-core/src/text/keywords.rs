@@ -42,7 +42,7 @@ use std::sync::{Arc, LazyLock};
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::TextError;
@@ -319,13 +319,14 @@ struct Compiled {
     /// Bit `n` set when some key is `n` bytes long: most texts are turned
     /// away by their length alone.
     key_lengths: u64,
-    /// Opt-out keys that count next to filler words.
-    bare_stops: FxHashSet<String>,
-    /// [`FILLERS`], for one hash probe per word.
-    fillers: FxHashSet<&'static str>,
+    /// Opt-out keys that count next to filler words (`true`) and the
+    /// [`FILLERS`] (`false`), for one hash probe per word.
+    clause_words: FxHashMap<Box<[u8]>, bool>,
     /// The expanded phrases as automaton patterns, walked over the word
     /// string with overlapping matches.
     phrases: Option<DFA>,
+    /// First bytes of the phrases' first words.
+    phrase_starts: PhraseStarts,
     phrase_text: Vec<String>,
     /// The automaton patterns, for the reference implementation in tests.
     #[cfg(test)]
@@ -622,36 +623,40 @@ fn words_ascii_capacity(len: usize) -> usize {
 /// [`words_ascii_capacity`] bytes) and returns its length: the same bytes
 /// as `words_ascii`, without a heap allocation.
 fn words_ascii_into(text: &[u8], out: &mut [u8]) -> usize {
+    let class_at = |i: usize| text.get(i).map_or(0, |&b| WORD_CLASS[usize::from(b)]); // ok: a u8 indexes 256 entries
     let mut w = ByteWriter { out, len: 0 };
     w.push(b'|');
-    let mut in_word = false;
-    let mut word_start = 0usize;
     let mut prev: Option<usize> = None;
-    for &b in text {
-        let class = WORD_CLASS[usize::from(b)]; // ok: a u8 indexes 256 entries
+    let mut i = 0usize;
+    while i < text.len() {
+        let class = class_at(i);
         if class > CLASS_BREAK {
-            if !in_word {
-                w.push(b' ');
-                word_start = w.len;
-                in_word = true;
+            // A word: runs of letters and digits, joined by apostrophes.
+            w.push(b' ');
+            let start = w.len;
+            loop {
+                let mut c = class_at(i);
+                while c > CLASS_BREAK {
+                    w.push(c);
+                    i += 1;
+                    c = class_at(i);
+                }
+                while c == CLASS_APOSTROPHE {
+                    i += 1;
+                    c = class_at(i);
+                }
+                if c <= CLASS_BREAK {
+                    break;
+                }
             }
-            w.push(class);
+            prev = Some(w.merge_not(start, prev));
             continue;
-        }
-        if in_word {
-            if class == CLASS_APOSTROPHE {
-                continue;
-            }
-            in_word = false;
-            prev = Some(w.merge_not(word_start, prev));
         }
         if class == CLASS_BREAK {
             prev = None;
             w.close_clause();
         }
-    }
-    if in_word {
-        w.merge_not(word_start, prev);
+        i += 1;
     }
     w.close_clause();
     w.len
@@ -677,6 +682,7 @@ impl ByteWriter<'_> {
     }
 
     /// " |" unless the string already ends with `|`.
+    #[inline]
     fn close_clause(&mut self) {
         if self.last() != Some(b'|') {
             self.push(b' ');
@@ -685,6 +691,7 @@ impl ByteWriter<'_> {
     }
 
     /// `merge_not` on bytes.
+    #[inline]
     fn merge_not(&mut self, start: usize, prev: Option<usize>) -> usize {
         let Some(prev) = prev else { return start };
         if !matches!(self.out.get(start..self.len), Some(b"not")) {
@@ -704,6 +711,52 @@ impl ByteWriter<'_> {
         }
         prev
     }
+}
+
+/// The first two bytes of the first word of every phrase pattern, so
+/// that words which start no phrase are stepped over: bit `second % 64` of
+/// entry `first` (a one-byte word has a space second). Built from the
+/// organization's lists when the classifier is compiled.
+#[derive(Clone)]
+struct PhraseStarts([u64; 256]);
+
+impl PhraseStarts {
+    fn new(patterns: &[String]) -> Self {
+        let mut table = [0u64; 256];
+        for p in patterns {
+            let first = p
+                .trim_start_matches(['|', ' '])
+                .split(' ')
+                .next()
+                .unwrap_or("")
+                .as_bytes();
+            if let Some(&b1) = first.first() {
+                let b2 = first.get(1).copied().unwrap_or(b' ');
+                table[usize::from(b1)] |= 1u64 << (b2 % 64); // ok: a u8 indexes 256 entries
+            }
+        }
+        PhraseStarts(table)
+    }
+
+    /// False when the word at the start of `rest` (a word string from a
+    /// word start) is surely not the first word of any phrase.
+    #[inline]
+    fn may_start(&self, rest: &[u8]) -> bool {
+        let (Some(&b1), Some(&b2)) = (rest.first(), rest.get(1)) else {
+            return true;
+        };
+        let bits = self.0[usize::from(b1)]; // ok: a u8 indexes 256 entries
+        bits & (1u64 << (b2 % 64)) != 0
+    }
+}
+
+/// The end of the word starting at byte `i` of a word string: the next
+/// space or `|`, or the end.
+fn word_end(bytes: &[u8], i: usize) -> usize {
+    bytes
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&c| c == b' ' || c == b'|'))
+        .map_or(bytes.len(), |p| i + p)
 }
 
 /// Expands one phrase entry into concrete word sequences with anchors.
@@ -811,11 +864,16 @@ impl KeywordClassifier {
                 e.kind == Kind::OptOut && !e.cancellation && !AMBIGUOUS.contains(&e.key.as_str())
             })
             .map(|e| e.key.clone())
-            .chain(["unsub".to_owned()])
+            .chain(["unsub".to_owned()]);
+        // A word that is both counts as a stop.
+        let clause_words = FILLERS
+            .iter()
+            .map(|f| (f.as_bytes().into(), false))
+            .chain(bare_stops.map(|k| (k.into_bytes().into_boxed_slice(), true)))
             .collect();
-        #[cfg_attr(not(test), allow(unused_variables))]
         let (phrases, phrase_text, phrase_patterns) =
             compile_phrases(&lists.opt_out_phrases, &mut problems);
+        let phrase_starts = PhraseStarts::new(&phrase_patterns);
         if !problems.is_empty() {
             return Err(TextError::InvalidPolicy {
                 what: "keyword lists",
@@ -837,9 +895,9 @@ impl KeywordClassifier {
                 entries,
                 by_key,
                 key_lengths,
-                bare_stops,
-                fillers: FILLERS.iter().copied().collect(),
+                clause_words,
                 phrases,
+                phrase_starts,
                 phrase_text,
                 #[cfg(test)]
                 phrase_patterns,
@@ -940,19 +998,42 @@ impl KeywordClassifier {
     /// neither negated nor continued. One walk: clauses are checked at each
     /// `|` while the automaton runs, then the rest after a phrase is found.
     fn opt_out_in_words(&self, w: &str) -> Option<(String, bool)> {
-        let mut bytes = w.bytes().enumerate();
+        let bytes = w.as_bytes();
+        let mut i = 0usize;
         let mut clause_start = 0usize;
         let mut phrase = None;
         if let Some(dfa) = &self.inner.phrases
-            && let Ok(mut sid) = dfa.start_state(Anchored::No)
+            && let Ok(start) = dfa.start_state(Anchored::No)
         {
-            for (i, b) in bytes.by_ref() {
+            // The states right after a word separator with nothing pending:
+            // from them a word that starts no phrase leads back to `start`
+            // and cannot end a match (patterns end on a space or `|`), so it
+            // is stepped over without the automaton.
+            let fresh = dfa.next_state(Anchored::No, start, b' ');
+            let fresh_bar = dfa.next_state(
+                Anchored::No,
+                dfa.next_state(Anchored::No, start, b'|'),
+                b' ',
+            );
+            let mut sid = start;
+            while let Some(&b) = bytes.get(i) {
                 if b == b'|' {
                     if let Some(found) = self.clause_at(w, clause_start, i) {
                         return Some(found);
                     }
                     clause_start = i + 1;
+                } else if b != b' '
+                    && (sid == fresh || sid == fresh_bar)
+                    && !self
+                        .inner
+                        .phrase_starts
+                        .may_start(bytes.get(i..).unwrap_or(&[]))
+                {
+                    i = word_end(bytes, i);
+                    sid = start;
+                    continue;
                 }
+                i += 1;
                 sid = dfa.next_state(Anchored::No, sid, b);
                 if !dfa.is_special(sid) {
                     continue;
@@ -961,20 +1042,21 @@ impl KeywordClassifier {
                     break;
                 }
                 if dfa.is_match(sid) {
-                    phrase = self.first_phrase(dfa, sid, w, i + 1);
+                    phrase = self.first_phrase(dfa, sid, w, i);
                     if phrase.is_some() {
                         break;
                     }
                 }
             }
         }
-        for (i, b) in bytes {
+        while let Some(&b) = bytes.get(i) {
             if b == b'|' {
                 if let Some(found) = self.clause_at(w, clause_start, i) {
                     return Some(found);
                 }
                 clause_start = i + 1;
             }
+            i += 1;
         }
         if let Some(found) = self.clause_at(w, clause_start, w.len()) {
             return Some(found);
@@ -1007,7 +1089,7 @@ impl KeywordClassifier {
     fn clause_opt_out(&self, clause: &str) -> Option<(String, bool)> {
         // A clause of the word string holds letters, digits and single
         // spaces: no other white space to trim.
-        let clause = clause.trim_matches(' ');
+        let clause = clause.trim_start_matches(' ').trim_end_matches(' ');
         if clause.is_empty() {
             return None;
         }
@@ -1027,12 +1109,8 @@ impl KeywordClassifier {
             return Some((e.display.clone(), e.cancellation));
         }
         let mut stop = false;
-        for word in clause.split(' ') {
-            if self.inner.bare_stops.contains(word) {
-                stop = true;
-            } else if !self.inner.fillers.contains(word) {
-                return None;
-            }
+        for word in clause.as_bytes().split(|&b| b == b' ') {
+            stop |= *self.inner.clause_words.get(word)?;
         }
         stop.then(|| (clause.to_owned(), false))
     }
