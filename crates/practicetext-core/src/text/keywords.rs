@@ -913,10 +913,11 @@ impl KeywordClassifier {
     /// Classifies an inbound text (C1-C3, C5). `opted_out` is whether the
     /// sender's number is opted out now (only YES depends on it).
     pub fn classify(&self, text: &str, opted_out: bool) -> Classification {
-        if let Some(c) = self.whole_message(text, opted_out) {
+        let ascii = text.is_ascii();
+        if let Some(c) = self.whole_message(text, ascii, opted_out) {
             return c;
         }
-        match self.natural_opt_out(text) {
+        match self.natural_opt_out(text, ascii) {
             Some((phrase, cancellation)) => {
                 let mut flags = vec![KeywordFlag::NaturalLanguageOptOut];
                 if cancellation {
@@ -946,9 +947,13 @@ impl KeywordClassifier {
     }
 
     /// C1, C3, C5: the whole message is a keyword.
-    fn whole_message(&self, text: &str, opted_out: bool) -> Option<Classification> {
+    fn whole_message(&self, text: &str, ascii: bool, opted_out: bool) -> Option<Classification> {
         let mut buf = KeyBuf::default();
-        let key = buf.fill(text, self.inner.max_key)?;
+        let key = if ascii {
+            buf.fill_ascii(text.as_bytes(), self.inner.max_key)?
+        } else {
+            buf.fill(text, self.inner.max_key)?
+        };
         let e = self.entry(key)?;
         let action = match e.kind {
             Kind::OptOut => KeywordAction::OptOut,
@@ -973,8 +978,8 @@ impl KeywordClassifier {
     /// C2: a plain-language opt-out, with whether it may be a cancellation.
     /// ASCII texts (nearly every inbound text) build their word string on
     /// the stack; others are folded into a `String` first.
-    fn natural_opt_out(&self, text: &str) -> Option<(String, bool)> {
-        if !text.is_ascii() {
+    fn natural_opt_out(&self, text: &str, ascii: bool) -> Option<(String, bool)> {
+        if !ascii {
             return self.opt_out_in_words(&words_folded(text));
         }
         let mut stack = [0u8; STACK_WORDS];
@@ -1117,23 +1122,40 @@ impl KeywordClassifier {
 }
 
 /// True when a negation is among the five words before byte `at` of the
-/// word string, in the same sentence.
+/// word string, in the same sentence. (Words are separated by spaces; a
+/// `|` ends the sentence.)
 fn negated(w: &str, at: usize) -> bool {
-    w.get(..at)
-        .unwrap_or("")
-        .rsplit(' ')
-        .filter(|x| !x.is_empty())
-        .take(5)
-        .take_while(|x| *x != "|")
-        .any(|x| NEGATIONS.contains(&x))
+    let Some(mut rest) = w.get(..at).map(str::as_bytes) else {
+        return false;
+    };
+    for _ in 0..5 {
+        while let [head @ .., b' '] = rest {
+            rest = head;
+        }
+        if rest.is_empty() {
+            return false;
+        }
+        let start = rest.iter().rposition(|&b| b == b' ').map_or(0, |p| p + 1);
+        let word = rest.get(start..).unwrap_or(&[]);
+        if word == b"|" {
+            return false;
+        }
+        if NEGATIONS.iter().any(|n| n.as_bytes() == word) {
+            return true;
+        }
+        rest = rest.get(..start).unwrap_or(&[]);
+    }
+    false
 }
 
 /// True when the word right after byte `at` turns the phrase around.
 fn continued(w: &str, at: usize) -> bool {
     // A match ends with its trailing space (or `|`); the next word follows.
-    let rest = w.get(at..).unwrap_or("");
-    let next = rest.trim_start().split(' ').next().unwrap_or("");
-    CONTINUATIONS.contains(&next)
+    let rest = w.get(at..).map_or(&[][..], str::as_bytes);
+    let start = rest.iter().position(|&b| b != b' ').unwrap_or(rest.len());
+    let rest = rest.get(start..).unwrap_or(&[]);
+    let next = rest.get(..word_end(rest, 0)).unwrap_or(&[]);
+    CONTINUATIONS.iter().any(|c| c.as_bytes() == next)
 }
 
 /// The phrase automaton, the display text of each pattern and the patterns.

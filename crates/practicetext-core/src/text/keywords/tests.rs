@@ -298,13 +298,31 @@ fn reference_natural(
         }
     }
     for m in ac.find_overlapping_iter(&w) {
-        if negated(&w, m.start()) || continued(&w, m.end()) {
+        if reference_negated(&w, m.start()) || reference_continued(&w, m.end()) {
             continue;
         }
         let phrase = k.inner.phrase_text.get(m.pattern().as_usize())?;
         return Some((phrase.clone(), false));
     }
     None
+}
+
+/// `negated` before it scanned bytes.
+fn reference_negated(w: &str, at: usize) -> bool {
+    w.get(..at)
+        .unwrap_or("")
+        .rsplit(' ')
+        .filter(|x| !x.is_empty())
+        .take(5)
+        .take_while(|x| *x != "|")
+        .any(|x| NEGATIONS.contains(&x))
+}
+
+/// `continued` before it scanned bytes.
+fn reference_continued(w: &str, at: usize) -> bool {
+    let rest = w.get(at..).unwrap_or("");
+    let next = rest.trim_start().split(' ').next().unwrap_or("");
+    CONTINUATIONS.contains(&next)
 }
 
 fn reference_automaton(k: &KeywordClassifier) -> AhoCorasick {
@@ -371,8 +389,13 @@ fn keyword_like() -> impl proptest::strategy::Strategy<Value = String> {
 
 fn assert_natural_agrees(text: &str) {
     let (k, ac) = &*REFERENCE;
+    let w = words(text);
+    for at in 0..=w.len() + 1 {
+        assert_eq!(negated(&w, at), reference_negated(&w, at), "{w:?} {at}");
+        assert_eq!(continued(&w, at), reference_continued(&w, at), "{w:?} {at}");
+    }
     assert_eq!(
-        k.natural_opt_out(text),
+        k.natural_opt_out(text, text.is_ascii()),
         reference_natural(k, ac, text),
         "{text:?}"
     );
@@ -436,7 +459,7 @@ fn c2_fast_walk_agrees_with_reference_on_extended_lists() {
         "halt. quit bugging us to stop",
     ] {
         assert_eq!(
-            k.natural_opt_out(text),
+            k.natural_opt_out(text, text.is_ascii()),
             reference_natural(&k, &ac, text),
             "{text:?}"
         );
