@@ -39,8 +39,10 @@
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use rustc_hash::{FxHashMap, FxHashSet};
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::TextError;
@@ -317,12 +319,18 @@ struct Compiled {
     /// Bit `n` set when some key is `n` bytes long: most texts are turned
     /// away by their length alone.
     key_lengths: u64,
-    /// Opt-out keys that count next to filler words.
-    bare_stops: FxHashSet<String>,
-    /// [`FILLERS`], for one hash probe per word.
-    fillers: FxHashSet<&'static str>,
-    phrases: Option<AhoCorasick>,
+    /// Opt-out keys that count next to filler words (`true`) and the
+    /// [`FILLERS`] (`false`), for one hash probe per word.
+    clause_words: FxHashMap<Box<[u8]>, bool>,
+    /// The expanded phrases as automaton patterns, walked over the word
+    /// string with overlapping matches.
+    phrases: Option<DFA>,
+    /// First bytes of the phrases' first words.
+    phrase_starts: PhraseStarts,
     phrase_text: Vec<String>,
+    /// The automaton patterns, for the reference implementation in tests.
+    #[cfg(test)]
+    phrase_patterns: Vec<String>,
 }
 
 /// [`KeywordLists`] compiled for fast classification (C1-C3, C5). Cheap to
@@ -375,37 +383,48 @@ impl Default for KeyBuf {
 }
 
 impl KeyBuf {
-    /// Folds `text` into the buffer; `None` when longer than `max` bytes.
-    fn fill(&mut self, text: &str, max: usize) -> Option<&str> {
+    /// [`KeyBuf::fill`] for text known to be ASCII.
+    fn fill_ascii(&mut self, text: &[u8], max: usize) -> Option<&str> {
         let max = max.min(MAX_KEY);
-        self.len = 0;
-        if text.is_ascii() {
-            for &b in text.as_bytes() {
-                if b.is_ascii_alphanumeric() {
-                    *self.buf.get_mut(self.len).filter(|_| self.len < max)? =
-                        b.to_ascii_lowercase();
-                    self.len += 1;
-                }
-            }
-        } else {
-            let mut overflow = false;
-            for c in text.chars() {
-                fold_non_ascii_or_ascii(c, &mut |f| {
-                    if f.is_alphanumeric() && !overflow {
-                        let mut tmp = [0u8; 4];
-                        let enc = f.encode_utf8(&mut tmp).as_bytes();
-                        match self.buf.get_mut(self.len..self.len + enc.len()) {
-                            Some(dst) if self.len + enc.len() <= max => {
-                                dst.copy_from_slice(enc);
-                                self.len += enc.len();
-                            }
-                            _ => overflow = true,
-                        }
-                    }
-                });
-                if overflow {
+        let mut n = 0usize;
+        for &b in text {
+            let class = WORD_CLASS[usize::from(b)]; // ok: a u8 indexes 256 entries
+            if class > CLASS_BREAK {
+                if n >= max {
                     return None;
                 }
+                *self.buf.get_mut(n)? = class;
+                n += 1;
+            }
+        }
+        self.len = n;
+        std::str::from_utf8(self.buf.get(..n)?).ok()
+    }
+
+    /// Folds `text` into the buffer; `None` when longer than `max` bytes.
+    fn fill(&mut self, text: &str, max: usize) -> Option<&str> {
+        if text.is_ascii() {
+            return self.fill_ascii(text.as_bytes(), max);
+        }
+        let max = max.min(MAX_KEY);
+        self.len = 0;
+        let mut overflow = false;
+        for c in text.chars() {
+            fold_non_ascii_or_ascii(c, &mut |f| {
+                if f.is_alphanumeric() && !overflow {
+                    let mut tmp = [0u8; 4];
+                    let enc = f.encode_utf8(&mut tmp).as_bytes();
+                    match self.buf.get_mut(self.len..self.len + enc.len()) {
+                        Some(dst) if self.len + enc.len() <= max => {
+                            dst.copy_from_slice(enc);
+                            self.len += enc.len();
+                        }
+                        _ => overflow = true,
+                    }
+                }
+            });
+            if overflow {
+                return None;
             }
         }
         std::str::from_utf8(self.buf.get(..self.len)?).ok()
@@ -564,6 +583,182 @@ fn merge_not(out: &mut String, start: usize, prev: Option<usize>) -> usize {
     prev
 }
 
+/// Bytes of the word string kept on the stack; longer texts use the heap.
+const STACK_WORDS: usize = 256;
+
+/// [`WORD_CLASS`] of an apostrophe.
+const CLASS_APOSTROPHE: u8 = 1;
+/// [`WORD_CLASS`] of a clause break.
+const CLASS_BREAK: u8 = 2;
+/// What one byte of an ASCII text is to [`words_ascii_into`]: a letter or
+/// digit (its lower case), an apostrophe, a clause break or anything else
+/// (0).
+static WORD_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        t[i] = if b.is_ascii_alphanumeric() {
+            b.to_ascii_lowercase()
+        } else if b == b'\'' || b == b'`' {
+            CLASS_APOSTROPHE
+        } else if matches!(b, b'.' | b'!' | b'?' | b';' | b',' | b':' | b'\n' | b'\r') {
+            CLASS_BREAK
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
+
+/// The most bytes [`words_ascii_into`] writes for a text of `len` bytes:
+/// the leading `|`, at most two per byte (" a" or " |"), and the closing
+/// " |".
+fn words_ascii_capacity(len: usize) -> usize {
+    len.saturating_mul(2).saturating_add(3)
+}
+
+/// Writes [`words`] of an ASCII text into `out` (at least
+/// [`words_ascii_capacity`] bytes) and returns its length: the same bytes
+/// as `words_ascii`, without a heap allocation.
+fn words_ascii_into(text: &[u8], out: &mut [u8]) -> usize {
+    let class_at = |i: usize| text.get(i).map_or(0, |&b| WORD_CLASS[usize::from(b)]); // ok: a u8 indexes 256 entries
+    let mut w = ByteWriter { out, len: 0 };
+    w.push(b'|');
+    let mut prev: Option<usize> = None;
+    let mut i = 0usize;
+    while i < text.len() {
+        let class = class_at(i);
+        if class > CLASS_BREAK {
+            // A word: runs of letters and digits, joined by apostrophes.
+            w.push(b' ');
+            let start = w.len;
+            loop {
+                let mut c = class_at(i);
+                while c > CLASS_BREAK {
+                    w.push(c);
+                    i += 1;
+                    c = class_at(i);
+                }
+                while c == CLASS_APOSTROPHE {
+                    i += 1;
+                    c = class_at(i);
+                }
+                if c <= CLASS_BREAK {
+                    break;
+                }
+            }
+            prev = Some(w.merge_not(start, prev));
+            continue;
+        }
+        if class == CLASS_BREAK {
+            prev = None;
+            w.close_clause();
+        }
+        i += 1;
+    }
+    w.close_clause();
+    w.len
+}
+
+/// Appends to a byte slice sized by [`words_ascii_capacity`].
+struct ByteWriter<'a> {
+    out: &'a mut [u8],
+    len: usize,
+}
+
+impl ByteWriter<'_> {
+    #[inline]
+    fn push(&mut self, b: u8) {
+        if let Some(x) = self.out.get_mut(self.len) {
+            *x = b;
+            self.len += 1;
+        }
+    }
+
+    fn last(&self) -> Option<u8> {
+        self.out.get(self.len.checked_sub(1)?).copied()
+    }
+
+    /// " |" unless the string already ends with `|`.
+    #[inline]
+    fn close_clause(&mut self) {
+        if self.last() != Some(b'|') {
+            self.push(b' ');
+            self.push(b'|');
+        }
+    }
+
+    /// `merge_not` on bytes.
+    #[inline]
+    fn merge_not(&mut self, start: usize, prev: Option<usize>) -> usize {
+        let Some(prev) = prev else { return start };
+        if !matches!(self.out.get(start..self.len), Some(b"not")) {
+            return start;
+        }
+        let merged: &[u8] = match self.out.get(prev..start.saturating_sub(1)) {
+            Some(b"do") => b"dont",
+            Some(b"does") => b"doesnt",
+            Some(b"did") => b"didnt",
+            Some(b"can") => b"cant",
+            Some(b"will") => b"wont",
+            _ => return start,
+        };
+        self.len = prev;
+        for &b in merged {
+            self.push(b);
+        }
+        prev
+    }
+}
+
+/// The first two bytes of the first word of every phrase pattern, so
+/// that words which start no phrase are stepped over: bit `second % 64` of
+/// entry `first` (a one-byte word has a space second). Built from the
+/// organization's lists when the classifier is compiled.
+#[derive(Clone)]
+struct PhraseStarts([u64; 256]);
+
+impl PhraseStarts {
+    fn new(patterns: &[String]) -> Self {
+        let mut table = [0u64; 256];
+        for p in patterns {
+            let first = p
+                .trim_start_matches(['|', ' '])
+                .split(' ')
+                .next()
+                .unwrap_or("")
+                .as_bytes();
+            if let Some(&b1) = first.first() {
+                let b2 = first.get(1).copied().unwrap_or(b' ');
+                table[usize::from(b1)] |= 1u64 << (b2 % 64); // ok: a u8 indexes 256 entries
+            }
+        }
+        PhraseStarts(table)
+    }
+
+    /// False when the word at the start of `rest` (a word string from a
+    /// word start) is surely not the first word of any phrase.
+    #[inline]
+    fn may_start(&self, rest: &[u8]) -> bool {
+        let (Some(&b1), Some(&b2)) = (rest.first(), rest.get(1)) else {
+            return true;
+        };
+        let bits = self.0[usize::from(b1)]; // ok: a u8 indexes 256 entries
+        bits & (1u64 << (b2 % 64)) != 0
+    }
+}
+
+/// The end of the word starting at byte `i` of a word string: the next
+/// space or `|`, or the end.
+fn word_end(bytes: &[u8], i: usize) -> usize {
+    bytes
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&c| c == b' ' || c == b'|'))
+        .map_or(bytes.len(), |p| i + p)
+}
+
 /// Expands one phrase entry into concrete word sequences with anchors.
 fn expand(entry: &str) -> Result<Vec<String>, String> {
     let mut out: Vec<String> = vec![String::new()];
@@ -669,9 +864,16 @@ impl KeywordClassifier {
                 e.kind == Kind::OptOut && !e.cancellation && !AMBIGUOUS.contains(&e.key.as_str())
             })
             .map(|e| e.key.clone())
-            .chain(["unsub".to_owned()])
+            .chain(["unsub".to_owned()]);
+        // A word that is both counts as a stop.
+        let clause_words = FILLERS
+            .iter()
+            .map(|f| (f.as_bytes().into(), false))
+            .chain(bare_stops.map(|k| (k.into_bytes().into_boxed_slice(), true)))
             .collect();
-        let (phrases, phrase_text) = compile_phrases(&lists.opt_out_phrases, &mut problems);
+        let (phrases, phrase_text, phrase_patterns) =
+            compile_phrases(&lists.opt_out_phrases, &mut problems);
+        let phrase_starts = PhraseStarts::new(&phrase_patterns);
         if !problems.is_empty() {
             return Err(TextError::InvalidPolicy {
                 what: "keyword lists",
@@ -693,10 +895,12 @@ impl KeywordClassifier {
                 entries,
                 by_key,
                 key_lengths,
-                bare_stops,
-                fillers: FILLERS.iter().copied().collect(),
+                clause_words,
                 phrases,
+                phrase_starts,
                 phrase_text,
+                #[cfg(test)]
+                phrase_patterns,
             }),
         })
     }
@@ -709,10 +913,11 @@ impl KeywordClassifier {
     /// Classifies an inbound text (C1-C3, C5). `opted_out` is whether the
     /// sender's number is opted out now (only YES depends on it).
     pub fn classify(&self, text: &str, opted_out: bool) -> Classification {
-        if let Some(c) = self.whole_message(text, opted_out) {
+        let ascii = text.is_ascii();
+        if let Some(c) = self.whole_message(text, ascii, opted_out) {
             return c;
         }
-        match self.natural_opt_out(text) {
+        match self.natural_opt_out(text, ascii) {
             Some((phrase, cancellation)) => {
                 let mut flags = vec![KeywordFlag::NaturalLanguageOptOut];
                 if cancellation {
@@ -742,9 +947,13 @@ impl KeywordClassifier {
     }
 
     /// C1, C3, C5: the whole message is a keyword.
-    fn whole_message(&self, text: &str, opted_out: bool) -> Option<Classification> {
+    fn whole_message(&self, text: &str, ascii: bool, opted_out: bool) -> Option<Classification> {
         let mut buf = KeyBuf::default();
-        let key = buf.fill(text, self.inner.max_key)?;
+        let key = if ascii {
+            buf.fill_ascii(text.as_bytes(), self.inner.max_key)?
+        } else {
+            buf.fill(text, self.inner.max_key)?
+        };
         let e = self.entry(key)?;
         let action = match e.kind {
             Kind::OptOut => KeywordAction::OptOut,
@@ -767,20 +976,114 @@ impl KeywordClassifier {
     }
 
     /// C2: a plain-language opt-out, with whether it may be a cancellation.
-    fn natural_opt_out(&self, text: &str) -> Option<(String, bool)> {
-        let w = words(text);
-        for clause in w.split('|') {
-            if let Some(found) = self.clause_opt_out(clause) {
-                return Some(found);
+    /// ASCII texts (nearly every inbound text) build their word string on
+    /// the stack; others are folded into a `String` first.
+    fn natural_opt_out(&self, text: &str, ascii: bool) -> Option<(String, bool)> {
+        if !ascii {
+            return self.opt_out_in_words(&words_folded(text));
+        }
+        let mut stack = [0u8; STACK_WORDS];
+        let mut heap = Vec::new();
+        let need = words_ascii_capacity(text.len());
+        let out: &mut [u8] = match stack.get_mut(..need) {
+            Some(s) => s,
+            None => {
+                heap.resize(need, 0);
+                &mut heap
+            }
+        };
+        let n = words_ascii_into(text.as_bytes(), out);
+        let w = std::str::from_utf8(out.get(..n)?).ok()?;
+        self.opt_out_in_words(w)
+    }
+
+    /// C2 on the word string `w` (see [`words`]): a clause that is an
+    /// opt-out on its own, else the first phrase match (by end, then by
+    /// pattern, as an overlapping Aho-Corasick search reports them) that is
+    /// neither negated nor continued. One walk: clauses are checked at each
+    /// `|` while the automaton runs, then the rest after a phrase is found.
+    fn opt_out_in_words(&self, w: &str) -> Option<(String, bool)> {
+        let bytes = w.as_bytes();
+        let mut i = 0usize;
+        let mut clause_start = 0usize;
+        let mut phrase = None;
+        if let Some(dfa) = &self.inner.phrases
+            && let Ok(start) = dfa.start_state(Anchored::No)
+        {
+            // The states right after a word separator with nothing pending:
+            // from them a word that starts no phrase leads back to `start`
+            // and cannot end a match (patterns end on a space or `|`), so it
+            // is stepped over without the automaton.
+            let fresh = dfa.next_state(Anchored::No, start, b' ');
+            let fresh_bar = dfa.next_state(
+                Anchored::No,
+                dfa.next_state(Anchored::No, start, b'|'),
+                b' ',
+            );
+            let mut sid = start;
+            while let Some(&b) = bytes.get(i) {
+                if b == b'|' {
+                    if let Some(found) = self.clause_at(w, clause_start, i) {
+                        return Some(found);
+                    }
+                    clause_start = i + 1;
+                } else if b != b' '
+                    && (sid == fresh || sid == fresh_bar)
+                    && !self
+                        .inner
+                        .phrase_starts
+                        .may_start(bytes.get(i..).unwrap_or(&[]))
+                {
+                    i = word_end(bytes, i);
+                    sid = start;
+                    continue;
+                }
+                i += 1;
+                sid = dfa.next_state(Anchored::No, sid, b);
+                if !dfa.is_special(sid) {
+                    continue;
+                }
+                if dfa.is_dead(sid) {
+                    break;
+                }
+                if dfa.is_match(sid) {
+                    phrase = self.first_phrase(dfa, sid, w, i);
+                    if phrase.is_some() {
+                        break;
+                    }
+                }
             }
         }
-        let ac = self.inner.phrases.as_ref()?;
-        for m in ac.find_overlapping_iter(&w) {
-            if negated(&w, m.start()) || continued(&w, m.end()) {
+        while let Some(&b) = bytes.get(i) {
+            if b == b'|' {
+                if let Some(found) = self.clause_at(w, clause_start, i) {
+                    return Some(found);
+                }
+                clause_start = i + 1;
+            }
+            i += 1;
+        }
+        if let Some(found) = self.clause_at(w, clause_start, w.len()) {
+            return Some(found);
+        }
+        phrase.map(|p| (p.to_owned(), false))
+    }
+
+    /// [`KeywordClassifier::clause_opt_out`] on `w[start..end]`.
+    fn clause_at(&self, w: &str, start: usize, end: usize) -> Option<(String, bool)> {
+        self.clause_opt_out(w.get(start..end)?)
+    }
+
+    /// The first pattern of match state `sid` (ending at byte `end` of `w`)
+    /// that is neither negated nor continued.
+    fn first_phrase(&self, dfa: &DFA, sid: StateID, w: &str, end: usize) -> Option<&str> {
+        for k in 0..dfa.match_len(sid) {
+            let p = dfa.match_pattern(sid, k);
+            let start = end.saturating_sub(dfa.pattern_len(p));
+            if negated(w, start) || continued(w, end) {
                 continue;
             }
-            let phrase = self.inner.phrase_text.get(m.pattern().as_usize())?;
-            return Some((phrase.clone(), false));
+            return self.inner.phrase_text.get(p.as_usize()).map(String::as_str);
         }
         None
     }
@@ -789,52 +1092,76 @@ impl KeywordClassifier {
     /// STOP"), or "stop" with only filler words ("please stop", "stop it
     /// now").
     fn clause_opt_out(&self, clause: &str) -> Option<(String, bool)> {
-        let clause = clause.trim();
+        // A clause of the word string holds letters, digits and single
+        // spaces: no other white space to trim.
+        let clause = clause.trim_start_matches(' ').trim_end_matches(' ');
         if clause.is_empty() {
             return None;
         }
         let mut buf = KeyBuf::default();
-        if let Some(key) = buf.fill(clause, self.inner.max_key)
+        // Words are separated by single spaces, so at least half the bytes
+        // (rounded up) are letters and digits: a long clause is no key.
+        let key = if clause.len().div_ceil(2) > self.inner.max_key {
+            None
+        } else if clause.is_ascii() {
+            buf.fill_ascii(clause.as_bytes(), self.inner.max_key)
+        } else {
+            buf.fill(clause, self.inner.max_key)
+        };
+        if let Some(key) = key
             && let Some(e) = self.entry(key).filter(|e| e.kind == Kind::OptOut)
         {
             return Some((e.display.clone(), e.cancellation));
         }
-        let mut stop = None;
-        for word in clause.split(' ') {
-            if let Some(s) = self.inner.bare_stops.get(word) {
-                stop = Some(s);
-            } else if !self.inner.fillers.contains(word) {
-                return None;
-            }
+        let mut stop = false;
+        for word in clause.as_bytes().split(|&b| b == b' ') {
+            stop |= *self.inner.clause_words.get(word)?;
         }
-        stop.map(|_| (clause.to_owned(), false))
+        stop.then(|| (clause.to_owned(), false))
     }
 }
 
 /// True when a negation is among the five words before byte `at` of the
-/// word string, in the same sentence.
+/// word string, in the same sentence. (Words are separated by spaces; a
+/// `|` ends the sentence.)
 fn negated(w: &str, at: usize) -> bool {
-    w.get(..at)
-        .unwrap_or("")
-        .rsplit(' ')
-        .filter(|x| !x.is_empty())
-        .take(5)
-        .take_while(|x| *x != "|")
-        .any(|x| NEGATIONS.contains(&x))
+    let Some(mut rest) = w.get(..at).map(str::as_bytes) else {
+        return false;
+    };
+    for _ in 0..5 {
+        while let [head @ .., b' '] = rest {
+            rest = head;
+        }
+        if rest.is_empty() {
+            return false;
+        }
+        let start = rest.iter().rposition(|&b| b == b' ').map_or(0, |p| p + 1);
+        let word = rest.get(start..).unwrap_or(&[]);
+        if word == b"|" {
+            return false;
+        }
+        if NEGATIONS.iter().any(|n| n.as_bytes() == word) {
+            return true;
+        }
+        rest = rest.get(..start).unwrap_or(&[]);
+    }
+    false
 }
 
 /// True when the word right after byte `at` turns the phrase around.
 fn continued(w: &str, at: usize) -> bool {
     // A match ends with its trailing space (or `|`); the next word follows.
-    let rest = w.get(at..).unwrap_or("");
-    let next = rest.trim_start().split(' ').next().unwrap_or("");
-    CONTINUATIONS.contains(&next)
+    let rest = w.get(at..).map_or(&[][..], str::as_bytes);
+    let start = rest.iter().position(|&b| b != b' ').unwrap_or(rest.len());
+    let rest = rest.get(start..).unwrap_or(&[]);
+    let next = rest.get(..word_end(rest, 0)).unwrap_or(&[]);
+    CONTINUATIONS.iter().any(|c| c.as_bytes() == next)
 }
 
-fn compile_phrases(
-    entries: &[String],
-    problems: &mut Vec<String>,
-) -> (Option<AhoCorasick>, Vec<String>) {
+/// The phrase automaton, the display text of each pattern and the patterns.
+type CompiledPhrases = (Option<DFA>, Vec<String>, Vec<String>);
+
+fn compile_phrases(entries: &[String], problems: &mut Vec<String>) -> CompiledPhrases {
     let mut patterns: Vec<String> = Vec::new();
     let mut text: Vec<String> = Vec::new();
     for entry in entries {
@@ -861,20 +1188,19 @@ fn compile_phrases(
         }
     }
     if patterns.is_empty() {
-        return (None, text);
+        return (None, text, patterns);
     }
-    let ac = AhoCorasick::builder()
+    let dfa = DFA::builder()
         .match_kind(MatchKind::Standard)
-        .kind(Some(AhoCorasickKind::DFA))
         // Every pattern starts with a space or `|`, which every text is full
         // of: a prefilter only adds work.
         .prefilter(false)
         .build(&patterns);
-    match ac {
-        Ok(ac) => (Some(ac), text),
+    match dfa {
+        Ok(dfa) => (Some(dfa), text, patterns),
         Err(e) => {
             problems.push(format!("the opt-out phrases are too many to compile: {e}"));
-            (None, text)
+            (None, text, patterns)
         }
     }
 }

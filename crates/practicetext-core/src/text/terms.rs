@@ -126,6 +126,11 @@ pub(crate) struct Hit {
 pub(crate) struct TermMatcher {
     dfa: DFA,
     lens: Vec<usize>,
+    /// The first two bytes of every key: bit `second % 64` of entry
+    /// `first`. A word whose first two letters are no key's first two
+    /// bytes starts no match (letters inside a word are fed one after the
+    /// other), so the ASCII walk skips it.
+    pairs: [u64; 256],
 }
 
 impl TermMatcher {
@@ -136,9 +141,16 @@ impl TermMatcher {
             .start_kind(StartKind::Anchored)
             .build(keys)
             .map_err(|e| e.to_string())?;
+        let mut pairs = [0u64; 256];
+        for k in keys {
+            if let [b1, b2, ..] = k.as_bytes() {
+                pairs[usize::from(*b1)] |= 1u64 << (b2 % 64); // ok: a u8 indexes 256 entries
+            }
+        }
         Ok(TermMatcher {
             dfa,
             lens: keys.iter().map(String::len).collect(),
+            pairs,
         })
     }
 
@@ -182,9 +194,21 @@ impl TermMatcher {
             while starts != 0 {
                 let j = starts.trailing_zeros() as usize;
                 starts &= starts - 1;
-                self.walk_ascii(text, ci * 64 + j, start_sid, &mut hit);
+                let at = ci * 64 + j;
+                if self.may_start(text, at) {
+                    self.walk_ascii(text, at, start_sid, &mut hit);
+                }
             }
         }
+    }
+
+    /// False when the word starting at byte `at` has two letters or digits
+    /// first that no key starts with.
+    #[inline]
+    fn may_start(&self, text: &[u8], at: usize) -> bool {
+        let b1 = text.get(at).map_or(0, |&b| ascii_word(b));
+        let b2 = text.get(at + 1).map_or(0, |&b| ascii_word(b));
+        b2 == 0 || self.pairs[usize::from(b1)] & (1u64 << (b2 % 64)) != 0 // ok: a u8 indexes 256 entries
     }
 
     fn walk_ascii(&self, text: &[u8], start: usize, mut sid: StateID, hit: &mut impl FnMut(Hit)) {

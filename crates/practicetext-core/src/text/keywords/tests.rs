@@ -1,5 +1,6 @@
 //! Test code: compiled only under `#[cfg(test)]` (declared by the parent module).
 use super::*;
+use aho_corasick::AhoCorasick;
 
 fn k() -> KeywordClassifier {
     KeywordClassifier::default()
@@ -279,5 +280,205 @@ proptest::proptest! {
     #[test]
     fn c2_ascii_words_agree_with_folded_words(text in "[ -~\n]{0,40}") {
         proptest::prop_assert_eq!(words_folded(&text), words_ascii(text.as_bytes()));
+    }
+}
+
+/// The C2 implementation before the stack word string and the raw DFA
+/// walk: `words()` into a `String`, then aho-corasick's overlapping
+/// iterator over the same patterns.
+fn reference_natural(
+    k: &KeywordClassifier,
+    ac: &AhoCorasick,
+    text: &str,
+) -> Option<(String, bool)> {
+    let w = words(text);
+    for clause in w.split('|') {
+        if let Some(found) = k.clause_opt_out(clause) {
+            return Some(found);
+        }
+    }
+    for m in ac.find_overlapping_iter(&w) {
+        if reference_negated(&w, m.start()) || reference_continued(&w, m.end()) {
+            continue;
+        }
+        let phrase = k.inner.phrase_text.get(m.pattern().as_usize())?;
+        return Some((phrase.clone(), false));
+    }
+    None
+}
+
+/// `negated` before it scanned bytes.
+fn reference_negated(w: &str, at: usize) -> bool {
+    w.get(..at)
+        .unwrap_or("")
+        .rsplit(' ')
+        .filter(|x| !x.is_empty())
+        .take(5)
+        .take_while(|x| *x != "|")
+        .any(|x| NEGATIONS.contains(&x))
+}
+
+/// `continued` before it scanned bytes.
+fn reference_continued(w: &str, at: usize) -> bool {
+    let rest = w.get(at..).unwrap_or("");
+    let next = rest.trim_start().split(' ').next().unwrap_or("");
+    CONTINUATIONS.contains(&next)
+}
+
+fn reference_automaton(k: &KeywordClassifier) -> AhoCorasick {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .prefilter(false)
+        .build(&k.inner.phrase_patterns)
+        .unwrap()
+}
+
+static REFERENCE: std::sync::LazyLock<(KeywordClassifier, AhoCorasick)> =
+    std::sync::LazyLock::new(|| {
+        let k = KeywordClassifier::default();
+        let ac = reference_automaton(&k);
+        (k, ac)
+    });
+
+/// Words that keyword texts are made of: every word of the lists, the
+/// fillers, negations and continuations, and the parts of contractions.
+fn keyword_vocabulary() -> Vec<String> {
+    let mut v: Vec<String> = PHRASES
+        .iter()
+        .flat_map(|p| p.split_whitespace())
+        .flat_map(|t| t.trim_end_matches('?').split('/'))
+        .filter(|w| !w.is_empty() && *w != "^" && *w != "$")
+        .map(str::to_owned)
+        .collect();
+    v.extend(OPT_OUT.iter().map(|s| s.to_string()));
+    v.extend(
+        FILLERS
+            .iter()
+            .chain(NEGATIONS)
+            .chain(CONTINUATIONS)
+            .chain(AMBIGUOUS)
+            .map(|s| s.to_string()),
+    );
+    v.extend(
+        [
+            "do", "not", "does", "did", "can", "will", "don't", "DON'T", "Stop", "START", "yes",
+            "help", "by", "tomorrow", "sign", "x",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn keyword_like() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let vocab = keyword_vocabulary();
+    let seps = [
+        " ", " ", " ", "  ", ". ", ", ", "!", "?", "\n", "-", "'", " 🛑 ", "’", ";", ":", "",
+    ];
+    proptest::collection::vec((0..vocab.len(), 0..seps.len()), 0..12).prop_map(move |parts| {
+        parts
+            .iter()
+            .map(|&(w, s)| format!("{}{}", vocab[w], seps[s]))
+            .collect::<String>()
+    })
+}
+
+fn assert_natural_agrees(text: &str) {
+    let (k, ac) = &*REFERENCE;
+    let w = words(text);
+    for at in 0..=w.len() + 1 {
+        assert_eq!(negated(&w, at), reference_negated(&w, at), "{w:?} {at}");
+        assert_eq!(continued(&w, at), reference_continued(&w, at), "{w:?} {at}");
+    }
+    assert_eq!(
+        k.natural_opt_out(text, text.is_ascii()),
+        reference_natural(k, ac, text),
+        "{text:?}"
+    );
+    if text.is_ascii() {
+        let mut out = vec![0u8; words_ascii_capacity(text.len())];
+        let n = words_ascii_into(text.as_bytes(), &mut out);
+        assert_eq!(
+            std::str::from_utf8(&out[..n]).unwrap(),
+            words_ascii(text.as_bytes()),
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
+fn c2_fast_walk_agrees_with_reference_on_examples() {
+    for text in [
+        "please don't text me anymore",
+        "Can I stop by tomorrow at 3 to pick up her meds?",
+        "I don't want the reminders to stop",
+        "do not text me. do not. not",
+        "Wrong number. STOP",
+        "remove me",
+        "take me off your list please",
+        "stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop stop now",
+        "",
+        ".,.,.,",
+        "can not can not",
+    ] {
+        assert_natural_agrees(text);
+    }
+    // Texts longer than the stack buffer take the heap.
+    let long = "no more texts please. ".repeat(40);
+    assert!(words_ascii_capacity(long.len()) > STACK_WORDS);
+    assert_natural_agrees(&long);
+    assert_natural_agrees(&format!("{long} leave me alone"));
+}
+
+#[test]
+fn c2_fast_walk_agrees_with_reference_on_extended_lists() {
+    let mut lists = KeywordLists::default();
+    lists.extend(KeywordLists {
+        opt_out_phrases: vec![
+            "quit bugging me/us".into(),
+            "^ enough $".into(),
+            "stop".into(),
+        ],
+        opt_out: vec!["HALT".into()],
+        ..KeywordLists::empty()
+    });
+    let k = KeywordClassifier::new(&lists).unwrap();
+    let ac = reference_automaton(&k);
+    for text in [
+        "quit bugging me",
+        "don't quit bugging me",
+        "enough",
+        "enough!! halt",
+        "well enough",
+        "stop",
+        "please stop by",
+        "halt. quit bugging us to stop",
+    ] {
+        assert_eq!(
+            k.natural_opt_out(text, text.is_ascii()),
+            reference_natural(&k, &ac, text),
+            "{text:?}"
+        );
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn c2_fast_walk_agrees_with_reference_on_ascii(text in "[ -~\n\r]{0,80}") {
+        assert_natural_agrees(&text);
+    }
+
+    #[test]
+    fn c2_fast_walk_agrees_with_reference_on_any_text(text in "\\PC{0,60}") {
+        assert_natural_agrees(&text);
+    }
+
+    #[test]
+    fn c2_fast_walk_agrees_with_reference_on_keyword_like_texts(text in keyword_like()) {
+        assert_natural_agrees(&text);
     }
 }
