@@ -473,6 +473,16 @@ pub trait HistoryStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
+/// How a user stood when a message was marked unread for them
+/// ([`InboxStore::mark_delivered_to`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recipient {
+    /// Logged in right now ([`Presence::online`]).
+    pub online: bool,
+    /// Turned notifications for the conversation off.
+    pub muted: bool,
+}
+
 /// Per-user inbox state (V5, V6): unread messages and last activity per
 /// conversation, mutes and presence. The rules that decide who gets what
 /// live in [`crate::inbox::state`]; a store only keeps the marks.
@@ -545,6 +555,31 @@ pub trait InboxStore: Send + Sync {
     /// Every conversation `user` has marks in, sorted by conversation id.
     fn entries(&self, org: &OrganizationId, user: &Username)
     -> Result<Vec<InboxEntry>, StoreError>;
+
+    /// [`mark_delivered`](Self::mark_delivered), then how each of `users`
+    /// stands, in their order: online ([`presence`](Self::presence)) and
+    /// muted in `conversation` ([`is_muted`](Self::is_muted)), as read
+    /// after the marks. The default calls each in turn; a store may answer
+    /// in one round trip.
+    fn mark_delivered_to(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+        message: &MessageId,
+        at: Timestamp,
+        users: &[Username],
+    ) -> Result<Vec<Recipient>, StoreError> {
+        self.mark_delivered(org, conversation, message, at, users)?;
+        users
+            .iter()
+            .map(|u| {
+                Ok(Recipient {
+                    online: self.presence(org, u)?.online,
+                    muted: self.is_muted(org, u, conversation)?,
+                })
+            })
+            .collect()
+    }
 
     /// Unread counts of `user`, only conversations with at least one unread
     /// message, sorted by conversation id.

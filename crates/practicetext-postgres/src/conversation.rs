@@ -19,11 +19,15 @@ use crate::record::from_json;
 use crate::record::{backend, to_json};
 use crate::sql::{from_micros, get, micros};
 
-const PUT_CONVERSATION: &str = "INSERT INTO conversations \
+/// A new conversation: writes nothing (rather than failing, which would
+/// abort an open unit) when its id exists or its participants already have
+/// an active conversation; [`UPDATE_CONVERSATION`] then tells which.
+const INSERT_CONVERSATION: &str = "INSERT INTO conversations \
      (organization_id, id, participants, status, client_id, outside_number, started_at, record) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::json) ON CONFLICT (organization_id, id) DO UPDATE SET \
-     participants = EXCLUDED.participants, status = EXCLUDED.status, client_id = EXCLUDED.client_id, \
-     outside_number = EXCLUDED.outside_number, started_at = EXCLUDED.started_at, record = EXCLUDED.record";
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::json) ON CONFLICT DO NOTHING";
+const UPDATE_CONVERSATION: &str = "UPDATE conversations SET participants = $3, status = $4, \
+     client_id = $5, outside_number = $6, started_at = $7, record = $8::text::json \
+     WHERE organization_id = $1 AND id = $2";
 const CONVERSATION: &str =
     "SELECT record::text FROM conversations WHERE organization_id = $1 AND id = $2";
 const ACTIVE: &str = "SELECT record::text FROM conversations \
@@ -187,21 +191,22 @@ impl ConversationStore for PgStore {
             status_text(c.status),
         );
         let started = micros(c.started_at);
-        self.run_guarded(|db| {
-            db.try_execute(
-                PUT_CONVERSATION,
-                &[
-                    &org, &id, &key, &status, &client, &outside, &started, &record,
-                ],
-            )
-            .map_err(|e| {
-                refused(
-                    e,
-                    "these participants already have an active conversation",
-                    None,
-                )
-            })
+        let params: [&(dyn postgres::types::ToSql + Sync); 8] = [
+            &org, &id, &key, &status, &client, &outside, &started, &record,
+        ];
+        let conflict = "these participants already have an active conversation";
+        if self.run(|db| db.execute(INSERT_CONVERSATION, &params))? == 1 {
+            return Ok(());
+        }
+        let updated = self.run_guarded(|db| {
+            db.try_execute(UPDATE_CONVERSATION, &params)
+                .map_err(|e| refused(e, conflict, None))
         })?;
+        if updated == 0 {
+            return Err(StoreError::Conflict {
+                message: conflict.to_owned(),
+            });
+        }
         Ok(())
     }
 

@@ -36,15 +36,24 @@ const CLIENT: &str = "SELECT record::text FROM clients WHERE organization_id = $
 const CLIENTS_BY_PHONE: &str = "SELECT record::text FROM clients \
      WHERE organization_id = $1 AND cell_phone = $2 ORDER BY id";
 /// A number's owner record with its organization's directory (as
-/// [`DIRECTORY`]) in one statement.
-const NUMBER_WITH_DIRECTORY: &str = "SELECT n.record::text, o.record::text, \
-     (SELECT coalesce(json_agg(u.record ORDER BY u.username), '[]') FROM users u \
-         WHERE u.organization_id = n.organization_id)::text, \
-     (SELECT coalesce(json_agg(g.record ORDER BY g.id), '[]') FROM groups g \
-         WHERE g.organization_id = n.organization_id)::text, \
-     (SELECT coalesce(json_agg(x.record ORDER BY x.number), '[]') FROM numbers x \
-         WHERE x.organization_id = n.organization_id)::text \
-     FROM numbers n LEFT JOIN organizations o ON o.id = n.organization_id WHERE n.number = $1";
+/// [`DIRECTORY`]) and the directory's version (migration 4), in one
+/// statement. When the organization and version are `$2` and `$3` (the
+/// directory this connection kept), only they are read: one index lookup
+/// each instead of reading and encoding the whole directory.
+const NUMBER_WITH_DIRECTORY: &str = "SELECT n.organization_id, v.version, \
+     coalesce(n.organization_id = $2 AND v.version = $3, false) AS fresh, \
+     CASE WHEN n.organization_id = $2 AND v.version = $3 THEN NULL ELSE n.record::text END, \
+     CASE WHEN n.organization_id = $2 AND v.version = $3 THEN NULL ELSE \
+         (SELECT json_build_array(o.record, \
+             (SELECT coalesce(json_agg(u.record ORDER BY u.username), '[]') FROM users u \
+                 WHERE u.organization_id = n.organization_id), \
+             (SELECT coalesce(json_agg(g.record ORDER BY g.id), '[]') FROM groups g \
+                 WHERE g.organization_id = n.organization_id), \
+             (SELECT coalesce(json_agg(x.record ORDER BY x.number), '[]') FROM numbers x \
+                 WHERE x.organization_id = n.organization_id)) \
+          FROM organizations o WHERE o.id = n.organization_id)::text END \
+     FROM numbers n LEFT JOIN directory_versions v ON v.organization_id = n.organization_id \
+     WHERE n.number = $1";
 /// The organization and its users, groups and numbers (each a JSON array in
 /// the list methods' order) in one statement: one snapshot, one round trip.
 const DIRECTORY: &str = "SELECT o.record::text, \
@@ -55,6 +64,34 @@ const DIRECTORY: &str = "SELECT o.record::text, \
      (SELECT coalesce(json_agg(n.record ORDER BY n.number), '[]') FROM numbers n \
          WHERE n.organization_id = o.id)::text \
      FROM organizations o WHERE o.id = $1";
+
+/// A directory a connection read for one of our numbers, with the
+/// organization and version it had.
+pub(crate) struct KeptDirectory {
+    organization: String,
+    version: i64,
+    owner: OwnedNumber,
+    directory: Directory,
+}
+
+/// The owner and directory of a row of [`NUMBER_WITH_DIRECTORY`] that was
+/// read in full.
+fn read_directory(row: &postgres::Row) -> Result<(OwnedNumber, Directory), StoreError> {
+    let owner: OwnedNumber = from_json("number", get(row, 3)?)?;
+    let parts: Option<&str> = get(row, 4)?;
+    let parts = parts.ok_or_else(|| StoreError::NotFound {
+        what: "organization",
+        id: owner.organization.to_string(),
+    })?;
+    let (organization, users, groups, numbers) = from_json("directory", parts)?;
+    let directory = Directory {
+        organization,
+        users,
+        groups,
+        numbers,
+    };
+    Ok((owner, directory))
+}
 
 impl DirectoryStore for PgStore {
     fn put_organization(&self, org: &Organization) -> Result<(), StoreError> {
@@ -137,28 +174,44 @@ impl DirectoryStore for PgStore {
         self.run(|db| db.all("client", CLIENTS_BY_PHONE, &[&org.as_str(), &phone]))
     }
 
-    /// Reads the owner and its directory in one statement.
+    /// Reads the owner and its directory in one statement; when the
+    /// directory this connection kept for `number` is still current (its
+    /// version, migration 4), that statement reads only the version.
     fn number_with_directory(
         &self,
         number: E164,
     ) -> Result<Option<(OwnedNumber, Directory)>, StoreError> {
-        let row = self.run(|db| db.row(NUMBER_WITH_DIRECTORY, &[&number.to_string()]))?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let owner: OwnedNumber = from_json("number", get(&row, 0)?)?;
-        let organization: Option<&str> = get(&row, 1)?;
-        let organization = organization.ok_or_else(|| StoreError::NotFound {
-            what: "organization",
-            id: owner.organization.to_string(),
-        })?;
-        let dir = Directory {
-            organization: from_json("organization", organization)?,
-            users: from_json("user", get(&row, 2)?)?,
-            groups: from_json("group", get(&row, 3)?)?,
-            numbers: from_json("number", get(&row, 4)?)?,
-        };
-        Ok(Some((owner, dir)))
+        let e164 = number.to_string();
+        self.run(|db| {
+            let (org, version) = db.kept.get(&number).map_or((None, None), |k| {
+                (Some(k.organization.clone()), Some(k.version))
+            });
+            let Some(row) = db.row(NUMBER_WITH_DIRECTORY, &[&e164, &org, &version])? else {
+                db.kept.remove(&number);
+                return Ok(None);
+            };
+            if get::<bool>(&row, 2)?
+                && let Some(k) = db.kept.get(&number)
+            {
+                return Ok(Some((k.owner.clone(), k.directory.clone())));
+            }
+            let (owner, directory) = read_directory(&row)?;
+            match get::<Option<i64>>(&row, 1)? {
+                Some(version) => db.keep(
+                    number,
+                    KeptDirectory {
+                        organization: get(&row, 0)?,
+                        version,
+                        owner: owner.clone(),
+                        directory: directory.clone(),
+                    },
+                ),
+                None => {
+                    db.kept.remove(&number);
+                }
+            }
+            Ok(Some((owner, directory)))
+        })
     }
 
     /// Reads the organization and its users, groups and numbers in one

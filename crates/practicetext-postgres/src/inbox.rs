@@ -4,10 +4,10 @@
 
 use practicetext_core::ids::{ConversationId, MessageId, OrganizationId, Username};
 use practicetext_core::inbox::state::{InboxEntry, Presence};
-use practicetext_core::ports::{InboxStore, StoreError, Timestamp};
+use practicetext_core::ports::{InboxStore, Recipient, StoreError, Timestamp};
 
 use crate::PgStore;
-use crate::record::to_json;
+use crate::record::{from_json, to_json};
 use crate::sql::{from_micros, get, micros};
 
 /// Creates each user's marks row if missing, moves its last activity
@@ -20,6 +20,21 @@ const DELIVER: &str = "WITH marks AS (\
          last_activity = greatest(m.last_activity, EXCLUDED.last_activity) RETURNING username) \
      INSERT INTO inbox_unread (organization_id, username, conversation_id, message_id) \
      SELECT $1, username, $2, $4 FROM marks ON CONFLICT DO NOTHING";
+/// [`DELIVER`], then each user's mute (as the marks row reads after the
+/// write) and presence record, in the users' order: one statement.
+const DELIVER_TO: &str = "WITH marks AS (\
+         INSERT INTO inbox_marks AS m \
+         (organization_id, username, conversation_id, last_activity, muted) \
+         SELECT $1, u, $2, $3, false FROM unnest($5::text[]) AS u \
+         ON CONFLICT (organization_id, username, conversation_id) DO UPDATE SET \
+         last_activity = greatest(m.last_activity, EXCLUDED.last_activity) \
+         RETURNING username, muted), \
+     unread AS (INSERT INTO inbox_unread (organization_id, username, conversation_id, message_id) \
+         SELECT $1, username, $2, $4 FROM marks ON CONFLICT DO NOTHING) \
+     SELECT coalesce(marks.muted, false), (SELECT p.record::text FROM presence p \
+         WHERE p.organization_id = $1 AND p.username = x.u) \
+     FROM unnest($5::text[]) WITH ORDINALITY AS x(u, i) \
+     LEFT JOIN marks ON marks.username = x.u ORDER BY x.i";
 const TOUCH: &str = "INSERT INTO inbox_marks AS m \
      (organization_id, username, conversation_id, last_activity, muted) VALUES ($1, $2, $3, $4, false) \
      ON CONFLICT (organization_id, username, conversation_id) DO UPDATE SET \
@@ -65,6 +80,36 @@ impl InboxStore for PgStore {
         );
         self.run(|db| db.execute(DELIVER, &[&org, &conv, &at, &msg, &users]))?;
         Ok(())
+    }
+
+    /// Marks and reads back in one statement.
+    fn mark_delivered_to(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+        message: &MessageId,
+        at: Timestamp,
+        users: &[Username],
+    ) -> Result<Vec<Recipient>, StoreError> {
+        let users: Vec<&str> = users.iter().map(|u| u.as_str()).collect();
+        let (org, conv, msg, at) = (
+            org.as_str(),
+            conversation.as_str(),
+            message.as_str(),
+            micros(at),
+        );
+        let rows = self.run(|db| db.rows(DELIVER_TO, &[&org, &conv, &at, &msg, &users]))?;
+        rows.iter()
+            .map(|r| {
+                let presence: Option<Presence> = get::<Option<&str>>(r, 1)?
+                    .map(|p| from_json("presence", p))
+                    .transpose()?;
+                Ok(Recipient {
+                    online: presence.is_some_and(|p| p.online),
+                    muted: get(r, 0)?,
+                })
+            })
+            .collect()
     }
 
     fn touch(

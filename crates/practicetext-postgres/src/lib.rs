@@ -71,7 +71,10 @@ use std::collections::HashMap;
 
 use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
 use postgres::{Client, Config, NoTls, Statement};
+use practicetext_core::phone::E164;
 use practicetext_core::ports::StoreError;
+
+use crate::directory::KeptDirectory;
 
 pub use migrations::SCHEMA_VERSION;
 
@@ -93,6 +96,8 @@ pub struct PgStore {
 struct Session {
     client: Client,
     statements: HashMap<&'static str, Statement>,
+    /// The directories read for our numbers, checked by version before use.
+    kept: HashMap<E164, KeptDirectory>,
     /// Open units (a transaction; nested ones are savepoints).
     units: u32,
 }
@@ -171,6 +176,7 @@ impl PgStore {
             session: ReentrantMutex::new(RefCell::new(Session {
                 client,
                 statements: HashMap::new(),
+                kept: HashMap::new(),
                 units: 0,
             })),
         })
@@ -200,6 +206,7 @@ impl PgStore {
                 session.client =
                     session_client(&self.config, &self.schema).map_err(record::backend)?;
                 session.statements.clear();
+                session.kept.clear();
             }
         }
         Ok(guard)

@@ -21,6 +21,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_directory.sql"),
     include_str!("../migrations/0002_engine.sql"),
     include_str!("../migrations/0003_delivery_broadcast.sql"),
+    include_str!("../migrations/0004_inbound_throughput.sql"),
 ];
 
 /// The schema version this build writes: the number of steps.

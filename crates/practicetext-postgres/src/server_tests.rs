@@ -116,6 +116,7 @@ const SEEDS: [&str; MIGRATIONS.len() + 1] = [
     include_str!("../migrations/seeds/0001.sql"),
     include_str!("../migrations/seeds/0002.sql"),
     include_str!("../migrations/seeds/0003.sql"),
+    include_str!("../migrations/seeds/0004.sql"),
 ];
 
 /// The version that added deliveries and broadcasts (found by file, so it
@@ -438,4 +439,151 @@ fn conflict_and_backend_messages_carry_no_patient_data() {
     assert_eq!(err.code(), "store_backend");
     assert!(!err.to_string().contains("Jane"), "{err}");
     assert!(!err.to_string().contains("4321"), "{err}");
+}
+
+/// The sample practice, written through `store`.
+fn put_sample(store: &PgStore) -> Directory {
+    let dir = practicetext_core::testing::sample_directory();
+    store.put_organization(&dir.organization).unwrap();
+    dir.users.iter().for_each(|u| store.put_user(u).unwrap());
+    dir.groups.iter().for_each(|g| store.put_group(g).unwrap());
+    dir.numbers
+        .iter()
+        .for_each(|n| store.put_number(n).unwrap());
+    dir
+}
+
+/// `store`'s answer for the front desk's number, which must be owned.
+fn front_desk(store: &PgStore) -> (practicetext_core::directory::OwnedNumber, Directory) {
+    let number = practicetext_core::phone::E164::parse("+16502530010").unwrap();
+    store.number_with_directory(number).unwrap().unwrap()
+}
+
+/// A directory a connection kept is checked against the directory's
+/// version on every read: writes of another app server (each kind of
+/// directory record, a number moved to another organization) and writes
+/// by hand are seen at once.
+#[test]
+fn a_kept_directory_sees_every_later_directory_write() {
+    let scratch = scratch_store();
+    let other = PgStore::connect_in_schema(&scratch.url, &scratch.schema).unwrap();
+    let mut dir = put_sample(&other);
+    let (owner, read) = front_desk(&scratch);
+    assert_eq!((owner.organization.as_str(), &read), ("happy-paws", &dir));
+    assert_eq!(front_desk(&scratch).1, dir, "read again from what was kept");
+
+    dir.organization.name = "Happy Paws Vet & Spa".into();
+    other.put_organization(&dir.organization).unwrap();
+    assert_eq!(front_desk(&scratch).1, dir, "organization");
+    dir.users[1].display_name = "Robert".into();
+    other.put_user(&dir.users[1]).unwrap();
+    assert_eq!(front_desk(&scratch).1, dir, "user");
+    dir.groups[0].members.pop();
+    other.put_group(&dir.groups[0]).unwrap();
+    assert_eq!(front_desk(&scratch).1, dir, "group");
+    dir.numbers[3].sms_enabled = false;
+    other.put_number(&dir.numbers[3]).unwrap();
+    assert_eq!(front_desk(&scratch), (dir.numbers[3].clone(), dir.clone()));
+
+    let mut client = scratch.client();
+    client
+        .execute("DELETE FROM users WHERE username = 'bob'", &[])
+        .unwrap();
+    dir.users.pop();
+    assert_eq!(front_desk(&scratch).1, dir, "a user deleted by hand");
+    client.batch_execute("TRUNCATE groups").unwrap();
+    dir.groups.clear();
+    assert_eq!(front_desk(&scratch).1, dir, "groups truncated by hand");
+
+    let mut moved = practicetext_core::testing::sample_directory();
+    moved.organization.id = "new-owner".into();
+    moved.organization.name = "New owner".into();
+    other.put_organization(&moved.organization).unwrap();
+    client
+        .execute(
+            "UPDATE numbers SET organization_id = 'new-owner', \
+             record = json_build_object('number', number, 'organization', 'new-owner', \
+                 'sms_enabled', true, 'route', NULL) WHERE number = '+16502530010'",
+            &[],
+        )
+        .unwrap();
+    let (owner, read) = front_desk(&scratch);
+    assert_eq!(owner.organization.as_str(), "new-owner");
+    assert_eq!(read.organization, moved.organization);
+    assert_eq!(read.numbers, vec![owner]);
+    client
+        .execute("DELETE FROM numbers WHERE number = '+16502530010'", &[])
+        .unwrap();
+    let number = practicetext_core::phone::E164::parse("+16502530010").unwrap();
+    assert_eq!(scratch.number_with_directory(number).unwrap(), None);
+}
+
+/// A directory read inside a unit that rolls back is not taken for
+/// current afterwards: the version it had is never committed.
+#[test]
+fn a_directory_read_in_a_rolled_back_unit_is_not_kept() {
+    use practicetext_core::ports::{Atomic, StoreError};
+    let scratch = scratch_store();
+    let other = PgStore::connect_in_schema(&scratch.url, &scratch.schema).unwrap();
+    let dir = put_sample(&other);
+    let mut renamed = dir.users[0].clone();
+    renamed.display_name = "Not kept".into();
+    let failed: Result<(), StoreError> = scratch.atomically(|| {
+        scratch.put_user(&renamed)?;
+        assert_eq!(front_desk(&scratch).1.users[0], renamed);
+        Err(StoreError::Conflict {
+            message: "roll back".into(),
+        })
+    });
+    assert!(failed.is_err());
+    assert_eq!(front_desk(&scratch).1, dir);
+    let mut bob = dir.users[1].clone();
+    bob.display_name = "Robert".into();
+    other.put_user(&bob).unwrap();
+    let read = front_desk(&scratch).1;
+    assert_eq!((&read.users[0], &read.users[1]), (&dir.users[0], &bob));
+}
+
+/// Usage counted by several connections (each adding to the shard of its
+/// server process) reads as one row per day and user.
+#[test]
+fn usage_counted_by_several_connections_reads_as_one_row() {
+    use practicetext_core::conversation::Direction;
+    use practicetext_core::ports::UsageStore;
+    let scratch = scratch_store();
+    let org = "org-a".into();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let stores: Vec<PgStore> = (0..4)
+        .map(|_| PgStore::connect_in_schema(&scratch.url, &scratch.schema).unwrap())
+        .collect();
+    for (i, s) in stores.iter().enumerate() {
+        s.record(&org, None, day, Direction::Inbound, 2).unwrap();
+        s.record(
+            &org,
+            None,
+            day,
+            Direction::Outbound,
+            u32::try_from(i).unwrap(),
+        )
+        .unwrap();
+    }
+    let shards: i64 = scratch
+        .client()
+        .query_one("SELECT count(*) FROM usage_days", &[])
+        .unwrap()
+        .get(0);
+    let pids: std::collections::BTreeSet<i32> =
+        stores.iter().map(|s| backend_pid(s) % 16).collect();
+    assert_eq!(
+        shards,
+        i64::try_from(pids.len()).unwrap(),
+        "one row per shard"
+    );
+    let rows = scratch.usage(&org, day, day).unwrap();
+    assert_eq!(rows.len(), 1);
+    let r = &rows[0];
+    assert_eq!(
+        (r.texts_in, r.texts_out, r.segments_in, r.segments_out),
+        (4, 4, 8, 6)
+    );
 }

@@ -5,9 +5,11 @@ use std::collections::HashMap;
 
 use postgres::types::ToSql;
 use postgres::{Client, GenericClient, Row, Statement};
+use practicetext_core::phone::E164;
 use practicetext_core::ports::{Atomic, StoreError, Timestamp};
 use serde::de::DeserializeOwned;
 
+use crate::directory::KeptDirectory;
 use crate::record::{backend, from_json};
 use crate::{PgStore, Session};
 
@@ -19,7 +21,13 @@ pub(crate) type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 pub(crate) struct Db<'s, C> {
     client: &'s mut C,
     statements: &'s mut HashMap<&'static str, Statement>,
+    /// The connection's kept directories (see [`crate::directory`]).
+    pub(crate) kept: &'s mut HashMap<E164, KeptDirectory>,
 }
+
+/// How many numbers' directories a connection keeps at most (all are
+/// forgotten when a new one would exceed it).
+const KEPT_DIRECTORIES: usize = 256;
 
 impl<C: GenericClient> Db<'_, C> {
     /// `sql` prepared on this connection (once; a statement prepared inside
@@ -31,6 +39,14 @@ impl<C: GenericClient> Db<'_, C> {
         let stmt = self.client.prepare(sql)?;
         self.statements.insert(sql, stmt.clone());
         Ok(stmt)
+    }
+
+    /// Keeps `kept` as the directory of `number`.
+    pub(crate) fn keep(&mut self, number: E164, kept: KeptDirectory) {
+        if self.kept.len() >= KEPT_DIRECTORIES && !self.kept.contains_key(&number) {
+            self.kept.clear();
+        }
+        self.kept.insert(number, kept);
     }
 
     /// Runs a write; the server's error as it is (to tell a violated
@@ -177,9 +193,16 @@ impl PgStore {
         let guard = self.lock()?;
         let mut session = guard.try_borrow_mut().map_err(|_| busy())?;
         let Session {
-            client, statements, ..
+            client,
+            statements,
+            kept,
+            ..
         } = &mut *session;
-        work(&mut Db { client, statements })
+        work(&mut Db {
+            client,
+            statements,
+            kept,
+        })
     }
 
     /// Runs `work` in one READ COMMITTED transaction (a savepoint inside a

@@ -1,6 +1,8 @@
 //! [`UsageStore`] on `usage_days`: one upsert per text adds to the counters
 //! in place (saturating at the largest BIGINT), so texts counted by several
-//! app servers at once all count.
+//! app servers at once all count. Each connection adds to its own shard of
+//! the row (migration 4: its server process id modulo 16), so app servers
+//! do not queue at one locked row; reads sum the shards.
 
 use chrono::{Datelike, NaiveDate};
 use practicetext_core::conversation::Direction;
@@ -13,8 +15,9 @@ use crate::sql::get;
 
 /// Adds `EXCLUDED`'s counts to the row, each saturating at `i64::MAX`.
 const RECORD: &str = "INSERT INTO usage_days AS u (organization_id, day, has_user, username, \
-     texts_in, texts_out, segments_in, segments_out) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-     ON CONFLICT (organization_id, day, has_user, username) DO UPDATE SET \
+     texts_in, texts_out, segments_in, segments_out, shard) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, pg_backend_pid() % 16) \
+     ON CONFLICT (organization_id, day, has_user, username, shard) DO UPDATE SET \
      texts_in = CASE WHEN u.texts_in > 9223372036854775807 - EXCLUDED.texts_in \
          THEN 9223372036854775807 ELSE u.texts_in + EXCLUDED.texts_in END, \
      texts_out = CASE WHEN u.texts_out > 9223372036854775807 - EXCLUDED.texts_out \
@@ -23,9 +26,14 @@ const RECORD: &str = "INSERT INTO usage_days AS u (organization_id, day, has_use
          THEN 9223372036854775807 ELSE u.segments_in + EXCLUDED.segments_in END, \
      segments_out = CASE WHEN u.segments_out > 9223372036854775807 - EXCLUDED.segments_out \
          THEN 9223372036854775807 ELSE u.segments_out + EXCLUDED.segments_out END";
-const USAGE: &str = "SELECT day, has_user, username, texts_in, texts_out, segments_in, segments_out \
+/// The shards' sums, saturating at `i64::MAX` as each shard does.
+const USAGE: &str = "SELECT day, has_user, username, \
+     least(sum(texts_in), 9223372036854775807)::bigint, \
+     least(sum(texts_out), 9223372036854775807)::bigint, \
+     least(sum(segments_in), 9223372036854775807)::bigint, \
+     least(sum(segments_out), 9223372036854775807)::bigint \
      FROM usage_days WHERE organization_id = $1 AND day BETWEEN $2 AND $3 \
-     ORDER BY day, has_user, username";
+     GROUP BY day, has_user, username ORDER BY day, has_user, username";
 
 /// A day as stored: its number counted from 0001-01-01 as day 1.
 fn day_number(day: NaiveDate) -> i32 {

@@ -7,7 +7,7 @@
 
 use practicetext_core::ids::{ConversationId, MessageId, OrganizationId, Username};
 use practicetext_core::inbox::state::{InboxEntry, Presence};
-use practicetext_core::ports::InboxStore;
+use practicetext_core::ports::{InboxStore, Recipient};
 
 use crate::fixtures::{at, at_ms, shuffled_keys, sorted_keys};
 
@@ -29,6 +29,7 @@ macro_rules! inbox_store_tests {
                 v3_forget_message_removes_it_from_every_users_unread,
                 v5_mute_turns_notifications_off_and_on,
                 v6_presence_round_trips_and_defaults_to_offline,
+                v5_v6_mark_delivered_to_marks_and_reads_presence_and_mutes,
                 entries_are_sorted_by_conversation,
                 unread_lists_only_conversations_with_unread_messages,
                 inbox_is_scoped_to_the_organization,
@@ -215,6 +216,60 @@ pub fn v3_forget_message_removes_it_from_every_users_unread<S: InboxStore>(store
             "{u:?}"
         );
     }
+}
+
+/// `mark_delivered_to` marks as `mark_delivered` does and reads each
+/// user's presence and mute of the conversation, in the users' order
+/// (V5, V6): the online, the muted and the never-seen users each as they
+/// stand; another conversation's mute and another organization's presence
+/// do not count.
+pub fn v5_v6_mark_delivered_to_marks_and_reads_presence_and_mutes<S: InboxStore>(store: &S) {
+    let org = org_id("org-a");
+    let online = Presence {
+        online: true,
+        last_login: Some(at(1)),
+    };
+    store.set_presence(&org, &user("zoe"), &online).unwrap();
+    store
+        .set_presence(&org_id("org-b"), &user("amir"), &online)
+        .unwrap();
+    store
+        .set_muted(&org, &user("amir"), &conv("c-1"), true)
+        .unwrap();
+    store
+        .set_muted(&org, &user("zoe"), &conv("c-2"), true)
+        .unwrap();
+    let users = [user("zoe"), user("amir"), user("new")];
+    let reached = store
+        .mark_delivered_to(&org, &conv("c-1"), &msg("m-1"), at(10), &users)
+        .unwrap();
+    let r = |online, muted| Recipient { online, muted };
+    assert_eq!(
+        reached,
+        vec![r(true, false), r(false, true), r(false, false)]
+    );
+    for (u, muted) in [("zoe", false), ("amir", true), ("new", false)] {
+        let entries = store.entries(&org, &user(u)).unwrap();
+        assert_eq!(
+            entries.iter().find(|e| e.conversation == conv("c-1")),
+            Some(&entry("c-1", 1, Some(10), muted)),
+            "{u}"
+        );
+    }
+    let again = store
+        .mark_delivered_to(&org, &conv("c-1"), &msg("m-1"), at(10), &users[1..])
+        .unwrap();
+    assert_eq!(again, vec![r(false, true), r(false, false)]);
+    assert_eq!(
+        store.entries(&org, &user("amir")).unwrap(),
+        vec![entry("c-1", 1, Some(10), true)]
+    );
+    assert_eq!(
+        store
+            .mark_delivered_to(&org, &conv("c-1"), &msg("m-2"), at(11), &[])
+            .unwrap(),
+        vec![]
+    );
 }
 
 /// A mute is per user and conversation; unmuting turns notifications back

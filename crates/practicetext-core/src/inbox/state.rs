@@ -114,18 +114,18 @@ pub fn deliver<S: InboxStore + ?Sized>(
     };
     let unread_for = distinct_except(recipients, author);
     let conv = &message.conversation;
-    store.mark_delivered(org, conv, &message.id, message.at, &unread_for)?;
+    let reached = store.mark_delivered_to(org, conv, &message.id, message.at, &unread_for)?;
     if let Some(a) = author {
         store.touch(org, a, conv, message.at)?;
         store.mark_read(org, a, conv)?;
     }
     let mut online = BTreeSet::new();
     let mut muted = BTreeSet::new();
-    for user in unread_for.iter() {
-        if store.presence(org, user)?.online {
+    for (user, r) in unread_for.iter().zip(reached) {
+        if r.online {
             online.insert(user.clone());
         }
-        if store.is_muted(org, user, conv)? {
+        if r.muted {
             muted.insert(user.clone());
         }
     }
