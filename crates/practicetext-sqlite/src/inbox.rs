@@ -5,11 +5,11 @@
 
 use practicetext_core::ids::{ConversationId, MessageId, OrganizationId, Username};
 use practicetext_core::inbox::state::{InboxEntry, Presence};
-use practicetext_core::ports::{InboxStore, StoreError, Timestamp};
+use practicetext_core::ports::{InboxStore, Recipient, StoreError, Timestamp};
 use rusqlite::params;
 
 use crate::SqliteStore;
-use crate::record::{backend, to_json};
+use crate::record::{backend, from_json, to_json};
 use crate::sql::{from_micros, micros, one, value, write};
 
 /// Moves the last activity of a marks row forward (creating it if missing).
@@ -45,6 +45,12 @@ const SET_MUTED: &str = "INSERT INTO inbox \
      DO UPDATE SET muted = excluded.muted";
 const IS_MUTED: &str = "SELECT muted FROM inbox WHERE organization_id = ?1 \
      AND conversation_id = ?3 AND username = ?2 AND unread = 0 AND message_id = ''";
+/// For every user of the JSON array `?3`: its place in the array, muted in
+/// conversation `?2` (the marks row) and the presence record, if any.
+const REACHED: &str = "SELECT u.key, coalesce(m.muted, 0), p.record FROM json_each(?3) AS u \
+     LEFT JOIN inbox m ON m.organization_id = ?1 AND m.conversation_id = ?2 \
+         AND m.username = u.value AND m.unread = 0 AND m.message_id = '' \
+     LEFT JOIN presence p ON p.organization_id = ?1 AND p.username = u.value";
 const PUT_PRESENCE: &str = "INSERT INTO presence (organization_id, username, record) \
      VALUES (?1, ?2, ?3) ON CONFLICT (organization_id, username) DO UPDATE SET record = excluded.record";
 const PRESENCE: &str = "SELECT record FROM presence WHERE organization_id = ?1 AND username = ?2";
@@ -82,6 +88,50 @@ impl InboxStore for SqliteStore {
         ];
         self.with_conn(|conn| write(conn, DELIVER, params))?;
         Ok(())
+    }
+
+    /// The marks in one statement and every user's presence and mute in a
+    /// second (the default asks two per user).
+    fn mark_delivered_to(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+        message: &MessageId,
+        at: Timestamp,
+        users: &[Username],
+    ) -> Result<Vec<Recipient>, StoreError> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.mark_delivered(org, conversation, message, at, users)?;
+        let names: Vec<&str> = users.iter().map(|u| u.as_str()).collect();
+        let names = to_json("username list", &names)?;
+        let rows: Vec<(i64, bool, Option<String>)> = self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(REACHED).map_err(backend)?;
+            let rows = stmt
+                .query_map(params![org.as_str(), conversation.as_str(), names], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .map_err(backend)?;
+            rows.map(|r| r.map_err(backend)).collect()
+        })?;
+        // Each user in its place in `users`.
+        let mut reached = vec![Recipient::default(); users.len()];
+        for (key, muted, presence) in rows {
+            let presence: Option<Presence> =
+                presence.map(|p| from_json("presence", &p)).transpose()?;
+            let place = usize::try_from(key)
+                .ok()
+                .and_then(|k| reached.get_mut(k))
+                .ok_or_else(|| StoreError::Backend {
+                    message: "the recipients' read answered a place outside the list".into(),
+                })?;
+            *place = Recipient {
+                online: presence.is_some_and(|p| p.online),
+                muted,
+            };
+        }
+        Ok(reached)
     }
 
     fn touch(
@@ -228,5 +278,22 @@ mod tests {
         ] {
             assert_searches(conn, sql, index);
         }
+    }
+
+    /// The recipients' read walks the name list and finds each user's
+    /// marks and presence by primary key, in the list's order: no other
+    /// scan, no sort.
+    #[test]
+    fn the_recipients_read_searches_by_primary_key() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let guard = store.lock();
+        let session = guard.borrow();
+        let plan = crate::sql::plans::plan(&session.conn, REACHED);
+        let searches = plan.iter().filter(|s| s.starts_with("SEARCH")).count();
+        assert_eq!(searches, 2, "{plan:?}");
+        for step in plan.iter().filter(|s| s.starts_with("SCAN")) {
+            assert!(step.contains("VIRTUAL TABLE"), "{plan:?}");
+        }
+        assert!(!plan.iter().any(|s| s.contains("TEMP B-TREE")), "{plan:?}");
     }
 }
