@@ -56,4 +56,4 @@ bench:
 	$(CARGO) bench --bench text
 	$(CARGO) bench --bench broadcast
 	$(CARGO) bench --bench engine_sqlite --features sqlite
-	bash scripts/with-postgres.sh $(CARGO) bench --bench engine_postgres --features postgres
+	PRACTICETEXT_PG_DURABLE=1 bash scripts/with-postgres.sh $(CARGO) bench --bench engine_postgres --features postgres

@@ -8,8 +8,12 @@
 //! how long the 4 take for their shares of the texts. Texts go from 1,000
 //! patients to the front desk's group number (no auto-reply).
 //!
-//! Run: `scripts/with-postgres.sh cargo bench --bench engine_postgres
-//! --features postgres` (or set `PRACTICETEXT_PG_URL`).
+//! Run: `PRACTICETEXT_PG_DURABLE=1 scripts/with-postgres.sh cargo bench
+//! --bench engine_postgres --features postgres` (or set
+//! `PRACTICETEXT_PG_URL`). The bench prints the server's `fsync` and
+//! `synchronous_commit`: a figure is durable only when both are `on`
+//! (without `PRACTICETEXT_PG_DURABLE=1` the throwaway server of the tests
+//! runs with both off).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -115,7 +119,30 @@ fn worker() {
     }
 }
 
+/// Prints whether the server flushes each commit before it returns.
+fn print_durability() {
+    let show = |client: &mut postgres::Client, name: &str| -> String {
+        client
+            .query_one(&format!("SHOW {name}"), &[])
+            .map(|row| row.get::<_, String>(0))
+            .unwrap_or_else(|e| format!("unknown ({e})"))
+    };
+    match postgres::Client::connect(&url(), postgres::NoTls) {
+        Ok(mut client) => {
+            let fsync = show(&mut client, "fsync");
+            let commit = show(&mut client, "synchronous_commit");
+            let durable = fsync == "on" && commit == "on";
+            println!(
+                "server: fsync={fsync} synchronous_commit={commit} ({})",
+                if durable { "durable" } else { "NOT durable" }
+            );
+        }
+        Err(e) => println!("server durability unknown: {e}"),
+    }
+}
+
 fn bench(c: &mut Criterion) {
+    print_durability();
     let schema = format!("pt_bench_{}", std::process::id());
     let setup = PgStore::connect_in_schema(&url(), &schema).expect("connect");
     put_practice(&setup);

@@ -17,6 +17,12 @@
 #   system user (created by Debian's package; created here if missing).
 # - The cluster's default collation is ICU en-US where available, so the
 #   stores' sorting tests prove they sort in byte order on their own.
+# - The throwaway server does not flush to disk (fsync, synchronous_commit
+#   and full_page_writes off): the tests kill client processes, never the
+#   server, so they need no flushes and run faster. Set
+#   PRACTICETEXT_PG_DURABLE=1 for a server with PostgreSQL's durable
+#   defaults (every commit flushed before it returns), as the throughput
+#   benchmark must be measured for a durable figure.
 #
 # Exit status: CMD's, or 1 when no server could be provided.
 set -euo pipefail
@@ -112,7 +118,9 @@ for _ in 1 2 3 4 5; do
     port=$((20000 + RANDOM % 40000))
     port_is_free "$port" || continue
     options="-c listen_addresses=127.0.0.1 -p $port -k $tmp"
-    options+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    if [[ "${PRACTICETEXT_PG_DURABLE:-0}" != 1 ]]; then
+        options+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    fi
     if pg pg_ctl -D "$tmp/data" -l "$tmp/server.log" -o "$options" -w -t 60 start >/dev/null; then
         started=1
         break
