@@ -3,7 +3,7 @@
 use super::{Map, MemoryStore, lock};
 use crate::ids::{ConversationId, MessageId, OrganizationId, Username};
 use crate::inbox::state::{InboxEntry, Presence};
-use crate::ports::{InboxStore, StoreError, Timestamp};
+use crate::ports::{InboxStore, Recipient, StoreError, Timestamp};
 
 /// One user's marks in one conversation.
 #[derive(Default)]
@@ -80,6 +80,41 @@ impl InboxStore for MemoryStore {
             marks.touch(at);
         }
         Ok(())
+    }
+
+    /// One lock pass: marks each user's unread message and reads their
+    /// presence and mute from the same maps (no presence copied).
+    fn mark_delivered_to(
+        &self,
+        org: &OrganizationId,
+        conversation: &ConversationId,
+        message: &MessageId,
+        at: Timestamp,
+        users: &[Username],
+    ) -> Result<Vec<Recipient>, StoreError> {
+        let mut state = lock(&self.inbox)?;
+        let state = &mut *state;
+        let presence = state.presence.get(org);
+        let mut reached = Vec::with_capacity(users.len());
+        for user in users {
+            let marks = state
+                .marks
+                .entry_ref(org)
+                .or_default()
+                .entry_ref(user)
+                .or_default()
+                .entry_ref(conversation)
+                .or_default();
+            marks.unread.get_or_insert_with(message, MessageId::clone);
+            marks.touch(at);
+            reached.push(Recipient {
+                online: presence
+                    .and_then(|users| users.get(user))
+                    .is_some_and(|p| p.online),
+                muted: marks.muted,
+            });
+        }
+        Ok(reached)
     }
 
     fn touch(
