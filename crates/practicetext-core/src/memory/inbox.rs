@@ -73,13 +73,8 @@ impl InboxStore for MemoryStore {
         at: Timestamp,
         users: &[Username],
     ) -> Result<(), StoreError> {
-        let mut state = lock(&self.inbox)?;
-        for user in users {
-            let marks = state.marks(org, user, conversation);
-            marks.unread.get_or_insert_with(message, MessageId::clone);
-            marks.touch(at);
-        }
-        Ok(())
+        self.mark_delivered_to(org, conversation, message, at, users)
+            .map(drop)
     }
 
     /// One lock pass: marks each user's unread message and reads their
