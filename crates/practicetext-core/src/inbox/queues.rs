@@ -30,17 +30,18 @@
 //! let rules: QueueRules = serde_json::from_str(r#"[
 //!   {"name": "refills", "queue": "pharmacy", "when": {"keywords": ["refill", "prescription"]}},
 //!   {"name": "everything else", "queue": "front-desk"}
-//! ]"#).unwrap();
+//! ]"#)?;
 //! let input = QueueInput {
-//!     our_number: "+16502530020".parse().unwrap(),
+//!     our_number: "+16502530020".parse()?,
 //!     body: "Can I get a REFILL?".into(),
 //!     known_client: true,
 //!     open: true,
 //!     direction: Direction::Inbound,
 //! };
-//! let m = rules.sort(&input).unwrap();
+//! let m = rules.sort(&input).ok_or("no queue rule matched")?;
 //! assert_eq!((m.queue.as_str(), m.rule_index), ("pharmacy", 0));
 //! assert_eq!(m.matched, vec!["keyword:refill".to_string()]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use serde::{Deserialize, Serialize};

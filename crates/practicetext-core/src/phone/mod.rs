@@ -10,10 +10,11 @@
 //!
 //! ```
 //! use practicetext_core::phone::{E164, Region};
-//! let n = E164::parse("(650) 253-0000").unwrap();
+//! let n = E164::parse("(650) 253-0000")?;
 //! assert_eq!(n.to_string(), "+16502530000");
 //! assert_eq!(n.region(), Region::US);
 //! assert_eq!(E164::parse("+44 20 7946 0958").unwrap_err().code(), "not_north_american");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod area_codes;

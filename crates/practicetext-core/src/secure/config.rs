@@ -62,10 +62,11 @@ impl PinHashParams {
 /// use chrono::TimeDelta;
 /// use practicetext_core::secure::SecureConfig;
 ///
-/// let c = SecureConfig::default().with_link_ttl(TimeDelta::hours(24)).unwrap();
+/// let c = SecureConfig::default().with_link_ttl(TimeDelta::hours(24))?;
 /// assert_eq!(c.link_ttl(), TimeDelta::hours(24));
 /// let e = SecureConfig::default().with_link_ttl(TimeDelta::hours(73)).unwrap_err();
 /// assert_eq!(e.code(), "link_ttl_too_long");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "SecureSettings", into = "SecureSettings")]

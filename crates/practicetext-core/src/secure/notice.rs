@@ -44,8 +44,9 @@ impl LinkBase {
     ///
     /// ```
     /// use practicetext_core::secure::LinkBase;
-    /// assert_eq!(LinkBase::parse("https://s.clinic.example/m").unwrap().as_str(), "https://s.clinic.example/m/");
+    /// assert_eq!(LinkBase::parse("https://s.clinic.example/m")?.as_str(), "https://s.clinic.example/m/");
     /// assert_eq!(LinkBase::parse("http://s.clinic.example/").unwrap_err().code(), "link_base_invalid");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn parse(input: &str) -> Result<LinkBase, SecureError> {
         let invalid = |reason| Err(SecureError::LinkBaseInvalid { reason });

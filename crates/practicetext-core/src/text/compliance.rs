@@ -36,7 +36,7 @@
 //! use practicetext_core::text::{ComplianceChecker, ContentPolicy, Mode, Verdict};
 //!
 //! let policy = ContentPolicy::default().with_own_domains(["happypaws.example"]);
-//! let checker = ComplianceChecker::new(&policy).unwrap();
+//! let checker = ComplianceChecker::new(&policy)?;
 //!
 //! let ok = checker.check("Your pet's vaccines are due: happypaws.example/book", Mode::Conversation);
 //! assert_eq!(ok.verdict, Verdict::Ok);
@@ -45,6 +45,7 @@
 //! assert_eq!(r.verdict, Verdict::Block);
 //! assert_eq!(r.findings[0].code, "cannabis");
 //! assert_eq!((r.findings[0].start, r.findings[0].end), (13, 18));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::collections::HashMap;

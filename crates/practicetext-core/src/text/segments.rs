@@ -30,9 +30,10 @@
 //! assert_eq!(n.encoding, Encoding::Ucs2);
 //! assert_eq!(n.ucs2_chars[0].text, "’");
 //! assert_eq!((n.ucs2_chars[0].start, n.ucs2_chars[0].end), (13, 14));
-//! let fix = n.smart_encoding.unwrap();
+//! let fix = n.smart_encoding.ok_or("no smart-encoding fix offered")?;
 //! assert_eq!(fix.encoding, Encoding::Gsm7);
 //! assert_eq!(fix.text, "Reminder: Max's dental is Tue 9:30.");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::borrow::Cow;

@@ -18,10 +18,11 @@ use super::{FormDefect, WebhookError};
 ///
 /// ```
 /// use practicetext_core::webhook::parse_form;
-/// let fields = parse_form(b"Body=caf%C3%A9+au+lait&To=%2B1650", 1024).unwrap();
+/// let fields = parse_form(b"Body=caf%C3%A9+au+lait&To=%2B1650", 1024)?;
 /// assert_eq!(fields[0], ("Body".to_string(), "café au lait".to_string()));
 /// assert_eq!(fields[1], ("To".to_string(), "+1650".to_string()));
 /// assert_eq!(parse_form(b"Body=100%", 1024).unwrap_err().code(), "malformed_form");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn parse_form(body: &[u8], max_bytes: usize) -> Result<Vec<(String, String)>, WebhookError> {
     if body.len() > max_bytes {

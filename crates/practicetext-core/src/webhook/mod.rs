@@ -23,14 +23,15 @@
 //! # use hmac::{KeyInit, Mac};
 //! let cfg = WebhookConfig::new("auth-token", "https://texts.clinic.example");
 //! let body = b"MessageSid=SM0123&From=%2B16502530000&To=%2B14155552671&Body=Yes+please";
-//! # let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(b"auth-token").unwrap();
+//! # let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(b"auth-token").map_err(|e| e.to_string())?;
 //! # mac.update(b"https://texts.clinic.example/sms?org=7BodyYes pleaseFrom+16502530000MessageSidSM0123To+14155552671");
 //! # let header = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-//! let fields = authenticate(&cfg, "/sms?org=7", body, &header).unwrap();
-//! let sms = parse_inbound(&fields).unwrap();
+//! let fields = authenticate(&cfg, "/sms?org=7", body, &header)?;
+//! let sms = parse_inbound(&fields)?;
 //! assert_eq!(sms.provider_id, "SM0123");
 //! assert_eq!(sms.body.as_str(), "Yes please");
 //! assert_eq!(authenticate(&cfg, "/sms?org=8", body, &header).unwrap_err().code(), "signature_invalid");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod event;
