@@ -20,13 +20,19 @@
 //! `Engine::handle_inbound_batch` (one commit per batch).
 //!
 //! Run: `cargo bench --bench engine_sqlite --features sqlite`.
+//!
+//! Criterion's figures move with the size the file has reached (every
+//! iteration adds texts). `PRACTICETEXT_BENCH_FIXED=1` runs a fixed
+//! workload instead, for comparing builds: per stream a fresh file, 20,000
+//! texts in batches to fill it, then the thread's CPU time over 10,000
+//! single texts and 200 batches of 64, printed per text.
 
 use std::hint::black_box;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_main};
 use practicetext::chrono::{DateTime, TimeDelta, Utc};
 use practicetext::engine::{Engine, OutboundSms, SendReceipt, Transport, TransportError};
 use practicetext::inbound::{EmailAlert, InboundText};
@@ -167,5 +173,56 @@ fn batch(i: &mut u64, to: E164, step_ms: i64) -> Vec<InboundText> {
         .collect()
 }
 
-criterion_group!(benches, handle_inbound);
+/// The fixed workload of `PRACTICETEXT_BENCH_FIXED=1` (see the top).
+fn fixed_workload() {
+    let streams = [
+        ("group_number", "+16502530010", 5),
+        ("auto_reply", "+16502530001", 10_000),
+    ];
+    for (name, to, step) in streams {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let engine = engine(&dir);
+        let to = E164::parse(to).expect("a valid number");
+        let mut i = 0u64;
+        while i < 20_000 {
+            black_box(
+                engine
+                    .handle_inbound_batch(&batch(&mut i, to, step))
+                    .expect("handled"),
+            );
+        }
+        let start = thread_cpu();
+        for _ in 0..10_000 {
+            i += 1;
+            black_box(engine.handle_inbound(&text(i, to, step)).expect("handled"));
+        }
+        let single = thread_cpu().saturating_sub(start).as_secs_f64() / 10_000.0;
+        let start = thread_cpu();
+        for _ in 0..200 {
+            black_box(
+                engine
+                    .handle_inbound_batch(&batch(&mut i, to, step))
+                    .expect("handled"),
+            );
+        }
+        let batched = thread_cpu().saturating_sub(start).as_secs_f64() / (200.0 * BATCH as f64);
+        println!(
+            "{name}: one per commit {:.1} µs/text ({:.0}/s), batches of {BATCH} {:.1} µs/text ({:.0}/s)",
+            single * 1e6,
+            1.0 / single,
+            batched * 1e6,
+            1.0 / batched
+        );
+    }
+}
+
+fn benches() {
+    if std::env::var_os("PRACTICETEXT_BENCH_FIXED").is_some() {
+        fixed_workload();
+        return;
+    }
+    let mut c = Criterion::default().configure_from_args();
+    handle_inbound(&mut c);
+}
+
 criterion_main!(benches);
