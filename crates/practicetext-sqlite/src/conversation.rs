@@ -26,16 +26,19 @@ const CONVERSATION: &str =
     "SELECT record FROM conversations WHERE organization_id = ?1 AND id = ?2";
 const ACTIVE: &str = "SELECT record FROM conversations \
      WHERE organization_id = ?1 AND participants = ?2 AND status = 'active'";
-/// A message keeps its `seq` when replaced in its conversation and gets a
-/// new one (the next rowid) when new or moved.
-const PUT_MESSAGE: &str = "INSERT INTO messages \
+/// A new message: one row appended (the next rowid as its `seq`). A plain
+/// insert, so SQLite needs no statement journal for it: the foreign key is
+/// checked before anything is written. An existing id changes nothing here
+/// and is replaced by [`REPLACE_MESSAGE`].
+const INSERT_MESSAGE: &str = "INSERT INTO messages \
      (organization_id, id, conversation_id, direction, at, record) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
-     ON CONFLICT (organization_id, id) DO UPDATE SET \
-     seq = CASE WHEN messages.conversation_id = excluded.conversation_id \
-         THEN messages.seq ELSE (SELECT max(seq) + 1 FROM messages) END, \
-     conversation_id = excluded.conversation_id, direction = excluded.direction, \
-     at = excluded.at, record = excluded.record";
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (organization_id, id) DO NOTHING";
+/// A message put again keeps its `seq` in its conversation and gets a new
+/// one (after every other) when moved to another.
+const REPLACE_MESSAGE: &str = "UPDATE messages SET \
+     seq = CASE WHEN conversation_id = ?3 THEN seq ELSE (SELECT max(seq) + 1 FROM messages) END, \
+     conversation_id = ?3, direction = ?4, at = ?5, record = ?6 \
+     WHERE organization_id = ?1 AND id = ?2";
 /// The newest message in a direction: walks the conversation's messages
 /// from the newest (replies and texts alternate, so it stops soon).
 const LAST_MESSAGE: &str = "SELECT record FROM messages \
@@ -236,12 +239,18 @@ impl ConversationStore for SqliteStore {
             micros(m.at),
             record
         ];
-        self.with_conn(|conn| {
-            let mut stmt = conn.prepare_cached(PUT_MESSAGE).map_err(backend)?;
-            stmt.execute(params)
-                .map_err(|e| refused(e, "message conflict", Some(&m.conversation)))
-        })?;
-        Ok(())
+        let refuse = |e| refused(e, "message conflict", Some(&m.conversation));
+        // Both statements in one write: another process may not delete the
+        // message between them.
+        self.one_write_tx(|conn| {
+            let mut insert = conn.prepare_cached(INSERT_MESSAGE).map_err(backend)?;
+            if insert.execute(params).map_err(refuse)? == 1 {
+                return Ok(());
+            }
+            let mut replace = conn.prepare_cached(REPLACE_MESSAGE).map_err(backend)?;
+            replace.execute(params).map_err(refuse)?;
+            Ok(())
+        })
     }
 
     fn last_message(
