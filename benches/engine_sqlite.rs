@@ -25,7 +25,9 @@
 //! iteration adds texts). `PRACTICETEXT_BENCH_FIXED=1` runs a fixed
 //! workload instead, for comparing builds: per stream a fresh file, 20,000
 //! texts in batches to fill it, then the thread's CPU time over 10,000
-//! single texts and 200 batches of 64, printed per text.
+//! single texts and 200 batches of 64, printed per text. A number above 1
+//! (`PRACTICETEXT_BENCH_FIXED=200000`) fills the file with that many texts
+//! instead.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -173,8 +175,9 @@ fn batch(i: &mut u64, to: E164, step_ms: i64) -> Vec<InboundText> {
         .collect()
 }
 
-/// The fixed workload of `PRACTICETEXT_BENCH_FIXED=1` (see the top).
-fn fixed_workload() {
+/// The fixed workload of `PRACTICETEXT_BENCH_FIXED` (see the top), the
+/// file first filled with `fill` texts.
+fn fixed_workload(fill: u64) {
     let streams = [
         ("group_number", "+16502530010", 5),
         ("auto_reply", "+16502530001", 10_000),
@@ -184,7 +187,7 @@ fn fixed_workload() {
         let engine = engine(&dir);
         let to = E164::parse(to).expect("a valid number");
         let mut i = 0u64;
-        while i < 20_000 {
+        while i < fill {
             black_box(
                 engine
                     .handle_inbound_batch(&batch(&mut i, to, step))
@@ -217,8 +220,9 @@ fn fixed_workload() {
 }
 
 fn benches() {
-    if std::env::var_os("PRACTICETEXT_BENCH_FIXED").is_some() {
-        fixed_workload();
+    if let Ok(fixed) = std::env::var("PRACTICETEXT_BENCH_FIXED") {
+        let fill = fixed.parse::<u64>().ok().filter(|n| *n > 1);
+        fixed_workload(fill.unwrap_or(20_000));
         return;
     }
     let mut c = Criterion::default().configure_from_args();
