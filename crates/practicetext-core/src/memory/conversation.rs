@@ -1,5 +1,6 @@
 //! In-memory [`ConversationStore`].
 
+use super::keyed::HashedMap;
 use super::{Map, MemoryStore, lock};
 use crate::conversation::{Conversation, ConversationStatus, Direction, Message, Participants};
 use crate::ids::{ConversationId, MessageId, OrganizationId};
@@ -18,7 +19,7 @@ pub(super) struct ConversationState {
 struct Conversations {
     threads: Map<ConversationId, Thread>,
     /// The conversation of each message (looked up, never listed).
-    message_index: Map<MessageId, ConversationId>,
+    message_index: HashedMap<MessageId, ConversationId>,
     /// The active conversation of each set of participants.
     active: Map<Participants, ConversationId>,
 }
