@@ -42,20 +42,22 @@ impl ConversationState {
         self.orgs.get(org).and_then(|c| c.threads.get(id))
     }
 
-    /// The active conversation of `participants` and its newest message in
-    /// `direction` (what an inbound text needs, in one lock pass).
-    pub(super) fn active_with_last(
+    /// The active conversation of `participants` and what `pick` takes
+    /// from its newest message in `direction` (what an inbound text needs,
+    /// in one lock pass).
+    pub(super) fn active_with_last<T>(
         &self,
         org: &OrganizationId,
         participants: &Participants,
         direction: Direction,
-    ) -> (Option<Conversation>, Option<Message>) {
+        pick: impl FnOnce(&Message) -> T,
+    ) -> (Option<Conversation>, Option<T>) {
         let thread = self
             .orgs
             .get(org)
             .and_then(|c| c.threads.get(c.active.get(participants)?));
         match thread {
-            Some(t) => (Some(t.conversation.clone()), t.last(direction).cloned()),
+            Some(t) => (Some(t.conversation.clone()), t.last(direction).map(pick)),
             None => (None, None),
         }
     }
