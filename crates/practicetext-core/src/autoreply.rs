@@ -520,8 +520,10 @@ static MARKERS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
 
 /// True when `body` looks like another system's automated reply (X4).
 pub fn has_auto_reply_marker(body: &str) -> bool {
-    // Curly apostrophes read as straight ones; copy the text only then.
-    let body: std::borrow::Cow<'_, str> = if body.contains(['\u{2019}', '\u{2018}']) {
+    // Curly apostrophes read as straight ones; copy the text only then
+    // (an ASCII text, nearly every one, has none: skip the char search).
+    let curly = !body.is_ascii() && body.contains(['\u{2019}', '\u{2018}']);
+    let body: std::borrow::Cow<'_, str> = if curly {
         body.replace(['\u{2019}', '\u{2018}'], "'").into()
     } else {
         body.into()

@@ -509,7 +509,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
                 crate::autoreply::conversation_key(&org, text.to, n),
             )
         });
-        let context = self.store.inbound_context(&InboundQuery {
+        let (context, previous_body) = self.store.inbound_context_with_body(&InboundQuery {
             organization: &org,
             from,
             participants: &participants,
@@ -520,11 +520,10 @@ impl<S: Store, T: Transport> Engine<S, T> {
                 .checked_sub_signed(TimeDelta::hours(24))
                 .unwrap_or(Timestamp::MIN_UTC),
         })?;
-        let (conversation, previous) = match context.conversation {
-            Some(c) => (c, context.previous_inbound),
+        let (conversation, previous_body) = match context.conversation {
+            Some(c) => (c, previous_body),
             None => self.start_conversation(&org, participants, text.received_at)?,
         };
-        let previous_body = previous.map(|m| m.body);
         let known_client = match from {
             Some(n) => !self.store.clients_by_phone(&org, n)?.is_empty(),
             None => false,
@@ -601,7 +600,7 @@ impl<S: Store, T: Transport> Engine<S, T> {
         org: &OrganizationId,
         participants: Participants,
         at: Timestamp,
-    ) -> Result<(Conversation, Option<Message>), Error> {
+    ) -> Result<(Conversation, Option<MessageBody>), Error> {
         let conversation = lifecycle::conversation_for_inbound(
             &self.store,
             org,
@@ -611,7 +610,8 @@ impl<S: Store, T: Transport> Engine<S, T> {
         )?;
         let previous = self
             .store
-            .last_message(org, &conversation.id, Direction::Inbound)?;
+            .last_message(org, &conversation.id, Direction::Inbound)?
+            .map(|m| m.body);
         Ok((conversation, previous))
     }
 

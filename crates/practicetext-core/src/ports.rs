@@ -27,6 +27,7 @@ use crate::inbox::state::{InboxEntry, Presence};
 use crate::inbox::usage::UsageRow;
 use crate::phone::E164;
 use crate::secure::{SecureConversation, SecureEvent, TokenHash};
+use crate::sensitive::MessageBody;
 
 /// An instant in UTC, millisecond precision or better.
 pub type Timestamp = DateTime<Utc>;
@@ -802,6 +803,19 @@ pub trait InboundStore: ConsentStore + ConversationStore + RateWindowStore {
             last_acquired,
             count_since,
         })
+    }
+
+    /// [`inbound_context`](Self::inbound_context) with the previous inbound
+    /// message's body taken out (`previous_inbound` is `None`): all the
+    /// engine reads of that message (SPEC X4's repeat check). The default
+    /// takes it from `inbound_context`; a store may skip copying the rest.
+    fn inbound_context_with_body(
+        &self,
+        query: &InboundQuery<'_>,
+    ) -> Result<(InboundContext, Option<MessageBody>), StoreError> {
+        let mut context = self.inbound_context(query)?;
+        let body = context.previous_inbound.take().map(|m| m.body);
+        Ok((context, body))
     }
 }
 

@@ -28,6 +28,7 @@ macro_rules! inbound_store_tests {
                 a_closed_conversation_is_not_the_active_one,
                 without_a_number_or_keys_the_answers_are_the_defaults,
                 inbound_context_is_scoped_to_the_organization,
+                inbound_context_with_body_takes_out_the_previous_body,
             ]
         );
     };
@@ -202,4 +203,41 @@ pub fn inbound_context_is_scoped_to_the_organization<S: InboundStore>(store: &S)
         count_since: 0,
     };
     assert_eq!(got, want);
+}
+
+/// `inbound_context_with_body` answers as `inbound_context`, with the
+/// previous inbound message's body taken out of it.
+pub fn inbound_context_with_body_takes_out_the_previous_body<S: InboundStore>(store: &S) {
+    let org = org_id("org-a");
+    for (conv, participants) in [("c-1", sms(1, 30)), ("c-2", sms(1, 31))] {
+        store
+            .put_conversation(&conversation("org-a", conv, participants, 0))
+            .unwrap();
+    }
+    let previous = message("org-a", "c-1", "m-1", Direction::Inbound, 1_000);
+    store.put_message(&previous).unwrap();
+    store
+        .put_message(&message("org-a", "c-1", "m-2", Direction::Outbound, 2_000))
+        .unwrap();
+    let (rate, counter) = keys();
+    store
+        .try_acquire(&org, &rate, TimeDelta::zero(), at(0))
+        .unwrap();
+    // c-1 has a previous inbound text, c-2 none, and 32 no conversation.
+    for (outside, body) in [(30, Some(previous.body.clone())), (31, None), (32, None)] {
+        let participants = sms(1, outside);
+        let query = InboundQuery {
+            organization: &org,
+            from: Some(phone(outside)),
+            participants: &participants,
+            rate_key: Some(&rate),
+            conversation_key: Some(&counter),
+            since: at(-100),
+        };
+        let mut want = store.inbound_context(&query).unwrap();
+        assert_eq!(want.previous_inbound.is_some(), body.is_some());
+        want.previous_inbound = None;
+        let got = store.inbound_context_with_body(&query).unwrap();
+        assert_eq!(got, (want, body));
+    }
 }

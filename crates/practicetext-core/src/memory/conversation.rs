@@ -1,5 +1,6 @@
 //! In-memory [`ConversationStore`].
 
+use super::keyed::HashedMap;
 use super::{Map, MemoryStore, lock};
 use crate::conversation::{Conversation, ConversationStatus, Direction, Message, Participants};
 use crate::ids::{ConversationId, MessageId, OrganizationId};
@@ -18,7 +19,7 @@ pub(super) struct ConversationState {
 struct Conversations {
     threads: Map<ConversationId, Thread>,
     /// The conversation of each message (looked up, never listed).
-    message_index: Map<MessageId, ConversationId>,
+    message_index: HashedMap<MessageId, ConversationId>,
     /// The active conversation of each set of participants.
     active: Map<Participants, ConversationId>,
 }
@@ -41,20 +42,22 @@ impl ConversationState {
         self.orgs.get(org).and_then(|c| c.threads.get(id))
     }
 
-    /// The active conversation of `participants` and its newest message in
-    /// `direction` (what an inbound text needs, in one lock pass).
-    pub(super) fn active_with_last(
+    /// The active conversation of `participants` and what `pick` takes
+    /// from its newest message in `direction` (what an inbound text needs,
+    /// in one lock pass).
+    pub(super) fn active_with_last<T>(
         &self,
         org: &OrganizationId,
         participants: &Participants,
         direction: Direction,
-    ) -> (Option<Conversation>, Option<Message>) {
+        pick: impl FnOnce(&Message) -> T,
+    ) -> (Option<Conversation>, Option<T>) {
         let thread = self
             .orgs
             .get(org)
             .and_then(|c| c.threads.get(c.active.get(participants)?));
         match thread {
-            Some(t) => (Some(t.conversation.clone()), t.last(direction).cloned()),
+            Some(t) => (Some(t.conversation.clone()), t.last(direction).map(pick)),
             None => (None, None),
         }
     }

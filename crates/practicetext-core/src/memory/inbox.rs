@@ -1,5 +1,6 @@
 //! In-memory [`InboxStore`].
 
+use super::keyed::HashedSet;
 use super::{Map, MemoryStore, lock};
 use crate::ids::{ConversationId, MessageId, OrganizationId, Username};
 use crate::inbox::state::{InboxEntry, Presence};
@@ -9,7 +10,7 @@ use crate::ports::{InboxStore, Recipient, StoreError, Timestamp};
 #[derive(Default)]
 struct Marks {
     /// Unread messages (counted, never listed).
-    unread: hashbrown::HashSet<MessageId, rustc_hash::FxBuildHasher>,
+    unread: HashedSet<MessageId>,
     last_activity: Option<Timestamp>,
     muted: bool,
 }
@@ -100,7 +101,9 @@ impl InboxStore for MemoryStore {
                 .or_default()
                 .entry_ref(conversation)
                 .or_default();
-            marks.unread.get_or_insert_with(message, MessageId::clone);
+            marks
+                .unread
+                .get_or_insert_with(message, || (message.clone(), ()));
             marks.touch(at);
             reached.push(Recipient {
                 online: presence

@@ -14,6 +14,7 @@ mod directory;
 mod history;
 mod inbound;
 mod inbox;
+mod keyed;
 mod rate;
 mod secure;
 mod usage;

@@ -2,6 +2,7 @@
 
 use chrono::TimeDelta;
 
+use super::keyed::HashedMap;
 use super::{Map, MemoryStore, lock};
 use crate::ids::OrganizationId;
 use crate::ports::{Claim, IdempotencyStore, RateKey, RateWindowStore, StoreError, Timestamp};
@@ -45,7 +46,7 @@ enum Slot {
 pub(super) struct IdempotencyState {
     /// By scope, then key: hash maps, as the keys only grow (one per
     /// provider message id) and are never listed in order.
-    keys: Map<String, Map<String, Slot>>,
+    keys: Map<String, HashedMap<Box<str>, Slot>>,
 }
 
 impl RateWindowStore for MemoryStore {
@@ -105,8 +106,7 @@ impl IdempotencyStore for MemoryStore {
             .keys
             .entry_ref(scope)
             .or_default()
-            .entry_ref(key)
-            .or_insert(Slot::InProgress { until: now });
+            .get_or_insert_with(key, || (key.into(), Slot::InProgress { until: now }));
         let outcome = match slot {
             Slot::Done => Claim::Done,
             Slot::InProgress { until } if now < *until => Claim::InProgress,
@@ -124,8 +124,7 @@ impl IdempotencyStore for MemoryStore {
             .keys
             .entry_ref(scope)
             .or_default()
-            .entry_ref(key)
-            .or_insert(Slot::Done) = Slot::Done;
+            .get_or_insert_with(key, || (key.into(), Slot::Done)) = Slot::Done;
         Ok(())
     }
 }

@@ -311,17 +311,19 @@ impl E164 {
     /// `out` without the formatting machinery: rate keys are built from it
     /// for every inbound text.
     pub(crate) fn push_to(self, out: &mut String) {
-        let mut ascii = *b"+10000000000";
-        let mut rest = self.national;
-        for digit in ascii.iter_mut().skip(2).rev() {
-            *digit = b'0' + (rest % 10) as u8; // ok: a digit, < 10
-            rest /= 10;
-        }
-        if rest == 0 {
-            out.extend(ascii.iter().copied().map(char::from));
-        } else {
+        if self.national >= 10_000_000_000 {
             // A parsed number has ten digits; anything else is written in full.
             out.push_str(&format!("+1{:010}", self.national));
+            return;
+        }
+        out.reserve(12);
+        out.push_str("+1");
+        // Two digits at a time from a table, most significant pair first.
+        let mut divisor = 100_000_000;
+        while divisor > 0 {
+            let pair = (self.national / divisor % 100) as usize; // ok: divisor > 0
+            out.push_str(DIGIT_PAIRS.get(pair * 2..pair * 2 + 2).unwrap_or("00"));
+            divisor /= 100;
         }
     }
 }
@@ -407,6 +409,11 @@ fn national_digits(d: &Digits) -> Result<[u8; 10], PhoneError> {
         _ => Err(PhoneError::TooLong { digits: d.len }),
     }
 }
+
+/// "00" to "99", for [`E164::push_to`].
+const DIGIT_PAIRS: &str = "00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+                           40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+                           8081828384858687888990919293949596979899";
 
 impl fmt::Display for E164 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -225,6 +225,14 @@ proptest! {
     }
 
     #[test]
+    fn display_writes_plus_one_and_the_ten_national_digits(d in "[2-9][0-9]{9}") {
+        if let Ok(n) = E164::parse(&d) {
+            prop_assert_eq!(n.to_string(), format!("+1{:010}", n.national()));
+            prop_assert_eq!(n.to_string(), format!("+1{d}"));
+        }
+    }
+
+    #[test]
     fn accepted_numbers_are_geographic_us_ca_or_toll_free(d in "[2-9][0-9]{9}") {
         if let Ok(n) = E164::parse(&d) {
             let class = area_code_class(n.area_code());
