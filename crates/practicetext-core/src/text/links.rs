@@ -45,17 +45,21 @@ struct View<'a> {
     s: Cow<'a, str>,
     map: Option<Vec<u32>>,
     chars: usize,
+    /// The text is ASCII: byte offsets are char indices.
+    ascii: bool,
 }
 
 impl<'a> View<'a> {
     /// `ascii_compatible`: the text is ASCII apart from inert characters,
     /// so it is scanned as it is and byte offsets are converted to chars.
     fn new(text: &'a str, ascii_compatible: bool) -> Self {
-        if text.is_ascii() || ascii_compatible {
+        let ascii = text.is_ascii();
+        if ascii || ascii_compatible {
             return View {
                 s: Cow::Borrowed(text),
                 map: None,
                 chars: text.len(),
+                ascii,
             };
         }
         let mut s = String::with_capacity(text.len());
@@ -79,6 +83,7 @@ impl<'a> View<'a> {
             s: Cow::Owned(s),
             map: Some(map),
             chars,
+            ascii: false,
         }
     }
 
@@ -86,6 +91,8 @@ impl<'a> View<'a> {
     /// the original text.
     fn to_chars(&self, links: &mut [Link]) {
         match &self.map {
+            // ASCII: byte offsets are char indices.
+            None if self.ascii => {}
             None => {
                 let mut cursor = CharCursor::new(&self.s);
                 for l in links {
@@ -201,9 +208,12 @@ fn is_numeric_host(host: &str) -> bool {
 
 /// A dotted-quad IPv4 address written without a scheme.
 fn is_dotted_quad(host: &str) -> bool {
-    let labels: Vec<&str> = host.split('.').collect();
-    labels.len() == 4
-        && labels.iter().all(|l| {
+    // Only digits and dots: rules out every host name at the first letter.
+    if !host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return false;
+    }
+    host.split('.').count() == 4
+        && host.split('.').all(|l| {
             (1..=3).contains(&l.len())
                 && l.chars().all(|c| c.is_ascii_digit())
                 && l.parse::<u16>().is_ok_and(|n| n <= 255)

@@ -232,6 +232,16 @@ pub fn check_length(text: &str, limits: &LengthLimits) -> Result<SegmentCount, T
     }
 }
 
+/// [`count`] of an ASCII `text` whose GSM-7 septets are known
+/// (`None`: a character outside GSM-7), as the compliance check's one pass
+/// over the text finds them.
+pub(crate) fn count_ascii(text: &str, gsm_units: Option<usize>) -> SegmentCount {
+    match gsm_units {
+        Some(units) => count_gsm(text, units),
+        None => count_ucs2(text, true),
+    }
+}
+
 /// Counts without the smart-encoding suggestion when `suggest` is false.
 pub(crate) fn count_inner(text: &str, suggest: bool) -> SegmentCount {
     match gsm_units(text) {

@@ -131,6 +131,23 @@ pub(crate) struct TermMatcher {
     /// bytes starts no match (letters inside a word are fed one after the
     /// other), so the ASCII walk skips it.
     pairs: [u64; 256],
+    /// The first three bytes of every key of three bytes or more, hashed
+    /// by [`triple_bit`]. A word of three letters or more whose first
+    /// three are no such key's starts no match (a shorter key cannot end
+    /// inside the word), so the ASCII walk skips it.
+    triples: Box<[u64; TRIPLE_WORDS]>,
+}
+
+/// Words of 64 bits in [`TermMatcher::triples`].
+const TRIPLE_WORDS: usize = 512;
+
+/// Word and bit of [`TermMatcher::triples`] for three key bytes: the low
+/// five bits of each (so digits share bits with letters: that only lets
+/// a few more words through to the walk).
+#[inline]
+fn triple_bit(b1: u8, b2: u8, b3: u8) -> (usize, u64) {
+    let h = (usize::from(b1 & 31) << 10) | (usize::from(b2 & 31) << 5) | usize::from(b3 & 31);
+    (h >> 6, 1u64 << (h & 63))
 }
 
 impl TermMatcher {
@@ -142,15 +159,23 @@ impl TermMatcher {
             .build(keys)
             .map_err(|e| e.to_string())?;
         let mut pairs = [0u64; 256];
+        let mut triples = Box::new([0u64; TRIPLE_WORDS]);
         for k in keys {
-            if let [b1, b2, ..] = k.as_bytes() {
+            if let [b1, b2, rest @ ..] = k.as_bytes() {
                 pairs[usize::from(*b1)] |= 1u64 << (b2 % 64); // ok: a u8 indexes 256 entries
+                if let Some(&b3) = rest.first() {
+                    let (w, bit) = triple_bit(*b1, *b2, b3);
+                    if let Some(t) = triples.get_mut(w) {
+                        *t |= bit;
+                    }
+                }
             }
         }
         Ok(TermMatcher {
             dfa,
             lens: keys.iter().map(String::len).collect(),
             pairs,
+            triples,
         })
     }
 
@@ -202,13 +227,23 @@ impl TermMatcher {
         }
     }
 
-    /// False when the word starting at byte `at` has two letters or digits
-    /// first that no key starts with.
+    /// False when the word starting at byte `at` surely starts no match:
+    /// it has three letters or digits first that start no key of three
+    /// bytes or more, or it is two letters or digits long and they start
+    /// no key. (One-letter words may be a disguise, "c.b.d": walked.)
     #[inline]
     fn may_start(&self, text: &[u8], at: usize) -> bool {
         let b1 = text.get(at).map_or(0, |&b| ascii_word(b));
         let b2 = text.get(at + 1).map_or(0, |&b| ascii_word(b));
-        b2 == 0 || self.pairs[usize::from(b1)] & (1u64 << (b2 % 64)) != 0 // ok: a u8 indexes 256 entries
+        if b2 == 0 {
+            return true;
+        }
+        let b3 = text.get(at + 2).map_or(0, |&b| ascii_word(b));
+        if b3 == 0 {
+            return self.pairs[usize::from(b1)] & (1u64 << (b2 % 64)) != 0; // ok: a u8 indexes 256 entries
+        }
+        let (w, bit) = triple_bit(b1, b2, b3);
+        self.triples.get(w).is_some_and(|t| t & bit != 0)
     }
 
     fn walk_ascii(&self, text: &[u8], start: usize, mut sid: StateID, hit: &mut impl FnMut(Hit)) {
@@ -354,10 +389,16 @@ pub(crate) struct TextStats {
     /// The text is ASCII apart from inert characters (see
     /// [`is_inert`]): the byte-level scanners apply.
     pub ascii_compatible: bool,
+    /// The text is ASCII.
+    pub ascii: bool,
+    /// For an ASCII text, the GSM-7 septets it needs, or `None` when it
+    /// has a character outside GSM-7 (see `segments::ascii_gsm_units`);
+    /// `None` for other texts.
+    pub gsm_units: Option<usize>,
 }
 
-/// Counts and flags for `text`, in one pass (for ASCII, branch-free with
-/// byte counters so it vectorises).
+/// Counts and flags for `text`, in one pass (for ASCII, sixteen byte
+/// counters side by side so it vectorises).
 pub(crate) fn text_stats(text: &str) -> TextStats {
     let ascii = text.is_ascii();
     if !ascii && !text.chars().all(|c| c.is_ascii() || is_inert(c)) {
@@ -369,41 +410,114 @@ pub(crate) fn text_stats(text: &str) -> TextStats {
             money: text.contains(['%', '$']),
             maybe_link: true,
             ascii_compatible: false,
+            ascii: false,
+            gsm_units: None,
         };
     }
-    let (mut upper, mut lower, mut money, mut linky) = (0usize, 0usize, 0usize, 0usize);
-    for chunk in text.as_bytes().chunks(255) {
-        let (mut u, mut l, mut m, mut k) = (0u8, 0u8, 0u8, 0u8);
-        for &b in chunk {
-            u += u8::from(b.wrapping_sub(b'A') < 26);
-            l += u8::from(b.wrapping_sub(b'a') < 26);
-            m += u8::from((b == b'%') | (b == b'$'));
-            k += u8::from((b == b'.') | (b == b':'));
-        }
-        upper += usize::from(u);
-        lower += usize::from(l);
-        money += usize::from(m);
-        linky += usize::from(k);
-    }
+    // Bytes of inert characters are 0x80 and above: no letter, no flag.
+    let a = ascii_counts(text.as_bytes());
     TextStats {
-        upper,
-        lower,
+        upper: a.upper,
+        lower: a.lower,
         chars: if ascii {
             text.len()
         } else {
             text.chars().count()
         },
-        money: money > 0,
-        maybe_link: linky > 0,
+        money: a.money,
+        maybe_link: a.linky,
         ascii_compatible: true,
+        ascii,
+        gsm_units: (ascii && !a.gsm_bad).then_some(text.len() + a.gsm_ext),
     }
+}
+
+/// Byte counts of [`ascii_counts`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct AsciiCounts {
+    upper: usize,
+    lower: usize,
+    money: bool,
+    linky: bool,
+    /// GSM-7 extension characters `[ \ ] ^ { | } ~` and form feed.
+    gsm_ext: usize,
+    /// A byte outside GSM-7: controls other than LF, CR and form feed,
+    /// the backtick, DEL.
+    gsm_bad: bool,
+}
+
+/// Letters by case, money and link punctuation, and GSM-7 extension and
+/// non-GSM bytes of `bytes`, in one pass: sixteen lanes of byte counters
+/// (so it vectorises), emptied every 255 blocks before they overflow.
+fn ascii_counts(bytes: &[u8]) -> AsciiCounts {
+    let mut out = AsciiCounts::default();
+    let (blocks, rest) = bytes.as_chunks::<16>();
+    for group in blocks.chunks(255) {
+        let (mut u, mut l, mut m, mut k, mut e, mut x) = (
+            [0u8; 16], [0u8; 16], [0u8; 16], [0u8; 16], [0u8; 16], [0u8; 16],
+        );
+        for block in group {
+            for i in 0..16 {
+                let b = block[i]; // ok: i < 16 indexes arrays of 16
+                u[i] += u8::from(b.wrapping_sub(b'A') < 26);
+                l[i] += u8::from(b.wrapping_sub(b'a') < 26);
+                m[i] |= u8::from((b == b'%') | (b == b'$'));
+                k[i] |= u8::from((b == b'.') | (b == b':'));
+                e[i] += u8::from(((b & 0xDF).wrapping_sub(0x5B) < 4) | (b == 0x0C));
+                x[i] |= u8::from(
+                    (b == b'`')
+                        | (b == 0x7F)
+                        | ((b & 0xE0 == 0) & (b != b'\n') & (b != b'\r') & (b != 0x0C)),
+                );
+            }
+        }
+        let any = |lane: [u8; 16]| u128::from_le_bytes(lane) != 0;
+        out.upper += lane_sum(u);
+        out.lower += lane_sum(l);
+        out.money |= any(m);
+        out.linky |= any(k);
+        out.gsm_ext += lane_sum(e);
+        out.gsm_bad |= any(x);
+    }
+    for &b in rest {
+        out.upper += usize::from(b.wrapping_sub(b'A') < 26);
+        out.lower += usize::from(b.wrapping_sub(b'a') < 26);
+        out.money |= (b == b'%') | (b == b'$');
+        out.linky |= (b == b'.') | (b == b':');
+        out.gsm_ext +=
+            usize::from((b.wrapping_sub(0x5B) < 4) | (b.wrapping_sub(0x7B) < 4) | (b == 0x0C));
+        out.gsm_bad |=
+            (b == b'`') | (b == 0x7F) | ((b < 0x20) & (b != b'\n') & (b != b'\r') & (b != 0x0C));
+    }
+    out
+}
+
+/// The sum of sixteen byte counters, without a loop: pairs of bytes added
+/// into eight 16-bit lanes (at most 510 each), then the lanes summed by one
+/// multiplication into the top lane (at most 4,080: no carry out).
+fn lane_sum(lane: [u8; 16]) -> usize {
+    const LOW_BYTES: u128 = 0x00FF_00FF_00FF_00FF_00FF_00FF_00FF_00FF;
+    const ONES_16: u128 = 0x0001_0001_0001_0001_0001_0001_0001_0001;
+    let v = u128::from_le_bytes(lane);
+    let pairs = (v & LOW_BYTES) + ((v >> 8) & LOW_BYTES);
+    let total = pairs.wrapping_mul(ONES_16) >> 112;
+    usize::try_from(total).unwrap_or(0) // ok: at most 4,080
+}
+
+/// Upper-case and lower-case letters of ASCII `bytes`, and their length.
+pub(crate) fn ascii_case_counts(bytes: &[u8]) -> (usize, usize, usize) {
+    let (mut upper, mut lower) = (0usize, 0usize);
+    for &b in bytes {
+        upper += usize::from(b.wrapping_sub(b'A') < 26);
+        lower += usize::from(b.wrapping_sub(b'a') < 26);
+    }
+    (upper, lower, bytes.len())
 }
 
 /// Upper-case letters, lower-case letters and chars of `text`.
 pub(crate) fn case_counts(text: &str) -> (usize, usize, usize) {
     if text.is_ascii() {
-        let st = text_stats(text);
-        return (st.upper, st.lower, st.chars);
+        return ascii_case_counts(text.as_bytes());
     }
     text.chars().fold((0, 0, 0), |(u, l, n), c| {
         if c.is_uppercase() {
@@ -456,7 +570,94 @@ mod tests {
         assert_eq!(word_mask(b"a b"), 0b101);
     }
 
+    /// The keys of the built-in content policy, as the checker compiles
+    /// them.
+    fn builtin_keys() -> Vec<String> {
+        let p = crate::text::ContentPolicy::default();
+        let mut keys: Vec<String> = Vec::new();
+        let lists = [
+            &p.cannabis_terms,
+            &p.promotional_phrases,
+            &p.rx_terms,
+            &p.rx_offer_cues,
+        ];
+        for t in lists.into_iter().flatten() {
+            let k: String = crate::text::fold::fold_str(t)
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect();
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        keys
+    }
+
+    /// Texts built from the policy's vocabulary: whole terms, their words
+    /// and pieces of them (prefixes of one to four letters, so the
+    /// prefilters see near misses), in any case, joined by the separators
+    /// that disguise or break terms.
+    fn vocabulary_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let mut vocab: Vec<String> = Vec::new();
+        for t in crate::text::ContentPolicy::default()
+            .cannabis_terms
+            .iter()
+            .chain(&crate::text::ContentPolicy::default().promotional_phrases)
+            .chain(&crate::text::ContentPolicy::default().rx_terms)
+        {
+            vocab.push(t.clone());
+            for w in t.split([' ', '-']) {
+                vocab.push(w.to_owned());
+                for n in 1..=4 {
+                    if let Some(p) = w.get(..n) {
+                        vocab.push(p.to_owned());
+                    }
+                }
+            }
+        }
+        vocab.extend(["happy", "paws", "555", "x", "at", "or", "to", "is", "ab"].map(String::from));
+        let seps = [
+            " ", ".", "-", "  ", "   ", "    ", "\n", "’", "", " . ", "\u{A0}", "😀",
+        ];
+        proptest::collection::vec((0..vocab.len(), 0..seps.len(), any::<bool>()), 0..14).prop_map(
+            move |parts| {
+                let mut s = String::new();
+                for (w, sep, upper) in parts {
+                    let w = &vocab[w];
+                    s.push_str(&if upper { w.to_uppercase() } else { w.clone() });
+                    s.push_str(seps[sep]);
+                }
+                s
+            },
+        )
+    }
+
+    fn assert_fast_agrees_with_folded(m: &TermMatcher, text: &str) {
+        let mut fast = Vec::new();
+        m.find(text, text_stats(text).ascii_compatible, |h| fast.push(h));
+        let mut folded = Vec::new();
+        m.find_folded(&Skeleton::new(text), |h| folded.push(h));
+        assert_eq!(fast, folded, "{text:?}");
+    }
+
     proptest::proptest! {
+        #[test]
+        fn p2_prefiltered_walk_agrees_with_folded_path_on_builtin_vocabulary(text in vocabulary_text()) {
+            thread_local! {
+                static M: TermMatcher = TermMatcher::new(&builtin_keys()).unwrap();
+            }
+            M.with(|m| assert_fast_agrees_with_folded(m, &text));
+        }
+
+        #[test]
+        fn p2_prefiltered_walk_agrees_with_folded_path_on_ascii(text in "[ -~\n]{0,120}") {
+            thread_local! {
+                static M: TermMatcher = TermMatcher::new(&builtin_keys()).unwrap();
+            }
+            M.with(|m| assert_fast_agrees_with_folded(m, &text));
+        }
+
         #[test]
         fn p2_ascii_walk_agrees_with_folded_path(text in "[a-eA-E .\\-\n’😀—\u{A0}]{0,40}") {
             spans(&["cbd", "abc", "bad", "dead", "ace", "cab"], &text);
@@ -484,6 +685,56 @@ mod tests {
             spans(&["marijuana"], "é m\u{200B}arij-uana"),
             vec![(0, 2, 13)]
         );
+    }
+
+    /// The two passes `text_stats` replaced: the old statistics loop and
+    /// the segment counter's GSM-7 units.
+    fn reference_stats(text: &str) -> TextStats {
+        let ascii = text.is_ascii();
+        let compatible = text.chars().all(|c| c.is_ascii() || is_inert(c));
+        let (upper, lower, chars) = if compatible {
+            let b = text.as_bytes();
+            (
+                b.iter().filter(|b| b.is_ascii_uppercase()).count(),
+                b.iter().filter(|b| b.is_ascii_lowercase()).count(),
+                text.chars().count(),
+            )
+        } else {
+            case_counts(text)
+        };
+        let n = crate::text::count(text);
+        TextStats {
+            upper,
+            lower,
+            chars,
+            money: text.contains(['%', '$']),
+            maybe_link: !compatible || text.contains(['.', ':']),
+            ascii_compatible: compatible,
+            ascii,
+            gsm_units: (ascii && n.encoding == crate::text::Encoding::Gsm7).then_some(n.units),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn p4_p7_one_pass_stats_agree_with_reference_on_ascii(text in "[\\x00-\\x7f]{0,700}") {
+            proptest::prop_assert_eq!(text_stats(&text), reference_stats(&text));
+        }
+
+        #[test]
+        fn p4_p7_one_pass_stats_agree_with_reference_on_any_text(
+            text in proptest::prop_oneof!["\\PC{0,80}", "[A-Za-z .:%$`{}\\[\\]~|^\\\\\x0c\n\r’😀—\u{A0}é\u{7f}\x01]{0,300}"]
+        ) {
+            proptest::prop_assert_eq!(text_stats(&text), reference_stats(&text));
+        }
+    }
+
+    #[test]
+    fn p4_p7_one_pass_stats_of_long_texts_do_not_overflow_lanes() {
+        for unit in ["A{a.", "Zz~|$", "a\u{c}b", "x"] {
+            let text = unit.repeat(5000);
+            assert_eq!(text_stats(&text), reference_stats(&text), "{unit:?}");
+        }
     }
 
     #[test]
