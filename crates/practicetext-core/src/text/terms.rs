@@ -136,6 +136,8 @@ pub(crate) struct TermMatcher {
     /// three are no such key's starts no match (a shorter key cannot end
     /// inside the word), so the ASCII walk skips it.
     triples: Box<[u64; TRIPLE_WORDS]>,
+    /// The keys of exactly two bytes, like [`TermMatcher::pairs`].
+    two_byte_keys: Box<[u64; 256]>,
 }
 
 /// Words of 64 bits in [`TermMatcher::triples`].
@@ -160,9 +162,13 @@ impl TermMatcher {
             .map_err(|e| e.to_string())?;
         let mut pairs = [0u64; 256];
         let mut triples = Box::new([0u64; TRIPLE_WORDS]);
+        let mut two_byte_keys = Box::new([0u64; 256]);
         for k in keys {
             if let [b1, b2, rest @ ..] = k.as_bytes() {
                 pairs[usize::from(*b1)] |= 1u64 << (b2 % 64); // ok: a u8 indexes 256 entries
+                if rest.is_empty() {
+                    two_byte_keys[usize::from(*b1)] |= 1u64 << (b2 % 64); // ok: a u8 indexes 256 entries
+                }
                 if let Some(&b3) = rest.first() {
                     let (w, bit) = triple_bit(*b1, *b2, b3);
                     if let Some(t) = triples.get_mut(w) {
@@ -176,6 +182,7 @@ impl TermMatcher {
             lens: keys.iter().map(String::len).collect(),
             pairs,
             triples,
+            two_byte_keys,
         })
     }
 
@@ -217,13 +224,46 @@ impl TermMatcher {
             let mut starts = words & !((words << 1) | u64::from(carry));
             carry = chunk.last().is_some_and(|&b| is_ascii_word(b));
             while starts != 0 {
-                let j = starts.trailing_zeros() as usize;
+                let j = starts.trailing_zeros();
                 starts &= starts - 1;
-                let at = ci * 64 + j;
-                if self.may_start(text, at) {
+                let at = ci * 64 + j as usize;
+                // Letters and digits in a row from `j`, read off the mask.
+                let run = (!(words >> j)).trailing_zeros();
+                let go = if j + run >= 64 {
+                    self.may_start(text, at) // the word may go on in the next chunk
+                } else {
+                    self.may_start_run(chunk.get(j as usize..).unwrap_or(&[]), run)
+                };
+                if go {
                     self.walk_ascii(text, at, start_sid, &mut hit);
                 }
             }
+        }
+    }
+
+    /// [`TermMatcher::may_start`] for a word known to be `run` letters and
+    /// digits long at the start of `word`: they are ASCII, so `| 0x20`
+    /// lower-cases them (digits keep their value).
+    #[inline]
+    fn may_start_run(&self, word: &[u8], run: u32) -> bool {
+        match (run, word) {
+            // Two letters, one space and a letter: the walk would feed
+            // the three in a row, unless a key is just the two.
+            (2, [b1, b2, b' ', b4, ..]) if is_ascii_word(*b4) => {
+                let (b1, b2) = (b1 | 0x20, b2 | 0x20);
+                let (w, bit) = triple_bit(b1, b2, b4 | 0x20);
+                let exact = self.two_byte_keys[usize::from(b1)] & (1u64 << (b2 % 64)) != 0; // ok: a u8 indexes 256 entries
+                exact || self.triples.get(w).is_some_and(|t| t & bit != 0)
+            }
+            (2, [b1, b2, ..]) => {
+                let bits = self.pairs[usize::from(b1 | 0x20)]; // ok: a u8 indexes 256 entries
+                bits & (1u64 << ((b2 | 0x20) % 64)) != 0
+            }
+            (3.., [b1, b2, b3, ..]) => {
+                let (w, bit) = triple_bit(b1 | 0x20, b2 | 0x20, b3 | 0x20);
+                self.triples.get(w).is_some_and(|t| t & bit != 0)
+            }
+            _ => true,
         }
     }
 
@@ -343,20 +383,27 @@ fn word_mask(chunk: &[u8]) -> u64 {
         let le_hi = ONES * u64::from(0x80 + hi) - x;
         ge_lo & le_hi & HIGH
     }
-    let mut mask = 0u64;
-    for (k, part) in chunk.chunks(8).enumerate() {
-        let mut word = [0u8; 8];
-        if let Some(dst) = word.get_mut(..part.len()) {
-            dst.copy_from_slice(part);
-        }
-        let raw = u64::from_le_bytes(word);
+    /// Bit `k` set when byte `k` of `raw` is a letter or digit.
+    #[inline]
+    fn word_bits(raw: u64) -> u64 {
         // Bytes of 0x80 and above (UTF-8 of inert characters) are never
         // letters: compute on the low seven bits, then drop them.
         let x = raw & !HIGH;
         let alnum = (in_range(x | (ONES * 0x20), b'a', b'z') | in_range(x, b'0', b'9')) & !raw;
         // Gather the eight high bits into the low byte.
-        let bits = ((alnum >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
-        mask |= bits << (8 * k);
+        ((alnum >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+    }
+    let (words, rest) = chunk.as_chunks::<8>();
+    let mut mask = 0u64;
+    for (k, word) in words.iter().enumerate() {
+        mask |= word_bits(u64::from_le_bytes(*word)) << (8 * k);
+    }
+    if !rest.is_empty() {
+        let mut word = [0u8; 8];
+        if let Some(dst) = word.get_mut(..rest.len()) {
+            dst.copy_from_slice(rest);
+        }
+        mask |= word_bits(u64::from_le_bytes(word)) << (8 * words.len());
     }
     mask
 }
@@ -735,6 +782,17 @@ mod tests {
             let text = unit.repeat(5000);
             assert_eq!(text_stats(&text), reference_stats(&text), "{unit:?}");
         }
+    }
+
+    #[test]
+    fn p2_prefilter_keeps_two_letter_words_that_start_or_are_keys() {
+        let keys = ["ab", "abcd", "xyz", "pqrs"];
+        assert_eq!(spans(&keys, "ab cd"), vec![(0, 0, 2), (1, 0, 5)]);
+        assert_eq!(spans(&keys, "ab zz"), vec![(0, 0, 2)]);
+        assert_eq!(spans(&keys, "AB. Cd"), vec![(0, 0, 2), (1, 0, 6)]);
+        assert_eq!(spans(&keys, "xy z"), vec![(2, 0, 4)]);
+        assert_eq!(spans(&keys, "p q r s, pq rs"), vec![(3, 0, 7), (3, 9, 14)]);
+        assert_eq!(spans(&keys, "ab cde xyzz"), vec![(0, 0, 2)]);
     }
 
     #[test]
