@@ -711,7 +711,8 @@ impl ComplianceChecker {
             });
         }
         let links = if stats.maybe_link {
-            c.links.scan(text, stats.ascii_compatible)
+            c.links
+                .scan_known(text, stats.ascii, stats.ascii_compatible)
         } else {
             Vec::new()
         };
@@ -748,7 +749,7 @@ impl ComplianceChecker {
         };
         let mut hits: Vec<(Category, usize, usize, &str)> = Vec::new();
         if let Some(m) = &c.terms {
-            m.find(text, stats.ascii_compatible, |h| {
+            m.find_known(text, stats.ascii, stats.ascii_compatible, |h| {
                 for r in c.refs.get(h.pattern).into_iter().flatten() {
                     hits.push((r.category, h.start, h.end, &r.term));
                 }

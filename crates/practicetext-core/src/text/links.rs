@@ -52,8 +52,7 @@ struct View<'a> {
 impl<'a> View<'a> {
     /// `ascii_compatible`: the text is ASCII apart from inert characters,
     /// so it is scanned as it is and byte offsets are converted to chars.
-    fn new(text: &'a str, ascii_compatible: bool) -> Self {
-        let ascii = text.is_ascii();
+    fn new(text: &'a str, ascii: bool, ascii_compatible: bool) -> Self {
         if ascii || ascii_compatible {
             return View {
                 s: Cow::Borrowed(text),
@@ -141,12 +140,23 @@ fn ends_authority(c: char) -> bool {
         )
 }
 
+/// The char before byte `i` (a char boundary). An ASCII byte is always
+/// a whole char, so most texts need no UTF-8 decoding.
+#[inline]
 fn prev_char(s: &str, i: usize) -> Option<char> {
-    s.get(..i)?.chars().next_back()
+    match s.as_bytes().get(i.checked_sub(1)?) {
+        Some(&b) if b.is_ascii() && s.is_char_boundary(i) => Some(char::from(b)),
+        _ => s.get(..i)?.chars().next_back(),
+    }
 }
 
+/// The char at byte `i` (a char boundary).
+#[inline]
 fn next_char(s: &str, i: usize) -> Option<char> {
-    s.get(i..)?.chars().next()
+    match s.as_bytes().get(i) {
+        Some(&b) if b.is_ascii() && s.is_char_boundary(i) => Some(char::from(b)),
+        _ => s.get(i..)?.chars().next(),
+    }
 }
 
 /// Moves left from `i` while `keep` holds.
@@ -277,8 +287,14 @@ impl LinkRules {
 
     /// Every link in `text`, in order. (Callers skip texts with no `.` or
     /// `:` that are ASCII: they cannot hold a link.)
+    #[cfg(test)]
     pub(crate) fn scan(&self, text: &str, ascii_compatible: bool) -> Vec<Link> {
-        let view = View::new(text, ascii_compatible);
+        self.scan_known(text, text.is_ascii(), ascii_compatible)
+    }
+
+    /// [`LinkRules::scan`] when whether `text` is ASCII is known.
+    pub(crate) fn scan_known(&self, text: &str, ascii: bool, ascii_compatible: bool) -> Vec<Link> {
+        let view = View::new(text, ascii, ascii_compatible);
         let s: &str = &view.s;
         let mut links = Vec::new();
         let mut covered: Vec<(usize, usize)> = Vec::new();

@@ -191,8 +191,21 @@ impl TermMatcher {
     ///
     /// `ascii_compatible` is [`TextStats::ascii_compatible`]: such texts are
     /// scanned as bytes and their spans converted to chars.
-    pub(crate) fn find(&self, text: &str, ascii_compatible: bool, mut hit: impl FnMut(Hit)) {
-        if text.is_ascii() {
+    #[cfg(test)]
+    pub(crate) fn find(&self, text: &str, ascii_compatible: bool, hit: impl FnMut(Hit)) {
+        self.find_known(text, text.is_ascii(), ascii_compatible, hit);
+    }
+
+    /// [`TermMatcher::find`] when whether `text` is ASCII is known
+    /// ([`TextStats::ascii`]).
+    pub(crate) fn find_known(
+        &self,
+        text: &str,
+        ascii: bool,
+        ascii_compatible: bool,
+        mut hit: impl FnMut(Hit),
+    ) {
+        if ascii {
             self.find_ascii(text.as_bytes(), hit);
         } else if ascii_compatible {
             let mut cursor = CharCursor::new(text);
