@@ -140,21 +140,22 @@ fn ends_authority(c: char) -> bool {
         )
 }
 
-/// The char before byte `i` (a char boundary). An ASCII byte is always
-/// a whole char, so most texts need no UTF-8 decoding.
+/// The char before byte `i`. An ASCII byte is always a whole char (UTF-8
+/// continuation bytes never follow one), so most texts need no decoding.
 #[inline]
 fn prev_char(s: &str, i: usize) -> Option<char> {
     match s.as_bytes().get(i.checked_sub(1)?) {
-        Some(&b) if b.is_ascii() && s.is_char_boundary(i) => Some(char::from(b)),
+        Some(&b) if b.is_ascii() => Some(char::from(b)),
         _ => s.get(..i)?.chars().next_back(),
     }
 }
 
-/// The char at byte `i` (a char boundary).
+/// The char at byte `i`. An ASCII byte is always a whole char (it is never
+/// part of a longer UTF-8 sequence).
 #[inline]
 fn next_char(s: &str, i: usize) -> Option<char> {
     match s.as_bytes().get(i) {
-        Some(&b) if b.is_ascii() && s.is_char_boundary(i) => Some(char::from(b)),
+        Some(&b) if b.is_ascii() => Some(char::from(b)),
         _ => s.get(i..)?.chars().next(),
     }
 }
@@ -228,7 +229,7 @@ fn is_dotted_quad(host: &str) -> bool {
 /// alphabetic top-level label of at least two letters.
 fn is_domain(host: &str) -> bool {
     let bytes = host.as_bytes();
-    let Some(dot) = bytes.iter().rposition(|&b| b == b'.') else {
+    let Some(dot) = memchr::memrchr(b'.', bytes) else {
         return false;
     };
     let (Some(rest), Some(tld)) = (host.get(..dot), host.get(dot + 1..)) else {
@@ -517,6 +518,12 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn p1_ascii_char_reads_agree_with_decoding(text in "\\PC{0,12}|[a-z.’😀é]{0,12}", i in 0usize..40) {
+            proptest::prop_assert_eq!(prev_char(&text, i), text.get(..i).and_then(|p| p.chars().next_back()));
+            proptest::prop_assert_eq!(next_char(&text, i), text.get(i..).and_then(|p| p.chars().next()));
+        }
+
         #[test]
         fn p1_domain_test_agrees_with_reference(host in "[a-z0-9.é-]{0,12}|(xn--)?[a-z.]{0,8}") {
             proptest::prop_assert_eq!(is_domain(&host), reference_is_domain(&host));
