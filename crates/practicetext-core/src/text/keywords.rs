@@ -1106,7 +1106,12 @@ impl KeywordClassifier {
     }
 
     /// [`KeywordClassifier::clause_opt_out`] on `w[start..end]`.
+    #[inline]
     fn clause_at(&self, w: &str, start: usize, end: usize) -> Option<(String, bool)> {
+        // Nothing between two breaks (the leading `|`): no clause.
+        if end <= start {
+            return None;
+        }
         self.clause_opt_out(w.get(start..end)?)
     }
 
@@ -1134,20 +1139,20 @@ impl KeywordClassifier {
         if clause.is_empty() {
             return None;
         }
-        let mut buf = KeyBuf::default();
         // Words are separated by single spaces, so at least half the bytes
         // (rounded up) are letters and digits: a long clause is no key.
-        let key = if clause.len().div_ceil(2) > self.inner.max_key {
-            None
-        } else if clause.is_ascii() {
-            buf.fill_ascii(clause.as_bytes(), self.inner.max_key)
-        } else {
-            buf.fill(clause, self.inner.max_key)
-        };
-        if let Some(key) = key
-            && let Some(e) = self.entry(key).filter(|e| e.kind == Kind::OptOut)
-        {
-            return Some((e.display.clone(), e.cancellation));
+        if clause.len().div_ceil(2) <= self.inner.max_key {
+            let mut buf = KeyBuf::default();
+            let key = if clause.is_ascii() {
+                buf.fill_ascii(clause.as_bytes(), self.inner.max_key)
+            } else {
+                buf.fill(clause, self.inner.max_key)
+            };
+            if let Some(key) = key
+                && let Some(e) = self.entry(key).filter(|e| e.kind == Kind::OptOut)
+            {
+                return Some((e.display.clone(), e.cancellation));
+            }
         }
         let mut stop = false;
         for word in clause.as_bytes().split(|&b| b == b' ') {
