@@ -57,8 +57,8 @@ use serde::{Deserialize, Serialize};
 
 use super::fold::fold_str;
 use super::links::{Link, LinkRules};
-use super::segments::{LengthLimits, SegmentCount, count};
-use super::terms::{TermMatcher, TextStats, case_counts, text_stats};
+use super::segments::{LengthLimits, SegmentCount, count, count_ascii};
+use super::terms::{TermMatcher, TextStats, ascii_case_counts, case_counts, text_stats};
 use super::{TextError, char_index};
 
 /// Stable codes of the built-in findings.
@@ -694,7 +694,12 @@ impl ComplianceChecker {
     /// gets a report.
     pub fn check(&self, text: &str, mode: Mode) -> ComplianceReport {
         let c = &*self.inner;
-        let segments = count(text);
+        let stats = text_stats(text);
+        let segments = if stats.ascii {
+            count_ascii(text, stats.gsm_units)
+        } else {
+            count(text)
+        };
         let mut findings = Vec::new();
         if let Some(e) = c.policy.limits.refusal(&segments) {
             findings.push(Finding {
@@ -705,9 +710,9 @@ impl ComplianceChecker {
                 message: e.to_string(),
             });
         }
-        let stats = text_stats(text);
         let links = if stats.maybe_link {
-            c.links.scan(text, stats.ascii_compatible)
+            c.links
+                .scan_known(text, stats.ascii, stats.ascii_compatible)
         } else {
             Vec::new()
         };
@@ -744,7 +749,7 @@ impl ComplianceChecker {
         };
         let mut hits: Vec<(Category, usize, usize, &str)> = Vec::new();
         if let Some(m) = &c.terms {
-            m.find(text, stats.ascii_compatible, |h| {
+            m.find_known(text, stats.ascii, stats.ascii_compatible, |h| {
                 for r in c.refs.get(h.pattern).into_iter().flatten() {
                     hits.push((r.category, h.start, h.end, &r.term));
                 }
@@ -884,8 +889,8 @@ fn all_caps_finding(
         return;
     }
     for l in links {
-        let (u, lo, _) = match text.get(l.start..l.end).filter(|_| text.is_ascii()) {
-            Some(part) => case_counts(part),
+        let (u, lo, _) = match text.get(l.start..l.end).filter(|_| stats.ascii) {
+            Some(part) => ascii_case_counts(part.as_bytes()),
             None => case_counts(
                 &text
                     .chars()

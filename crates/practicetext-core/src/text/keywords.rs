@@ -322,6 +322,10 @@ struct Compiled {
     /// Opt-out keys that count next to filler words (`true`) and the
     /// [`FILLERS`] (`false`), for one hash probe per word.
     clause_words: FxHashMap<Box<[u8]>, bool>,
+    /// The first byte and length of every word in `clause_words` (see
+    /// [`WordShapes`]): most words of a clause are turned away before
+    /// they are hashed.
+    clause_shapes: WordShapes,
     /// The expanded phrases as automaton patterns, walked over the word
     /// string with overlapping matches.
     phrases: Option<DFA>,
@@ -750,6 +754,31 @@ impl PhraseStarts {
     }
 }
 
+/// The first byte and length of each word of a set: bit `min(len, 63)` of
+/// entry `first`. A word whose shape is not there is not in the set.
+#[derive(Clone)]
+struct WordShapes(Box<[u64; 256]>);
+
+impl WordShapes {
+    fn new<'a>(words: impl Iterator<Item = &'a [u8]>) -> Self {
+        let mut table = Box::new([0u64; 256]);
+        for w in words {
+            if let Some(&b) = w.first() {
+                table[usize::from(b)] |= 1u64 << w.len().min(63); // ok: a u8 indexes 256 entries
+            }
+        }
+        WordShapes(table)
+    }
+
+    /// False when `word` is surely not in the set.
+    #[inline]
+    fn may_be(&self, word: &[u8]) -> bool {
+        word.first().is_some_and(|&b| {
+            self.0[usize::from(b)] & (1u64 << word.len().min(63)) != 0 // ok: a u8 indexes 256 entries
+        })
+    }
+}
+
 /// The end of the word starting at byte `i` of a word string: the next
 /// space or `|`, or the end.
 fn word_end(bytes: &[u8], i: usize) -> usize {
@@ -866,11 +895,12 @@ impl KeywordClassifier {
             .map(|e| e.key.clone())
             .chain(["unsub".to_owned()]);
         // A word that is both counts as a stop.
-        let clause_words = FILLERS
+        let clause_words: FxHashMap<Box<[u8]>, bool> = FILLERS
             .iter()
             .map(|f| (f.as_bytes().into(), false))
             .chain(bare_stops.map(|k| (k.into_bytes().into_boxed_slice(), true)))
             .collect();
+        let clause_shapes = WordShapes::new(clause_words.keys().map(|k| &k[..]));
         let (phrases, phrase_text, phrase_patterns) =
             compile_phrases(&lists.opt_out_phrases, &mut problems);
         let phrase_starts = PhraseStarts::new(&phrase_patterns);
@@ -896,6 +926,7 @@ impl KeywordClassifier {
                 by_key,
                 key_lengths,
                 clause_words,
+                clause_shapes,
                 phrases,
                 phrase_starts,
                 phrase_text,
@@ -1036,6 +1067,11 @@ impl KeywordClassifier {
                 {
                     i = word_end(bytes, i);
                     sid = start;
+                    // The space after it leads to `fresh`, as fed.
+                    if bytes.get(i) == Some(&b' ') && !dfa.is_special(fresh) {
+                        sid = fresh;
+                        i += 1;
+                    }
                     continue;
                 }
                 i += 1;
@@ -1070,7 +1106,12 @@ impl KeywordClassifier {
     }
 
     /// [`KeywordClassifier::clause_opt_out`] on `w[start..end]`.
+    #[inline]
     fn clause_at(&self, w: &str, start: usize, end: usize) -> Option<(String, bool)> {
+        // Nothing between two breaks (the leading `|`): no clause.
+        if end <= start {
+            return None;
+        }
         self.clause_opt_out(w.get(start..end)?)
     }
 
@@ -1098,23 +1139,26 @@ impl KeywordClassifier {
         if clause.is_empty() {
             return None;
         }
-        let mut buf = KeyBuf::default();
         // Words are separated by single spaces, so at least half the bytes
         // (rounded up) are letters and digits: a long clause is no key.
-        let key = if clause.len().div_ceil(2) > self.inner.max_key {
-            None
-        } else if clause.is_ascii() {
-            buf.fill_ascii(clause.as_bytes(), self.inner.max_key)
-        } else {
-            buf.fill(clause, self.inner.max_key)
-        };
-        if let Some(key) = key
-            && let Some(e) = self.entry(key).filter(|e| e.kind == Kind::OptOut)
-        {
-            return Some((e.display.clone(), e.cancellation));
+        if clause.len().div_ceil(2) <= self.inner.max_key {
+            let mut buf = KeyBuf::default();
+            let key = if clause.is_ascii() {
+                buf.fill_ascii(clause.as_bytes(), self.inner.max_key)
+            } else {
+                buf.fill(clause, self.inner.max_key)
+            };
+            if let Some(key) = key
+                && let Some(e) = self.entry(key).filter(|e| e.kind == Kind::OptOut)
+            {
+                return Some((e.display.clone(), e.cancellation));
+            }
         }
         let mut stop = false;
         for word in clause.as_bytes().split(|&b| b == b' ') {
+            if !self.inner.clause_shapes.may_be(word) {
+                return None;
+            }
             stop |= *self.inner.clause_words.get(word)?;
         }
         stop.then(|| (clause.to_owned(), false))

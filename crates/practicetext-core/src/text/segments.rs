@@ -232,6 +232,16 @@ pub fn check_length(text: &str, limits: &LengthLimits) -> Result<SegmentCount, T
     }
 }
 
+/// [`count`] of an ASCII `text` whose GSM-7 septets are known
+/// (`None`: a character outside GSM-7), as the compliance check's one pass
+/// over the text finds them.
+pub(crate) fn count_ascii(text: &str, gsm_units: Option<usize>) -> SegmentCount {
+    match gsm_units {
+        Some(units) => count_gsm_chars(text, units, text.len()),
+        None => count_ucs2(text, true),
+    }
+}
+
 /// Counts without the smart-encoding suggestion when `suggest` is false.
 pub(crate) fn count_inner(text: &str, suggest: bool) -> SegmentCount {
     match gsm_units(text) {
@@ -337,6 +347,16 @@ impl Packer {
 }
 
 fn count_gsm(text: &str, units: usize) -> SegmentCount {
+    let characters = if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    };
+    count_gsm_chars(text, units, characters)
+}
+
+/// [`count_gsm`] when the characters of `text` are known.
+fn count_gsm_chars(text: &str, units: usize, characters: usize) -> SegmentCount {
     let mut packer = Packer::new(units, Encoding::Gsm7);
     if packer.concatenated {
         for c in text.chars() {
@@ -349,11 +369,7 @@ fn count_gsm(text: &str, units: usize) -> SegmentCount {
         segments: packer.segments,
         remaining: packer.remaining(),
         per_segment: packer.cap,
-        characters: if text.is_ascii() {
-            text.len()
-        } else {
-            text.chars().count()
-        },
+        characters,
         ucs2_chars: Vec::new(),
         smart_encoding: None,
     }

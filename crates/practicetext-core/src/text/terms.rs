@@ -131,6 +131,25 @@ pub(crate) struct TermMatcher {
     /// bytes starts no match (letters inside a word are fed one after the
     /// other), so the ASCII walk skips it.
     pairs: [u64; 256],
+    /// The first three bytes of every key of three bytes or more, hashed
+    /// by [`triple_bit`]. A word of three letters or more whose first
+    /// three are no such key's starts no match (a shorter key cannot end
+    /// inside the word), so the ASCII walk skips it.
+    triples: Box<[u64; TRIPLE_WORDS]>,
+    /// The keys of exactly two bytes, like [`TermMatcher::pairs`].
+    two_byte_keys: Box<[u64; 256]>,
+}
+
+/// Words of 64 bits in [`TermMatcher::triples`].
+const TRIPLE_WORDS: usize = 512;
+
+/// Word and bit of [`TermMatcher::triples`] for three key bytes: the low
+/// five bits of each (so digits share bits with letters: that only lets
+/// a few more words through to the walk).
+#[inline]
+fn triple_bit(b1: u8, b2: u8, b3: u8) -> (usize, u64) {
+    let h = (usize::from(b1 & 31) << 10) | (usize::from(b2 & 31) << 5) | usize::from(b3 & 31);
+    (h >> 6, 1u64 << (h & 63))
 }
 
 impl TermMatcher {
@@ -142,15 +161,28 @@ impl TermMatcher {
             .build(keys)
             .map_err(|e| e.to_string())?;
         let mut pairs = [0u64; 256];
+        let mut triples = Box::new([0u64; TRIPLE_WORDS]);
+        let mut two_byte_keys = Box::new([0u64; 256]);
         for k in keys {
-            if let [b1, b2, ..] = k.as_bytes() {
+            if let [b1, b2, rest @ ..] = k.as_bytes() {
                 pairs[usize::from(*b1)] |= 1u64 << (b2 % 64); // ok: a u8 indexes 256 entries
+                if rest.is_empty() {
+                    two_byte_keys[usize::from(*b1)] |= 1u64 << (b2 % 64); // ok: a u8 indexes 256 entries
+                }
+                if let Some(&b3) = rest.first() {
+                    let (w, bit) = triple_bit(*b1, *b2, b3);
+                    if let Some(t) = triples.get_mut(w) {
+                        *t |= bit;
+                    }
+                }
             }
         }
         Ok(TermMatcher {
             dfa,
             lens: keys.iter().map(String::len).collect(),
             pairs,
+            triples,
+            two_byte_keys,
         })
     }
 
@@ -159,8 +191,21 @@ impl TermMatcher {
     ///
     /// `ascii_compatible` is [`TextStats::ascii_compatible`]: such texts are
     /// scanned as bytes and their spans converted to chars.
-    pub(crate) fn find(&self, text: &str, ascii_compatible: bool, mut hit: impl FnMut(Hit)) {
-        if text.is_ascii() {
+    #[cfg(test)]
+    pub(crate) fn find(&self, text: &str, ascii_compatible: bool, hit: impl FnMut(Hit)) {
+        self.find_known(text, text.is_ascii(), ascii_compatible, hit);
+    }
+
+    /// [`TermMatcher::find`] when whether `text` is ASCII is known
+    /// ([`TextStats::ascii`]).
+    pub(crate) fn find_known(
+        &self,
+        text: &str,
+        ascii: bool,
+        ascii_compatible: bool,
+        mut hit: impl FnMut(Hit),
+    ) {
+        if ascii {
             self.find_ascii(text.as_bytes(), hit);
         } else if ascii_compatible {
             let mut cursor = CharCursor::new(text);
@@ -192,23 +237,66 @@ impl TermMatcher {
             let mut starts = words & !((words << 1) | u64::from(carry));
             carry = chunk.last().is_some_and(|&b| is_ascii_word(b));
             while starts != 0 {
-                let j = starts.trailing_zeros() as usize;
+                let j = starts.trailing_zeros();
                 starts &= starts - 1;
-                let at = ci * 64 + j;
-                if self.may_start(text, at) {
+                let at = ci * 64 + j as usize;
+                // Letters and digits in a row from `j`, read off the mask.
+                let run = (!(words >> j)).trailing_zeros();
+                let go = if j + run >= 64 {
+                    self.may_start(text, at) // the word may go on in the next chunk
+                } else {
+                    self.may_start_run(chunk.get(j as usize..).unwrap_or(&[]), run)
+                };
+                if go {
                     self.walk_ascii(text, at, start_sid, &mut hit);
                 }
             }
         }
     }
 
-    /// False when the word starting at byte `at` has two letters or digits
-    /// first that no key starts with.
+    /// [`TermMatcher::may_start`] for a word known to be `run` letters and
+    /// digits long at the start of `word`: they are ASCII, so `| 0x20`
+    /// lower-cases them (digits keep their value).
+    #[inline]
+    fn may_start_run(&self, word: &[u8], run: u32) -> bool {
+        match (run, word) {
+            // Two letters, one space and a letter: the walk would feed
+            // the three in a row, unless a key is just the two.
+            (2, [b1, b2, b' ', b4, ..]) if is_ascii_word(*b4) => {
+                let (b1, b2) = (b1 | 0x20, b2 | 0x20);
+                let (w, bit) = triple_bit(b1, b2, b4 | 0x20);
+                let exact = self.two_byte_keys[usize::from(b1)] & (1u64 << (b2 % 64)) != 0; // ok: a u8 indexes 256 entries
+                exact || self.triples.get(w).is_some_and(|t| t & bit != 0)
+            }
+            (2, [b1, b2, ..]) => {
+                let bits = self.pairs[usize::from(b1 | 0x20)]; // ok: a u8 indexes 256 entries
+                bits & (1u64 << ((b2 | 0x20) % 64)) != 0
+            }
+            (3.., [b1, b2, b3, ..]) => {
+                let (w, bit) = triple_bit(b1 | 0x20, b2 | 0x20, b3 | 0x20);
+                self.triples.get(w).is_some_and(|t| t & bit != 0)
+            }
+            _ => true,
+        }
+    }
+
+    /// False when the word starting at byte `at` surely starts no match:
+    /// it has three letters or digits first that start no key of three
+    /// bytes or more, or it is two letters or digits long and they start
+    /// no key. (One-letter words may be a disguise, "c.b.d": walked.)
     #[inline]
     fn may_start(&self, text: &[u8], at: usize) -> bool {
         let b1 = text.get(at).map_or(0, |&b| ascii_word(b));
         let b2 = text.get(at + 1).map_or(0, |&b| ascii_word(b));
-        b2 == 0 || self.pairs[usize::from(b1)] & (1u64 << (b2 % 64)) != 0 // ok: a u8 indexes 256 entries
+        if b2 == 0 {
+            return true;
+        }
+        let b3 = text.get(at + 2).map_or(0, |&b| ascii_word(b));
+        if b3 == 0 {
+            return self.pairs[usize::from(b1)] & (1u64 << (b2 % 64)) != 0; // ok: a u8 indexes 256 entries
+        }
+        let (w, bit) = triple_bit(b1, b2, b3);
+        self.triples.get(w).is_some_and(|t| t & bit != 0)
     }
 
     fn walk_ascii(&self, text: &[u8], start: usize, mut sid: StateID, hit: &mut impl FnMut(Hit)) {
@@ -308,20 +396,27 @@ fn word_mask(chunk: &[u8]) -> u64 {
         let le_hi = ONES * u64::from(0x80 + hi) - x;
         ge_lo & le_hi & HIGH
     }
-    let mut mask = 0u64;
-    for (k, part) in chunk.chunks(8).enumerate() {
-        let mut word = [0u8; 8];
-        if let Some(dst) = word.get_mut(..part.len()) {
-            dst.copy_from_slice(part);
-        }
-        let raw = u64::from_le_bytes(word);
+    /// Bit `k` set when byte `k` of `raw` is a letter or digit.
+    #[inline]
+    fn word_bits(raw: u64) -> u64 {
         // Bytes of 0x80 and above (UTF-8 of inert characters) are never
         // letters: compute on the low seven bits, then drop them.
         let x = raw & !HIGH;
         let alnum = (in_range(x | (ONES * 0x20), b'a', b'z') | in_range(x, b'0', b'9')) & !raw;
         // Gather the eight high bits into the low byte.
-        let bits = ((alnum >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
-        mask |= bits << (8 * k);
+        ((alnum >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+    }
+    let (words, rest) = chunk.as_chunks::<8>();
+    let mut mask = 0u64;
+    for (k, word) in words.iter().enumerate() {
+        mask |= word_bits(u64::from_le_bytes(*word)) << (8 * k);
+    }
+    if !rest.is_empty() {
+        let mut word = [0u8; 8];
+        if let Some(dst) = word.get_mut(..rest.len()) {
+            dst.copy_from_slice(rest);
+        }
+        mask |= word_bits(u64::from_le_bytes(word)) << (8 * words.len());
     }
     mask
 }
@@ -354,10 +449,16 @@ pub(crate) struct TextStats {
     /// The text is ASCII apart from inert characters (see
     /// [`is_inert`]): the byte-level scanners apply.
     pub ascii_compatible: bool,
+    /// The text is ASCII.
+    pub ascii: bool,
+    /// For an ASCII text, the GSM-7 septets it needs, or `None` when it
+    /// has a character outside GSM-7 (see `segments::ascii_gsm_units`);
+    /// `None` for other texts.
+    pub gsm_units: Option<usize>,
 }
 
-/// Counts and flags for `text`, in one pass (for ASCII, branch-free with
-/// byte counters so it vectorises).
+/// Counts and flags for `text`, in one pass (for ASCII, sixteen byte
+/// counters side by side so it vectorises).
 pub(crate) fn text_stats(text: &str) -> TextStats {
     let ascii = text.is_ascii();
     if !ascii && !text.chars().all(|c| c.is_ascii() || is_inert(c)) {
@@ -369,41 +470,114 @@ pub(crate) fn text_stats(text: &str) -> TextStats {
             money: text.contains(['%', '$']),
             maybe_link: true,
             ascii_compatible: false,
+            ascii: false,
+            gsm_units: None,
         };
     }
-    let (mut upper, mut lower, mut money, mut linky) = (0usize, 0usize, 0usize, 0usize);
-    for chunk in text.as_bytes().chunks(255) {
-        let (mut u, mut l, mut m, mut k) = (0u8, 0u8, 0u8, 0u8);
-        for &b in chunk {
-            u += u8::from(b.wrapping_sub(b'A') < 26);
-            l += u8::from(b.wrapping_sub(b'a') < 26);
-            m += u8::from((b == b'%') | (b == b'$'));
-            k += u8::from((b == b'.') | (b == b':'));
-        }
-        upper += usize::from(u);
-        lower += usize::from(l);
-        money += usize::from(m);
-        linky += usize::from(k);
-    }
+    // Bytes of inert characters are 0x80 and above: no letter, no flag.
+    let a = ascii_counts(text.as_bytes());
     TextStats {
-        upper,
-        lower,
+        upper: a.upper,
+        lower: a.lower,
         chars: if ascii {
             text.len()
         } else {
             text.chars().count()
         },
-        money: money > 0,
-        maybe_link: linky > 0,
+        money: a.money,
+        maybe_link: a.linky,
         ascii_compatible: true,
+        ascii,
+        gsm_units: (ascii && !a.gsm_bad).then_some(text.len() + a.gsm_ext),
     }
+}
+
+/// Byte counts of [`ascii_counts`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct AsciiCounts {
+    upper: usize,
+    lower: usize,
+    money: bool,
+    linky: bool,
+    /// GSM-7 extension characters `[ \ ] ^ { | } ~` and form feed.
+    gsm_ext: usize,
+    /// A byte outside GSM-7: controls other than LF, CR and form feed,
+    /// the backtick, DEL.
+    gsm_bad: bool,
+}
+
+/// Letters by case, money and link punctuation, and GSM-7 extension and
+/// non-GSM bytes of `bytes`, in one pass: sixteen lanes of byte counters
+/// (so it vectorises), emptied every 255 blocks before they overflow.
+fn ascii_counts(bytes: &[u8]) -> AsciiCounts {
+    let mut out = AsciiCounts::default();
+    let (blocks, rest) = bytes.as_chunks::<16>();
+    for group in blocks.chunks(255) {
+        let (mut u, mut l, mut m, mut k, mut e, mut x) = (
+            [0u8; 16], [0u8; 16], [0u8; 16], [0u8; 16], [0u8; 16], [0u8; 16],
+        );
+        for block in group {
+            for i in 0..16 {
+                let b = block[i]; // ok: i < 16 indexes arrays of 16
+                u[i] += u8::from(b.wrapping_sub(b'A') < 26);
+                l[i] += u8::from(b.wrapping_sub(b'a') < 26);
+                m[i] |= u8::from((b == b'%') | (b == b'$'));
+                k[i] |= u8::from((b == b'.') | (b == b':'));
+                e[i] += u8::from(((b & 0xDF).wrapping_sub(0x5B) < 4) | (b == 0x0C));
+                x[i] |= u8::from(
+                    (b == b'`')
+                        | (b == 0x7F)
+                        | ((b & 0xE0 == 0) & (b != b'\n') & (b != b'\r') & (b != 0x0C)),
+                );
+            }
+        }
+        let any = |lane: [u8; 16]| u128::from_le_bytes(lane) != 0;
+        out.upper += lane_sum(u);
+        out.lower += lane_sum(l);
+        out.money |= any(m);
+        out.linky |= any(k);
+        out.gsm_ext += lane_sum(e);
+        out.gsm_bad |= any(x);
+    }
+    for &b in rest {
+        out.upper += usize::from(b.wrapping_sub(b'A') < 26);
+        out.lower += usize::from(b.wrapping_sub(b'a') < 26);
+        out.money |= (b == b'%') | (b == b'$');
+        out.linky |= (b == b'.') | (b == b':');
+        out.gsm_ext +=
+            usize::from((b.wrapping_sub(0x5B) < 4) | (b.wrapping_sub(0x7B) < 4) | (b == 0x0C));
+        out.gsm_bad |=
+            (b == b'`') | (b == 0x7F) | ((b < 0x20) & (b != b'\n') & (b != b'\r') & (b != 0x0C));
+    }
+    out
+}
+
+/// The sum of sixteen byte counters, without a loop: pairs of bytes added
+/// into eight 16-bit lanes (at most 510 each), then the lanes summed by one
+/// multiplication into the top lane (at most 4,080: no carry out).
+fn lane_sum(lane: [u8; 16]) -> usize {
+    const LOW_BYTES: u128 = 0x00FF_00FF_00FF_00FF_00FF_00FF_00FF_00FF;
+    const ONES_16: u128 = 0x0001_0001_0001_0001_0001_0001_0001_0001;
+    let v = u128::from_le_bytes(lane);
+    let pairs = (v & LOW_BYTES) + ((v >> 8) & LOW_BYTES);
+    let total = pairs.wrapping_mul(ONES_16) >> 112;
+    usize::try_from(total).unwrap_or(0) // ok: at most 4,080
+}
+
+/// Upper-case and lower-case letters of ASCII `bytes`, and their length.
+pub(crate) fn ascii_case_counts(bytes: &[u8]) -> (usize, usize, usize) {
+    let (mut upper, mut lower) = (0usize, 0usize);
+    for &b in bytes {
+        upper += usize::from(b.wrapping_sub(b'A') < 26);
+        lower += usize::from(b.wrapping_sub(b'a') < 26);
+    }
+    (upper, lower, bytes.len())
 }
 
 /// Upper-case letters, lower-case letters and chars of `text`.
 pub(crate) fn case_counts(text: &str) -> (usize, usize, usize) {
     if text.is_ascii() {
-        let st = text_stats(text);
-        return (st.upper, st.lower, st.chars);
+        return ascii_case_counts(text.as_bytes());
     }
     text.chars().fold((0, 0, 0), |(u, l, n), c| {
         if c.is_uppercase() {
@@ -456,7 +630,94 @@ mod tests {
         assert_eq!(word_mask(b"a b"), 0b101);
     }
 
+    /// The keys of the built-in content policy, as the checker compiles
+    /// them.
+    fn builtin_keys() -> Vec<String> {
+        let p = crate::text::ContentPolicy::default();
+        let mut keys: Vec<String> = Vec::new();
+        let lists = [
+            &p.cannabis_terms,
+            &p.promotional_phrases,
+            &p.rx_terms,
+            &p.rx_offer_cues,
+        ];
+        for t in lists.into_iter().flatten() {
+            let k: String = crate::text::fold::fold_str(t)
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect();
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        keys
+    }
+
+    /// Texts built from the policy's vocabulary: whole terms, their words
+    /// and pieces of them (prefixes of one to four letters, so the
+    /// prefilters see near misses), in any case, joined by the separators
+    /// that disguise or break terms.
+    fn vocabulary_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let mut vocab: Vec<String> = Vec::new();
+        for t in crate::text::ContentPolicy::default()
+            .cannabis_terms
+            .iter()
+            .chain(&crate::text::ContentPolicy::default().promotional_phrases)
+            .chain(&crate::text::ContentPolicy::default().rx_terms)
+        {
+            vocab.push(t.clone());
+            for w in t.split([' ', '-']) {
+                vocab.push(w.to_owned());
+                for n in 1..=4 {
+                    if let Some(p) = w.get(..n) {
+                        vocab.push(p.to_owned());
+                    }
+                }
+            }
+        }
+        vocab.extend(["happy", "paws", "555", "x", "at", "or", "to", "is", "ab"].map(String::from));
+        let seps = [
+            " ", ".", "-", "  ", "   ", "    ", "\n", "’", "", " . ", "\u{A0}", "😀",
+        ];
+        proptest::collection::vec((0..vocab.len(), 0..seps.len(), any::<bool>()), 0..14).prop_map(
+            move |parts| {
+                let mut s = String::new();
+                for (w, sep, upper) in parts {
+                    let w = &vocab[w];
+                    s.push_str(&if upper { w.to_uppercase() } else { w.clone() });
+                    s.push_str(seps[sep]);
+                }
+                s
+            },
+        )
+    }
+
+    fn assert_fast_agrees_with_folded(m: &TermMatcher, text: &str) {
+        let mut fast = Vec::new();
+        m.find(text, text_stats(text).ascii_compatible, |h| fast.push(h));
+        let mut folded = Vec::new();
+        m.find_folded(&Skeleton::new(text), |h| folded.push(h));
+        assert_eq!(fast, folded, "{text:?}");
+    }
+
     proptest::proptest! {
+        #[test]
+        fn p2_prefiltered_walk_agrees_with_folded_path_on_builtin_vocabulary(text in vocabulary_text()) {
+            thread_local! {
+                static M: TermMatcher = TermMatcher::new(&builtin_keys()).unwrap();
+            }
+            M.with(|m| assert_fast_agrees_with_folded(m, &text));
+        }
+
+        #[test]
+        fn p2_prefiltered_walk_agrees_with_folded_path_on_ascii(text in "[ -~\n]{0,120}") {
+            thread_local! {
+                static M: TermMatcher = TermMatcher::new(&builtin_keys()).unwrap();
+            }
+            M.with(|m| assert_fast_agrees_with_folded(m, &text));
+        }
+
         #[test]
         fn p2_ascii_walk_agrees_with_folded_path(text in "[a-eA-E .\\-\n’😀—\u{A0}]{0,40}") {
             spans(&["cbd", "abc", "bad", "dead", "ace", "cab"], &text);
@@ -484,6 +745,67 @@ mod tests {
             spans(&["marijuana"], "é m\u{200B}arij-uana"),
             vec![(0, 2, 13)]
         );
+    }
+
+    /// The two passes `text_stats` replaced: the old statistics loop and
+    /// the segment counter's GSM-7 units.
+    fn reference_stats(text: &str) -> TextStats {
+        let ascii = text.is_ascii();
+        let compatible = text.chars().all(|c| c.is_ascii() || is_inert(c));
+        let (upper, lower, chars) = if compatible {
+            let b = text.as_bytes();
+            (
+                b.iter().filter(|b| b.is_ascii_uppercase()).count(),
+                b.iter().filter(|b| b.is_ascii_lowercase()).count(),
+                text.chars().count(),
+            )
+        } else {
+            case_counts(text)
+        };
+        let n = crate::text::count(text);
+        TextStats {
+            upper,
+            lower,
+            chars,
+            money: text.contains(['%', '$']),
+            maybe_link: !compatible || text.contains(['.', ':']),
+            ascii_compatible: compatible,
+            ascii,
+            gsm_units: (ascii && n.encoding == crate::text::Encoding::Gsm7).then_some(n.units),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn p4_p7_one_pass_stats_agree_with_reference_on_ascii(text in "[\\x00-\\x7f]{0,700}") {
+            proptest::prop_assert_eq!(text_stats(&text), reference_stats(&text));
+        }
+
+        #[test]
+        fn p4_p7_one_pass_stats_agree_with_reference_on_any_text(
+            text in proptest::prop_oneof!["\\PC{0,80}", "[A-Za-z .:%$`{}\\[\\]~|^\\\\\x0c\n\r’😀—\u{A0}é\u{7f}\x01]{0,300}"]
+        ) {
+            proptest::prop_assert_eq!(text_stats(&text), reference_stats(&text));
+        }
+    }
+
+    #[test]
+    fn p4_p7_one_pass_stats_of_long_texts_do_not_overflow_lanes() {
+        for unit in ["A{a.", "Zz~|$", "a\u{c}b", "x"] {
+            let text = unit.repeat(5000);
+            assert_eq!(text_stats(&text), reference_stats(&text), "{unit:?}");
+        }
+    }
+
+    #[test]
+    fn p2_prefilter_keeps_two_letter_words_that_start_or_are_keys() {
+        let keys = ["ab", "abcd", "xyz", "pqrs"];
+        assert_eq!(spans(&keys, "ab cd"), vec![(0, 0, 2), (1, 0, 5)]);
+        assert_eq!(spans(&keys, "ab zz"), vec![(0, 0, 2)]);
+        assert_eq!(spans(&keys, "AB. Cd"), vec![(0, 0, 2), (1, 0, 6)]);
+        assert_eq!(spans(&keys, "xy z"), vec![(2, 0, 4)]);
+        assert_eq!(spans(&keys, "p q r s, pq rs"), vec![(3, 0, 7), (3, 9, 14)]);
+        assert_eq!(spans(&keys, "ab cde xyzz"), vec![(0, 0, 2)]);
     }
 
     #[test]
