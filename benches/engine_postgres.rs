@@ -14,6 +14,16 @@
 //! `synchronous_commit`: a figure is durable only when both are `on`
 //! (without `PRACTICETEXT_PG_DURABLE=1` the throwaway server of the tests
 //! runs with both off).
+//!
+//! Wall-clock figures on a shared machine move with other jobs.
+//! `PRACTICETEXT_BENCH_FIXED=1` runs a fixed workload instead, for
+//! comparing builds: a fresh schema filled with 20,000 texts in batches,
+//! then 4 × 2,500 single texts and 4 × 40 batches of 64, printing per text
+//! the wall time, the workers' CPU time (`getrusage`), the server's CPU
+//! time (the postmaster's processes in `/proc`, when the server runs on
+//! this machine) and the statements the server ran (from
+//! `pg_stat_statements`, when the server has it loaded; transaction
+//! control included).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -100,6 +110,7 @@ fn worker() {
             .map(|w| w.parse().unwrap_or(1));
         let (n, batch): (u64, u64) = (words.next().unwrap_or(0), words.next().unwrap_or(1));
         let mut left = n;
+        let cpu = process_cpu();
         while left > 0 {
             let take = left.min(batch);
             let texts: Vec<InboundText> = (0..take)
@@ -115,7 +126,105 @@ fn worker() {
             }
             left -= take;
         }
-        report("done");
+        report(&format!("done {}", (process_cpu() - cpu).as_micros()));
+    }
+}
+
+/// The CPU time (user and system) this process has used.
+fn process_cpu() -> Duration {
+    // SAFETY: an all-zero `rusage` is a valid value to be overwritten.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is a valid, writable rusage for the call's duration.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    assert_eq!(rc, 0, "getrusage works");
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+/// The CPU time of the server's processes (the postmaster's children, read
+/// from `/proc`), when it runs on this machine.
+fn server_cpu(postmaster: Option<u32>) -> Option<Duration> {
+    let postmaster = postmaster?;
+    let tick = Duration::from_secs(1) / 100;
+    let mut total = Duration::ZERO;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // Fields after the command (which may hold spaces): state, ppid, ...
+        let Some((_, rest)) = stat.rsplit_once(") ") else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let pid: u32 = entry.file_name().to_str()?.parse().unwrap_or(0);
+        let ppid: u32 = fields.get(1).and_then(|f| f.parse().ok()).unwrap_or(0);
+        if pid == postmaster || ppid == postmaster {
+            let ticks: u64 =
+                fields[11].parse::<u64>().unwrap_or(0) + fields[12].parse::<u64>().unwrap_or(0);
+            total += tick * ticks as u32;
+        }
+    }
+    Some(total)
+}
+
+/// The server's postmaster, when the server runs on this machine.
+fn postmaster(client: &mut postgres::Client) -> Option<u32> {
+    let backend: i32 = client
+        .query_one("SELECT pg_backend_pid()", &[])
+        .ok()?
+        .get(0);
+    let stat = std::fs::read_to_string(format!("/proc/{backend}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(") ")?;
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Statements the server ran so far, transaction control included (from
+/// `pg_stat_statements`, when loaded).
+fn statements(client: &mut postgres::Client) -> Option<i64> {
+    client
+        .query_one("SELECT sum(calls)::bigint FROM pg_stat_statements", &[])
+        .ok()?
+        .get(0)
+}
+
+/// The fixed workload of `PRACTICETEXT_BENCH_FIXED` (see the top).
+fn fixed_workload(workers: &mut [Worker], client: &mut postgres::Client) {
+    let n = workers.len() as u64;
+    let run = |workers: &mut [Worker], share: u64, batch: u64| -> Duration {
+        for w in workers.iter_mut() {
+            w.tell(&format!("go {share} {batch}"));
+        }
+        let mut cpu = Duration::ZERO;
+        for w in workers.iter_mut() {
+            let done = w.expect_report();
+            let us: u64 = done
+                .strip_prefix("done ")
+                .and_then(|n| n.parse().ok())
+                .expect("done and the worker's CPU time");
+            cpu += Duration::from_micros(us);
+        }
+        cpu
+    };
+    run(workers, 20_000 / n, 64);
+    let postmaster = postmaster(client);
+    for (share, batch) in [(2_500u64, 1u64), (2_560, 64)] {
+        let texts = (share * n) as f64;
+        let (server, calls) = (server_cpu(postmaster), statements(client));
+        let start = Instant::now();
+        let cpu = run(workers, share, batch);
+        let wall = start.elapsed();
+        let server = server_cpu(postmaster)
+            .zip(server)
+            .map(|(after, before)| after.saturating_sub(before));
+        let calls = statements(client).zip(calls).map(|(a, b)| a - b - 1);
+        let per = |d: Duration| d.as_secs_f64() * 1e6 / texts;
+        println!(
+            "batch {batch}: {:.0} texts/s wall; per text: worker CPU {:.0} µs, server CPU {}, statements {}",
+            texts / wall.as_secs_f64(),
+            per(cpu),
+            server.map_or("unknown".into(), |s| format!("{:.0} µs", per(s))),
+            calls.map_or("unknown".into(), |c| format!("{:.1}", c as f64 / texts)),
+        );
     }
 }
 
@@ -156,6 +265,14 @@ fn bench(c: &mut Criterion) {
     for w in &mut workers {
         assert_eq!(w.expect_report(), "ready");
     }
+    if std::env::var("PRACTICETEXT_BENCH_FIXED").is_ok() {
+        let mut client = postgres::Client::connect(&url(), postgres::NoTls).expect("connect");
+        fixed_workload(&mut workers, &mut client);
+        workers.into_iter().for_each(Worker::finish);
+        drop(setup);
+        let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+        return;
+    }
     let mut g = c.benchmark_group("engine_handle_inbound_postgres");
     g.throughput(Throughput::Elements(1));
     g.sample_size(20).measurement_time(Duration::from_secs(20));
@@ -172,7 +289,7 @@ fn bench(c: &mut Criterion) {
                     w.tell(&format!("go {share} {batch}"));
                 }
                 for w in &mut workers {
-                    assert_eq!(w.expect_report(), "done");
+                    assert!(w.expect_report().starts_with("done"));
                 }
                 // Time per text as if exactly `iters` were handled.
                 start.elapsed().mul_f64(iters as f64 / (share * n) as f64)
