@@ -53,6 +53,8 @@ use crate::text::segments;
 use crate::webhook::Sender;
 use crate::webhook::{self as webhook, StatusCallback, WebhookConfig};
 
+mod batch;
+
 /// An SMS the engine asks the host to send.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboundSms {
@@ -401,25 +403,54 @@ impl<S: Store, T: Transport> Engine<S, T> {
     /// nothing behind (each text is a unit nested in the batch's); the
     /// others are handled. A store failure fails the whole batch: nothing
     /// of it is kept, and every text may be retried.
+    ///
+    /// When no two texts of the batch share a provider id or a sender (and
+    /// each has both), the batch's reads and writes go to the store in one
+    /// call per kind; the outcome and what the store holds
+    /// afterwards are those of handling the texts one by one.
     pub fn handle_inbound_batch(
         &self,
         texts: &[InboundText],
     ) -> Result<Vec<Result<InboundOutcome, Error>>, Error> {
-        let recorded = self.store.atomically(|| {
-            texts
-                .iter()
-                .map(
-                    |text| match self.store.atomically(|| self.record_inbound(text)) {
-                        Err(Error::Store(e)) => Err(Error::Store(e)),
-                        other => Ok(other),
-                    },
-                )
-                .collect::<Result<Vec<_>, Error>>()
-        })?;
+        let recorded = self.store.atomically(|| self.record_batch(texts))?;
         Ok(recorded
             .into_iter()
             .map(|r| r.and_then(|r| self.finish_inbound(r)))
             .collect())
+    }
+
+    /// The reference of [`handle_inbound_batch`](Self::handle_inbound_batch)
+    /// (its texts recorded one by one, never in bulk), for tests comparing
+    /// the two.
+    #[doc(hidden)]
+    pub fn handle_inbound_batch_one_by_one(
+        &self,
+        texts: &[InboundText],
+    ) -> Result<Vec<Result<InboundOutcome, Error>>, Error> {
+        let recorded = self.store.atomically(|| self.record_one_by_one(texts))?;
+        Ok(recorded
+            .into_iter()
+            .map(|r| r.and_then(|r| self.finish_inbound(r)))
+            .collect())
+    }
+
+    /// Records each text in a unit nested in the batch's, in order (the
+    /// reference the bulk path is held to).
+    fn record_one_by_one(
+        &self,
+        texts: &[InboundText],
+    ) -> Result<Vec<Result<Recorded, Error>>, Error> {
+        texts.iter().map(|text| self.record_nested(text)).collect()
+    }
+
+    /// One text of a batch in a unit nested in the batch's: its refusal
+    /// or failure in its place (nothing of it kept), except a store failure,
+    /// which fails the batch.
+    fn record_nested(&self, text: &InboundText) -> Result<Result<Recorded, Error>, Error> {
+        match self.store.atomically(|| self.record_inbound(text)) {
+            Err(Error::Store(e)) => Err(Error::Store(e)),
+            other => Ok(other),
+        }
     }
 
     /// Sends the replies and alerts of a recorded text and reports it.

@@ -151,6 +151,22 @@ pub trait DirectoryStore: Send + Sync {
             .map(|(owner, dir)| (owner, Arc::new(dir))))
     }
 
+    /// For each (organization, number): whether the organization has a
+    /// client whose cell phone is the number ([`clients_by_phone`] is not
+    /// empty), in order. The default asks `clients_by_phone` for each; a
+    /// store may answer all in one round trip.
+    ///
+    /// [`clients_by_phone`]: Self::clients_by_phone
+    fn have_clients_by_phone(
+        &self,
+        numbers: &[(&OrganizationId, E164)],
+    ) -> Result<Vec<bool>, StoreError> {
+        numbers
+            .iter()
+            .map(|(org, n)| Ok(!self.clients_by_phone(org, *n)?.is_empty()))
+            .collect()
+    }
+
     /// The whole directory of `org` in one consistent snapshot.
     fn directory(&self, org: &OrganizationId) -> Result<Directory, StoreError> {
         let organization = self
@@ -336,6 +352,28 @@ pub trait IdempotencyStore: Send + Sync {
     ) -> Result<Claim, StoreError>;
     /// Marks a claimed key done for good.
     fn complete(&self, scope: &str, key: &str, now: Timestamp) -> Result<(), StoreError>;
+
+    /// [`claim`](Self::claim)s each of `keys` in order, with the answers in
+    /// that order (a key repeated in `keys` is claimed once: the repeat is
+    /// [`Claim::InProgress`] when the first was acquired). The default
+    /// claims one by one; a store may claim all in one round trip.
+    fn claim_all(
+        &self,
+        scope: &str,
+        keys: &[&str],
+        lease: TimeDelta,
+        now: Timestamp,
+    ) -> Result<Vec<Claim>, StoreError> {
+        keys.iter()
+            .map(|k| self.claim(scope, k, lease, now))
+            .collect()
+    }
+
+    /// [`complete`](Self::complete)s each of `keys`. The default completes
+    /// one by one; a store may complete all in one round trip.
+    fn complete_all(&self, scope: &str, keys: &[&str], now: Timestamp) -> Result<(), StoreError> {
+        keys.iter().try_for_each(|k| self.complete(scope, k, now))
+    }
 }
 
 /// Conversations and their messages (V1-V7; the engine records every
@@ -362,6 +400,13 @@ pub trait ConversationStore: Send + Sync {
     /// [`StoreError::NotFound`] when the organization has no such
     /// conversation.
     fn put_message(&self, message: &Message) -> Result<(), StoreError>;
+    /// [`put_message`](Self::put_message)s each of `messages` in order.
+    /// On an error the messages before the failing one may or may not be
+    /// written (inside a unit the caller rolls back anyway). The default
+    /// puts one by one; a store may put all in one round trip.
+    fn put_messages(&self, messages: &[Message]) -> Result<(), StoreError> {
+        messages.iter().try_for_each(|m| self.put_message(m))
+    }
     /// The newest message of a conversation in `direction`, if any (the
     /// loop breaker compares a text with the sender's previous one, X4): the
     /// last of [`messages`](Self::messages) in that direction.
@@ -484,6 +529,23 @@ pub struct Recipient {
     pub muted: bool,
 }
 
+/// One message marked unread for users
+/// ([`InboxStore::mark_delivered_to_all`]): the arguments of one
+/// [`InboxStore::mark_delivered_to`].
+#[derive(Debug, Clone, Copy)]
+pub struct Marking<'a> {
+    /// The organization.
+    pub org: &'a OrganizationId,
+    /// The conversation.
+    pub conversation: &'a ConversationId,
+    /// The message.
+    pub message: &'a MessageId,
+    /// When it was sent or received.
+    pub at: Timestamp,
+    /// Whom it is marked unread for.
+    pub users: &'a [Username],
+}
+
 /// Per-user inbox state (V5, V6): unread messages and last activity per
 /// conversation, mutes and presence. The rules that decide who gets what
 /// live in [`crate::inbox::state`]; a store only keeps the marks.
@@ -582,6 +644,19 @@ pub trait InboxStore: Send + Sync {
             .collect()
     }
 
+    /// [`mark_delivered_to`](Self::mark_delivered_to) for each of
+    /// `markings` in order, with the answers in that order. The default
+    /// marks one by one; a store may mark all in one round trip.
+    fn mark_delivered_to_all(
+        &self,
+        markings: &[Marking<'_>],
+    ) -> Result<Vec<Vec<Recipient>>, StoreError> {
+        markings
+            .iter()
+            .map(|m| self.mark_delivered_to(m.org, m.conversation, m.message, m.at, m.users))
+            .collect()
+    }
+
     /// Unread counts of `user`, only conversations with at least one unread
     /// message, sorted by conversation id.
     fn unread(
@@ -596,6 +671,22 @@ pub trait InboxStore: Send + Sync {
             .map(|e| (e.conversation, e.unread))
             .collect())
     }
+}
+
+/// One text for [`UsageStore::record_all`]: the arguments of one
+/// [`UsageStore::record`].
+#[derive(Debug, Clone, Copy)]
+pub struct UsageCount<'a> {
+    /// The organization.
+    pub org: &'a OrganizationId,
+    /// The user who alone sent or received it, if any.
+    pub user: Option<&'a Username>,
+    /// Its day in the organization's time zone.
+    pub day: NaiveDate,
+    /// In or out.
+    pub direction: Direction,
+    /// Its segments.
+    pub segments: u32,
 }
 
 /// Usage statistics (V9): texts and segments in and out per organization,
@@ -614,6 +705,14 @@ pub trait UsageStore: Send + Sync {
         direction: Direction,
         segments: u32,
     ) -> Result<(), StoreError>;
+    /// [`record`](Self::record)s each of `counts`. The default records one
+    /// by one; a store may add them all in one round trip (and texts with
+    /// the same counters as one).
+    fn record_all(&self, counts: &[UsageCount<'_>]) -> Result<(), StoreError> {
+        counts
+            .iter()
+            .try_for_each(|c| self.record(c.org, c.user, c.day, c.direction, c.segments))
+    }
     /// Rows of `org` with `from <= day <= to`, sorted by day, then user
     /// (`None` first). Days and users with no texts have no row.
     fn usage(
@@ -816,6 +915,19 @@ pub trait InboundStore: ConsentStore + ConversationStore + RateWindowStore {
         let mut context = self.inbound_context(query)?;
         let body = context.previous_inbound.take().map(|m| m.body);
         Ok((context, body))
+    }
+
+    /// [`inbound_context_with_body`](Self::inbound_context_with_body) for
+    /// each of `queries`, with the answers in that order. The default asks
+    /// one by one; a store may answer all in one round trip.
+    fn inbound_contexts(
+        &self,
+        queries: &[InboundQuery<'_>],
+    ) -> Result<Vec<(InboundContext, Option<MessageBody>)>, StoreError> {
+        queries
+            .iter()
+            .map(|q| self.inbound_context_with_body(q))
+            .collect()
     }
 }
 

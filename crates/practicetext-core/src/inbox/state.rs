@@ -30,7 +30,9 @@ use super::lifecycle::load;
 use super::notify::{Notification, on_delivered};
 use crate::conversation::{Author, Conversation, Message, ThreadKind};
 use crate::ids::{ClientId, ConversationId, OrganizationId, Username};
-use crate::ports::{ConversationFilter, ConversationStore, InboxStore, Timestamp};
+use crate::ports::{
+    ConversationFilter, ConversationStore, InboxStore, Marking, Recipient, Timestamp,
+};
 
 /// One user's marks in one conversation, as a store keeps them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +121,58 @@ pub fn deliver<S: InboxStore + ?Sized>(
         store.touch(org, a, conv, message.at)?;
         store.mark_read(org, a, conv)?;
     }
+    Ok(notifications(conv, &unread_for, author, reached))
+}
+
+/// [`deliver`] for several messages, with each one's notifications in
+/// order: the same marks and the same notifications as delivering them one
+/// by one. Messages without a staff author (inbound texts, automated
+/// replies) are marked in one store call
+/// ([`InboxStore::mark_delivered_to_all`]); a staff author's goes through
+/// [`deliver`] (it also touches and reads the author's marks).
+pub fn deliver_all<S: InboxStore + ?Sized>(
+    store: &S,
+    deliveries: &[(&OrganizationId, &Message, &[Username])],
+) -> Result<Vec<Vec<Notification>>, InboxError> {
+    let authored = |m: &Message| matches!(m.author, Author::User(_));
+    if deliveries.iter().any(|(_, m, _)| authored(m)) {
+        return deliveries
+            .iter()
+            .map(|(org, m, recipients)| deliver(store, org, m, recipients))
+            .collect();
+    }
+    let unread_for: Vec<Cow<'_, [Username]>> = deliveries
+        .iter()
+        .map(|(_, _, recipients)| distinct_except(recipients, None))
+        .collect();
+    let markings: Vec<Marking<'_>> = deliveries
+        .iter()
+        .zip(&unread_for)
+        .map(|((org, m, _), users)| Marking {
+            org,
+            conversation: &m.conversation,
+            message: &m.id,
+            at: m.at,
+            users,
+        })
+        .collect();
+    let reached = store.mark_delivered_to_all(&markings)?;
+    Ok(deliveries
+        .iter()
+        .zip(&unread_for)
+        .zip(reached)
+        .map(|(((_, m, _), users), r)| notifications(&m.conversation, users, None, r))
+        .collect())
+}
+
+/// The live notifications of a message marked unread for `unread_for`,
+/// who stood as `reached` says (in their order).
+fn notifications(
+    conv: &ConversationId,
+    unread_for: &[Username],
+    author: Option<&Username>,
+    reached: Vec<Recipient>,
+) -> Vec<Notification> {
     let mut online = BTreeSet::new();
     let mut muted = BTreeSet::new();
     for (user, r) in unread_for.iter().zip(reached) {
@@ -129,7 +183,7 @@ pub fn deliver<S: InboxStore + ?Sized>(
             muted.insert(user.clone());
         }
     }
-    Ok(on_delivered(conv, &unread_for, author, &online, &muted))
+    on_delivered(conv, unread_for, author, &online, &muted)
 }
 
 /// `users` without `except` and repeats, in order; borrowed when there is
