@@ -13,6 +13,7 @@ use practicetext_core::inbox::lifecycle::outside_number;
 use practicetext_core::ports::{
     ConversationFilter, ConversationStore, InboundContext, InboundQuery, InboundStore, StoreError,
 };
+use practicetext_core::sensitive::MessageBody;
 
 use crate::PgStore;
 use crate::record::from_json;
@@ -89,6 +90,37 @@ const INBOUND_CONTEXT: &str = "WITH c AS (SELECT id, record FROM conversations \
      (SELECT count(*) FROM rate_acquisitions \
          WHERE organization_id = $1 AND key = $5 AND at >= $6)";
 
+/// [`INBOUND_CONTEXT`] for many queries at once (arrays of the same
+/// parameters, `$6` the instants), one row per query in order.
+const INBOUND_CONTEXTS: &str = "SELECT \
+     (SELECT record::text FROM consent_states WHERE organization_id = q.org AND number = q.num), \
+     c.record::text, \
+     (SELECT m.record::text FROM messages m WHERE m.organization_id = q.org \
+         AND m.conversation_id = c.id AND m.direction = 'inbound' \
+         ORDER BY m.at DESC, m.seq DESC LIMIT 1), \
+     (SELECT last_at FROM rate_keys WHERE organization_id = q.org AND key = q.rate), \
+     (SELECT count(*) FROM rate_acquisitions \
+         WHERE organization_id = q.org AND key = q.counter AND at >= q.since) \
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) \
+         WITH ORDINALITY AS q(org, participants, num, rate, counter, since, i) \
+     LEFT JOIN LATERAL (SELECT id, record FROM conversations \
+         WHERE organization_id = q.org AND participants = q.participants AND status = 'active') c \
+         ON true \
+     ORDER BY q.i";
+/// [`PUT_MESSAGE`] for many messages with distinct ids, in order (arrays
+/// of the same parameters); returns the ids written.
+const PUT_MESSAGES: &str = "INSERT INTO messages AS m \
+     (organization_id, id, conversation_id, direction, at, record) \
+     SELECT q.org, q.id, q.conv, q.dir, q.at, q.rec::json \
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[]) \
+         WITH ORDINALITY AS q(org, id, conv, dir, at, rec, i) \
+     WHERE EXISTS (SELECT 1 FROM conversations c WHERE c.organization_id = q.org AND c.id = q.conv) \
+     ORDER BY q.i \
+     ON CONFLICT (organization_id, id) DO UPDATE SET \
+     seq = CASE WHEN m.conversation_id = EXCLUDED.conversation_id THEN m.seq ELSE EXCLUDED.seq END, \
+     conversation_id = EXCLUDED.conversation_id, direction = EXCLUDED.direction, \
+     at = EXCLUDED.at, record = EXCLUDED.record";
+
 /// The participants as the key of the one-active-conversation index.
 fn participants_key(p: &Participants) -> Result<String, StoreError> {
     to_json("participants", p)
@@ -160,6 +192,69 @@ impl InboundStore for PgStore {
             count_since: u32::try_from(count).unwrap_or(u32::MAX),
         })
     }
+
+    /// Every query's reads in one statement.
+    fn inbound_contexts(
+        &self,
+        queries: &[InboundQuery<'_>],
+    ) -> Result<Vec<(InboundContext, Option<MessageBody>)>, StoreError> {
+        if queries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let orgs: Vec<&str> = queries.iter().map(|q| q.organization.as_str()).collect();
+        let keys = queries
+            .iter()
+            .map(|q| participants_key(q.participants))
+            .collect::<Result<Vec<String>, _>>()?;
+        let from: Vec<Option<String>> = queries
+            .iter()
+            .map(|q| q.from.map(|n| n.to_string()))
+            .collect();
+        let rate: Vec<Option<&str>> = queries
+            .iter()
+            .map(|q| q.rate_key.map(|k| k.as_str()))
+            .collect();
+        let counter: Vec<Option<&str>> = queries
+            .iter()
+            .map(|q| q.conversation_key.map(|k| k.as_str()))
+            .collect();
+        let since: Vec<i64> = queries.iter().map(|q| micros(q.since)).collect();
+        let rows = self.run(|db| {
+            db.rows(
+                INBOUND_CONTEXTS,
+                &[&orgs, &keys, &from, &rate, &counter, &since],
+            )
+        })?;
+        if rows.len() != queries.len() {
+            return Err(StoreError::Backend {
+                message: "the inbound context query did not answer every query".into(),
+            });
+        }
+        rows.iter()
+            .map(|row| {
+                let consent: Option<&str> = get(row, 0)?;
+                let conversation: Option<&str> = get(row, 1)?;
+                let previous: Option<&str> = get(row, 2)?;
+                let last: Option<i64> = get(row, 3)?;
+                let count: i64 = get(row, 4)?;
+                let previous: Option<Message> =
+                    previous.map(|t| from_json("message", t)).transpose()?;
+                let context = InboundContext {
+                    consent: match consent {
+                        Some(t) => from_json("consent state", t)?,
+                        None => ConsentState::default(),
+                    },
+                    conversation: conversation
+                        .map(|t| from_json("conversation", t))
+                        .transpose()?,
+                    previous_inbound: None,
+                    last_acquired: last.map(from_micros).transpose()?,
+                    count_since: u32::try_from(count).unwrap_or(u32::MAX),
+                };
+                Ok((context, previous.map(|m| m.body)))
+            })
+            .collect()
+    }
 }
 
 impl ConversationStore for PgStore {
@@ -229,6 +324,52 @@ impl ConversationStore for PgStore {
             });
         }
         Ok(())
+    }
+
+    /// Distinct ids in one statement (repeated ids one by one).
+    fn put_messages(&self, messages: &[Message]) -> Result<(), StoreError> {
+        let mut ids = std::collections::HashSet::new();
+        if messages.len() < 2
+            || !messages
+                .iter()
+                .all(|m| ids.insert((&m.organization, &m.id)))
+        {
+            return messages.iter().try_for_each(|m| self.put_message(m));
+        }
+        let records = messages
+            .iter()
+            .map(|m| to_json("message", m))
+            .collect::<Result<Vec<String>, _>>()?;
+        let orgs: Vec<&str> = messages.iter().map(|m| m.organization.as_str()).collect();
+        let ids: Vec<&str> = messages.iter().map(|m| m.id.as_str()).collect();
+        let convs: Vec<&str> = messages.iter().map(|m| m.conversation.as_str()).collect();
+        let dirs: Vec<&str> = messages
+            .iter()
+            .map(|m| direction_text(m.direction))
+            .collect();
+        let ats: Vec<i64> = messages.iter().map(|m| micros(m.at)).collect();
+        let written = self.run(|db| {
+            db.try_execute(PUT_MESSAGES, &[&orgs, &ids, &convs, &dirs, &ats, &records])
+                .map_err(|e| refused(e, "message conflict", None))
+        })?;
+        if written as usize == messages.len() {
+            return Ok(());
+        }
+        // Some conversation is missing: name the first.
+        for m in messages {
+            if self
+                .conversation(&m.organization, &m.conversation)?
+                .is_none()
+            {
+                return Err(StoreError::NotFound {
+                    what: "conversation",
+                    id: m.conversation.to_string(),
+                });
+            }
+        }
+        Err(StoreError::Backend {
+            message: "fewer messages were written than given".into(),
+        })
     }
 
     fn last_message(

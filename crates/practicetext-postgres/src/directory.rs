@@ -35,6 +35,11 @@ const PUT_CLIENT: &str = "INSERT INTO clients (organization_id, id, cell_phone, 
 const CLIENT: &str = "SELECT record::text FROM clients WHERE organization_id = $1 AND id = $2";
 const CLIENTS_BY_PHONE: &str = "SELECT record::text FROM clients \
      WHERE organization_id = $1 AND cell_phone = $2 ORDER BY id";
+/// For each (organization, number) of the arrays: whether a client has
+/// that cell phone, in order.
+const HAVE_CLIENTS_BY_PHONE: &str = "SELECT EXISTS (SELECT 1 FROM clients c \
+         WHERE c.organization_id = q.org AND c.cell_phone = q.num) \
+     FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(org, num, i) ORDER BY q.i";
 /// A number's owner record with its organization's directory (as
 /// [`DIRECTORY`]) and the directory's version (migration 4), in one
 /// statement. When the organization and version are `$2` and `$3` (the
@@ -172,6 +177,25 @@ impl DirectoryStore for PgStore {
     ) -> Result<Vec<Client>, StoreError> {
         let phone = number.to_string();
         self.run(|db| db.all("client", CLIENTS_BY_PHONE, &[&org.as_str(), &phone]))
+    }
+
+    /// Every number in one statement.
+    fn have_clients_by_phone(
+        &self,
+        numbers: &[(&OrganizationId, E164)],
+    ) -> Result<Vec<bool>, StoreError> {
+        if numbers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let orgs: Vec<&str> = numbers.iter().map(|(o, _)| o.as_str()).collect();
+        let phones: Vec<String> = numbers.iter().map(|(_, n)| n.to_string()).collect();
+        let rows = self.run(|db| db.rows(HAVE_CLIENTS_BY_PHONE, &[&orgs, &phones]))?;
+        if rows.len() != numbers.len() {
+            return Err(StoreError::Backend {
+                message: "the client query did not answer every number".into(),
+            });
+        }
+        rows.iter().map(|r| get(r, 0)).collect()
     }
 
     /// Reads the owner and its directory in one statement; when the

@@ -4,7 +4,9 @@
 
 use practicetext_core::ids::{ConversationId, MessageId, OrganizationId, Username};
 use practicetext_core::inbox::state::{InboxEntry, Presence};
-use practicetext_core::ports::{InboxStore, Recipient, StoreError, Timestamp};
+use std::collections::HashSet;
+
+use practicetext_core::ports::{InboxStore, Marking, Recipient, StoreError, Timestamp};
 
 use crate::PgStore;
 use crate::record::{from_json, to_json};
@@ -35,6 +37,29 @@ const DELIVER_TO: &str = "WITH marks AS (\
          WHERE p.organization_id = $1 AND p.username = x.u) \
      FROM unnest($5::text[]) WITH ORDINALITY AS x(u, i) \
      LEFT JOIN marks ON marks.username = x.u ORDER BY x.i";
+/// [`DELIVER_TO`] for many messages at once: one row per (message,
+/// user) in the arrays (`$6` the message's place in the call), no
+/// (organization, user, conversation) twice; marks written in key order.
+/// Returns, per row in order: the place, the mute, the presence record.
+const DELIVER_TO_ALL: &str = "WITH x AS (SELECT * FROM unnest($1::text[], $2::text[], \
+         $3::bigint[], $4::text[], $5::text[], $6::int[]) \
+         WITH ORDINALITY AS x(org, conv, at, msg, u, item, i)), \
+     marks AS (\
+         INSERT INTO inbox_marks AS m \
+         (organization_id, username, conversation_id, last_activity, muted) \
+         SELECT org, u, conv, at, false FROM x ORDER BY org, u, conv \
+         ON CONFLICT (organization_id, username, conversation_id) DO UPDATE SET \
+         last_activity = greatest(m.last_activity, EXCLUDED.last_activity) \
+         RETURNING organization_id, username, conversation_id, muted), \
+     unread AS (INSERT INTO inbox_unread (organization_id, username, conversation_id, message_id) \
+         SELECT x.org, x.u, x.conv, x.msg FROM x JOIN marks ON marks.organization_id = x.org \
+             AND marks.username = x.u AND marks.conversation_id = x.conv \
+         ON CONFLICT DO NOTHING) \
+     SELECT x.item, coalesce(marks.muted, false), (SELECT p.record::text FROM presence p \
+         WHERE p.organization_id = x.org AND p.username = x.u) \
+     FROM x LEFT JOIN marks ON marks.organization_id = x.org AND marks.username = x.u \
+         AND marks.conversation_id = x.conv \
+     ORDER BY x.i";
 const TOUCH: &str = "INSERT INTO inbox_marks AS m \
      (organization_id, username, conversation_id, last_activity, muted) VALUES ($1, $2, $3, $4, false) \
      ON CONFLICT (organization_id, username, conversation_id) DO UPDATE SET \
@@ -110,6 +135,76 @@ impl InboxStore for PgStore {
                 })
             })
             .collect()
+    }
+
+    /// Every marking in one statement (a user marked twice in one
+    /// conversation: one by one).
+    fn mark_delivered_to_all(
+        &self,
+        markings: &[Marking<'_>],
+    ) -> Result<Vec<Vec<Recipient>>, StoreError> {
+        let mut seen = HashSet::new();
+        let distinct = markings.iter().all(|m| {
+            m.users
+                .iter()
+                .all(|u| seen.insert((m.org, m.conversation, u)))
+        });
+        if markings.len() < 2 || !distinct {
+            return markings
+                .iter()
+                .map(|m| self.mark_delivered_to(m.org, m.conversation, m.message, m.at, m.users))
+                .collect();
+        }
+        let (mut orgs, mut convs, mut ats, mut msgs, mut users, mut items) =
+            (vec![], vec![], vec![], vec![], vec![], vec![]);
+        for (item, m) in markings.iter().enumerate() {
+            for u in m.users {
+                orgs.push(m.org.as_str());
+                convs.push(m.conversation.as_str());
+                ats.push(micros(m.at));
+                msgs.push(m.message.as_str());
+                users.push(u.as_str());
+                items.push(i32::try_from(item).unwrap_or(i32::MAX));
+            }
+        }
+        let mut out: Vec<Vec<Recipient>> = markings
+            .iter()
+            .map(|m| Vec::with_capacity(m.users.len()))
+            .collect();
+        if users.is_empty() {
+            return Ok(out);
+        }
+        let rows = self.run(|db| {
+            db.rows(
+                DELIVER_TO_ALL,
+                &[&orgs, &convs, &ats, &msgs, &users, &items],
+            )
+        })?;
+        for r in &rows {
+            let item = usize::try_from(get::<i32>(r, 0)?).unwrap_or(usize::MAX);
+            let presence: Option<Presence> = get::<Option<&str>>(r, 2)?
+                .map(|p| from_json("presence", p))
+                .transpose()?;
+            let recipient = Recipient {
+                online: presence.is_some_and(|p| p.online),
+                muted: get(r, 1)?,
+            };
+            out.get_mut(item)
+                .ok_or_else(|| StoreError::Backend {
+                    message: "the delivery query answered for no message".into(),
+                })?
+                .push(recipient);
+        }
+        if out
+            .iter()
+            .zip(markings)
+            .any(|(o, m)| o.len() != m.users.len())
+        {
+            return Err(StoreError::Backend {
+                message: "the delivery query did not answer every user".into(),
+            });
+        }
+        Ok(out)
     }
 
     fn touch(

@@ -10,6 +10,8 @@
 //! judges by the acquisitions before its `now`. A claim is the same kind
 //! of conditional upsert.
 
+use std::collections::HashSet;
+
 use chrono::TimeDelta;
 use postgres::GenericClient;
 use practicetext_core::ids::OrganizationId;
@@ -48,6 +50,19 @@ const COUNT_SINCE: &str = "SELECT count(*) FROM rate_acquisitions \
 const CLAIM: &str = "INSERT INTO idempotency_keys AS k (scope, key, done, lease_until) \
      VALUES ($1, $2, false, $4) ON CONFLICT (scope, key) DO UPDATE \
      SET lease_until = EXCLUDED.lease_until WHERE NOT k.done AND k.lease_until <= $3";
+/// [`CLAIM`] for distinct keys (`$2`), in key order; returns the keys
+/// acquired.
+const CLAIM_ALL: &str = "INSERT INTO idempotency_keys AS k (scope, key, done, lease_until) \
+     SELECT $1, u, false, $4 FROM unnest($2::text[]) AS u ORDER BY u \
+     ON CONFLICT (scope, key) DO UPDATE \
+     SET lease_until = EXCLUDED.lease_until WHERE NOT k.done AND k.lease_until <= $3 \
+     RETURNING key";
+const CLAIM_STATES: &str =
+    "SELECT key, done FROM idempotency_keys WHERE scope = $1 AND key = ANY($2::text[])";
+/// [`COMPLETE`] for distinct keys, in key order.
+const COMPLETE_ALL: &str = "INSERT INTO idempotency_keys (scope, key, done, lease_until) \
+     SELECT $1, u, true, $3 FROM unnest($2::text[]) AS u ORDER BY u \
+     ON CONFLICT (scope, key) DO UPDATE SET done = true";
 const CLAIM_STATE: &str = "SELECT done FROM idempotency_keys WHERE scope = $1 AND key = $2";
 const COMPLETE: &str = "INSERT INTO idempotency_keys (scope, key, done, lease_until) \
      VALUES ($1, $2, true, $3) ON CONFLICT (scope, key) DO UPDATE SET done = true";
@@ -170,6 +185,68 @@ impl IdempotencyStore for PgStore {
 
     fn complete(&self, scope: &str, key: &str, now: Timestamp) -> Result<(), StoreError> {
         self.run(|db| db.execute(COMPLETE, &[&scope, &key, &micros(now)]))?;
+        Ok(())
+    }
+
+    /// Distinct keys in one statement (and one more for the keys not
+    /// acquired); repeated keys one by one.
+    fn claim_all(
+        &self,
+        scope: &str,
+        keys: &[&str],
+        lease: TimeDelta,
+        now: Timestamp,
+    ) -> Result<Vec<Claim>, StoreError> {
+        let mut distinct: Vec<&str> = keys.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if keys.len() < 2 || distinct.len() != keys.len() {
+            return keys
+                .iter()
+                .map(|k| self.claim(scope, k, lease, now))
+                .collect();
+        }
+        let now = micros(now);
+        let until = now.saturating_add(span(lease));
+        self.run(|db| {
+            let acquired: HashSet<String> = db
+                .rows(CLAIM_ALL, &[&scope, &distinct, &now, &until])?
+                .iter()
+                .map(|r| get(r, 0))
+                .collect::<Result<_, _>>()?;
+            let rest: Vec<&str> = keys
+                .iter()
+                .copied()
+                .filter(|k| !acquired.contains(*k))
+                .collect();
+            let mut done = HashSet::new();
+            if !rest.is_empty() {
+                for r in db.rows(CLAIM_STATES, &[&scope, &rest])? {
+                    if get::<bool>(&r, 1)? {
+                        done.insert(get::<String>(&r, 0)?);
+                    }
+                }
+            }
+            Ok(keys
+                .iter()
+                .map(|k| match (acquired.contains(*k), done.contains(*k)) {
+                    (true, _) => Claim::Acquired,
+                    (false, true) => Claim::Done,
+                    (false, false) => Claim::InProgress,
+                })
+                .collect())
+        })
+    }
+
+    /// Every key in one statement.
+    fn complete_all(&self, scope: &str, keys: &[&str], now: Timestamp) -> Result<(), StoreError> {
+        let mut distinct: Vec<&str> = keys.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.is_empty() {
+            return Ok(());
+        }
+        self.run(|db| db.execute(COMPLETE_ALL, &[&scope, &distinct, &micros(now)]))?;
         Ok(())
     }
 }
