@@ -587,3 +587,152 @@ fn usage_counted_by_several_connections_reads_as_one_row() {
         (4, 4, 8, 6)
     );
 }
+
+/// Everything an engine wrote that a reader can see (for comparing two
+/// schemas that handled the same texts).
+fn engine_contents(store: &PgStore, claims: &[String]) -> String {
+    use practicetext_core::ports::{
+        ConsentStore, ConversationFilter, ConversationStore, IdempotencyStore, InboxStore,
+        UsageStore,
+    };
+    let org = practicetext_store_tests::engine::org();
+    let mut out = String::new();
+    for c in store
+        .conversations(&org, &ConversationFilter::default())
+        .unwrap()
+    {
+        out += &format!("{c:?}\n{:?}\n", store.messages(&org, &c.id).unwrap());
+    }
+    for u in store.users(&org).unwrap() {
+        out += &format!("{:?}\n", store.entries(&org, &u.username).unwrap());
+    }
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    out += &format!("{:?}\n", store.usage(&org, day, day).unwrap());
+    out += &format!("{:?}\n", store.consent_history(&org, None).unwrap());
+    let t = chrono::DateTime::from_timestamp(1_795_446_000, 0).unwrap();
+    for id in claims {
+        let claim = store.claim("inbound", id, chrono::TimeDelta::zero(), t);
+        out += &format!("{claim:?}");
+    }
+    out
+}
+
+/// `handle_inbound_batch` (bulk statements where the texts cannot see
+/// each other) records on PostgreSQL what its one-by-one reference
+/// records: batches to the front desk's group (the bulk path: existing
+/// conversations, plain texts), to Alice (auto-replies), STOPs, a
+/// number nobody owns, repeated senders and provider ids.
+#[test]
+fn a_batch_in_bulk_records_what_one_by_one_records() {
+    use practicetext_core::inbound::InboundText;
+    use practicetext_core::sensitive::MessageBody;
+    use practicetext_core::webhook::Sender;
+    use practicetext_store_tests::engine::{engine, patient, put_practice};
+
+    let t = |provider: u32, from: u16, to: &str, body: &str, second: i64| InboundText {
+        provider_id: Some(format!("SMbulk{provider}")),
+        from: Sender::Number(patient(from)),
+        to: practicetext_core::phone::E164::parse(to).unwrap(),
+        body: MessageBody::from(body),
+        media_count: 0,
+        received_at: chrono::DateTime::from_timestamp(1_795_446_000 + second, 0).unwrap(),
+    };
+    let (group, alice, nobody) = ("+16502530010", "+16502530001", "+16502530099");
+    let batches: Vec<Vec<InboundText>> = vec![
+        // New conversations: one by one inside the bulk path.
+        (0..6).map(|i| t(i, i as u16, group, "Hi", 0)).collect(),
+        // Plain texts in bulk, with a refused one.
+        (0..6)
+            .map(|i| t(10 + i, i as u16, group, "Is Rex ready?", 5))
+            .chain([t(16, 7, nobody, "Hi", 5)])
+            .collect(),
+        // Plain, a STOP, an auto-reply and a duplicate of an earlier id.
+        vec![
+            t(20, 0, group, "Is Rex ready?", 10),
+            t(21, 1, group, "STOP", 10),
+            t(22, 2, alice, "Hello", 10),
+            t(3, 3, group, "Hi", 10),
+            t(24, 4, group, "Again", 10),
+        ],
+        // A repeated sender: one by one.
+        vec![t(30, 5, group, "One", 20), t(31, 5, group, "Two", 20)],
+        // Plain again, repeats of bodies (X4 compares with the previous).
+        (0..6)
+            .map(|i| t(40 + i, i as u16, group, "Is Rex ready?", 30))
+            .collect(),
+        // Plain texts of two segments each.
+        (0..4)
+            .map(|i| t(50 + i, i as u16, group, &"Is Rex ready? ".repeat(15), 40))
+            .collect(),
+    ];
+    let (bulk, reference) = (scratch_store(), scratch_store());
+    put_practice(&*bulk);
+    put_practice(&*reference);
+    let now = chrono::DateTime::from_timestamp(1_795_446_100, 0).unwrap();
+    let own = |s: &Scratch| PgStore::connect_in_schema(&s.url, &s.schema).unwrap();
+    let (bulk_engine, reference_engine) =
+        (engine(own(&bulk), now, 3), engine(own(&reference), now, 3));
+    for texts in &batches {
+        let got = bulk_engine.handle_inbound_batch(texts).unwrap();
+        let want = reference_engine
+            .handle_inbound_batch_one_by_one(texts)
+            .unwrap();
+        assert_eq!(got, want);
+        assert_eq!(
+            bulk_engine.transport().take(),
+            reference_engine.transport().take()
+        );
+    }
+    let claims: Vec<String> = (0..60).map(|i| format!("SMbulk{i}")).collect();
+    assert_eq!(
+        engine_contents(&bulk, &claims),
+        engine_contents(&reference, &claims)
+    );
+}
+
+/// The bulk ports' edges: repeated keys, keys already done or held, a
+/// message whose conversation is missing.
+#[test]
+fn bulk_claims_and_messages_answer_as_one_by_one() {
+    use practicetext_core::conversation::{Author, Direction, Message};
+    use practicetext_core::ids::{ConversationId, MessageId};
+    use practicetext_core::ports::{Claim, ConversationStore, IdempotencyStore};
+
+    let store = scratch_store();
+    let t = chrono::DateTime::from_timestamp(1_795_446_000, 0).unwrap();
+    let lease = chrono::TimeDelta::seconds(60);
+    assert_eq!(
+        store.claim("inbound", "held", lease, t),
+        Ok(Claim::Acquired)
+    );
+    assert_eq!(
+        store.claim("inbound", "done", lease, t),
+        Ok(Claim::Acquired)
+    );
+    store.complete("inbound", "done", t).unwrap();
+    let claims = store.claim_all("inbound", &["new", "held", "done", "other"], lease, t);
+    use Claim::*;
+    assert_eq!(claims, Ok(vec![Acquired, InProgress, Done, Acquired]));
+    let repeated = store.claim_all("inbound", &["again", "again"], lease, t);
+    assert_eq!(repeated, Ok(vec![Acquired, InProgress]));
+    store
+        .complete_all("inbound", &["new", "new", "other"], t)
+        .unwrap();
+    let after = store.claim_all("inbound", &["new", "other"], lease, t);
+    assert_eq!(after, Ok(vec![Done, Done]));
+
+    let message = |id: &str| Message {
+        id: MessageId::new(id),
+        organization: "happy-paws".into(),
+        conversation: ConversationId::new("missing"),
+        direction: Direction::Inbound,
+        author: Author::Outside,
+        body: "Hi".into(),
+        at: t,
+        provider_id: None,
+    };
+    let err = store
+        .put_messages(&[message("m1"), message("m2")])
+        .unwrap_err();
+    assert_eq!(err.code(), "not_found", "{err}");
+}
