@@ -283,7 +283,9 @@ fn bench(c: &mut Criterion) {
         };
         g.bench_function(name, |b| {
             b.iter_custom(|iters| {
-                let share = iters.div_ceil(n).max(1);
+                // Whole batches: criterion's small iteration counts (as
+                // with `--quick`) would otherwise time batches of a few.
+                let share = iters.div_ceil(n).max(1).next_multiple_of(batch);
                 let start = Instant::now();
                 for w in &mut workers {
                     w.tell(&format!("go {share} {batch}"));
