@@ -36,6 +36,14 @@
 //!   history in one transaction; a secure conversation's save starts with
 //!   a compare-and-set of its version; "one active conversation per
 //!   participants" is a partial unique index.
+//! - The bulk ports (`inbound_contexts`, `have_clients_by_phone`,
+//!   `claim_all`, `complete_all`, `put_messages`, `mark_delivered_to_all`,
+//!   `record_all`), which `Engine::handle_inbound_batch` uses for a batch
+//!   whose texts cannot see each other, are one statement each over
+//!   arrays (`unnest ... WITH ORDINALITY`); rows are written in key order,
+//!   so two app servers' batches lock shared rows in the same order.
+//!   Repeated keys in one call go one by one (one statement cannot upsert
+//!   a row twice).
 //! - One connection behind a mutex, with its prepared statements; a lost
 //!   connection fails the call in flight ([`StoreError::Backend`], safe to
 //!   retry) and is replaced on the next call.
