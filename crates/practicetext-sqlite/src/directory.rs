@@ -7,6 +7,7 @@ use practicetext_core::ports::{DirectoryStore, StoreError};
 use rusqlite::params;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::SqliteStore;
 use crate::record::{backend, to_json};
@@ -17,11 +18,18 @@ use crate::sql::{all, one, value, write};
 /// connection (this process or another) commits, and this connection's own
 /// directory writes and rollbacks empty the cache. The engine reads the
 /// directory of every inbound text; most of the time nothing changed it.
+///
+/// Inside a unit the version is read once: the unit holds the write lock
+/// from its `BEGIN IMMEDIATE`, so no other connection commits until it
+/// ends.
 #[derive(Default)]
 pub(crate) struct Cache {
     /// The `data_version` the entries were read at.
     version: Option<i64>,
-    directories: HashMap<OrganizationId, Directory>,
+    /// The version was read inside the open unit.
+    checked_in_unit: bool,
+    /// Shared with the engine, which keeps a compiled policy per snapshot.
+    directories: HashMap<OrganizationId, Arc<Directory>>,
     numbers: HashMap<E164, Option<OwnedNumber>>,
 }
 
@@ -32,6 +40,11 @@ impl Cache {
         self.directories.clear();
         self.numbers.clear();
     }
+
+    /// A unit opens: the version must be read again.
+    pub(crate) fn unit_opened(&mut self) {
+        self.checked_in_unit = false;
+    }
 }
 
 impl SqliteStore {
@@ -40,10 +53,14 @@ impl SqliteStore {
     fn cache<R>(&self, f: impl FnOnce(&mut Cache) -> R) -> Result<R, StoreError> {
         let guard = self.lock();
         let mut session = guard.try_borrow_mut().map_err(|_| crate::sql::busy())?;
-        let version: Option<i64> = value(&session.conn, "PRAGMA data_version", [])?;
-        if session.cache.version != version {
-            session.cache.clear();
-            session.cache.version = version;
+        let in_unit = session.units > 0;
+        if !(in_unit && session.cache.checked_in_unit) {
+            let version: Option<i64> = value(&session.conn, "PRAGMA data_version", [])?;
+            if session.cache.version != version {
+                session.cache.clear();
+                session.cache.version = version;
+            }
+            session.cache.checked_in_unit = in_unit;
         }
         Ok(f(&mut session.cache))
     }
@@ -195,17 +212,27 @@ impl DirectoryStore for SqliteStore {
         self.with_conn(|conn| all(conn, "client", CLIENTS_BY_PHONE, params))
     }
 
-    /// The owner and its directory from the cache when both are there (one
-    /// check of `data_version`), else as the default reads them.
     fn number_with_directory(
         &self,
         number: E164,
     ) -> Result<Option<(OwnedNumber, Directory)>, StoreError> {
+        Ok(self
+            .number_with_shared_directory(number)?
+            .map(|(owner, dir)| (owner, Directory::clone(&dir))))
+    }
+
+    /// The owner and its directory from the cache when both are there (one
+    /// check of `data_version`, none more inside a unit), the directory
+    /// shared and not copied; else as the default reads them.
+    fn number_with_shared_directory(
+        &self,
+        number: E164,
+    ) -> Result<Option<(OwnedNumber, Arc<Directory>)>, StoreError> {
         let cached = self.cache(|c| match c.numbers.get(&number) {
             Some(Some(owner)) => c
                 .directories
                 .get(&owner.organization)
-                .map(|dir| Some((owner.clone(), dir.clone()))),
+                .map(|dir| Some((owner.clone(), Arc::clone(dir)))),
             Some(None) => Some(None),
             None => None,
         })?;
@@ -214,17 +241,23 @@ impl DirectoryStore for SqliteStore {
         }
         match self.number(number)? {
             Some(owner) => {
-                let dir = self.directory(&owner.organization)?;
+                let dir = self.shared_directory(&owner.organization)?;
                 Ok(Some((owner, dir)))
             }
             None => Ok(None),
         }
     }
 
+    fn directory(&self, org: &OrganizationId) -> Result<Directory, StoreError> {
+        Ok(Directory::clone(&*self.shared_directory(org)?))
+    }
+}
+
+impl SqliteStore {
     /// Reads the four parts in one read transaction (or in the unit that is
     /// open): a consistent snapshot even while another process writes the
     /// file. Kept in the cache until the database changes.
-    fn directory(&self, org: &OrganizationId) -> Result<Directory, StoreError> {
+    fn shared_directory(&self, org: &OrganizationId) -> Result<Arc<Directory>, StoreError> {
         if let Some(found) = self.cache(|c| c.directories.get(org).cloned())? {
             return Ok(found);
         }
@@ -243,7 +276,8 @@ impl DirectoryStore for SqliteStore {
                 numbers: all(conn, "number", NUMBERS, key)?,
             })
         })?;
-        self.cache(|c| c.directories.insert(org.clone(), dir.clone()))?;
+        let dir = Arc::new(dir);
+        self.cache(|c| c.directories.insert(org.clone(), Arc::clone(&dir)))?;
         Ok(dir)
     }
 }
@@ -290,6 +324,18 @@ mod tests {
         });
         assert!(rolled_back.is_err());
         assert_eq!(users(&a), 2, "a rolled-back write is forgotten");
+        // A unit reads the version once; the next unit reads it again.
+        for (name, want) in [("ann", 3), ("bea", 4)] {
+            let seen: Result<usize, StoreError> = a.atomically(|| {
+                let once = users(&a);
+                assert_eq!(users(&a), once, "the same snapshot within the unit");
+                Ok(once)
+            });
+            assert_eq!(seen.unwrap(), want - 1, "before {name}");
+            b.put_user(&fixtures::bare_user("org-a", name)).unwrap();
+            let seen: Result<usize, StoreError> = a.atomically(|| Ok(users(&a)));
+            assert_eq!(seen.unwrap(), want, "{name}, committed between units");
+        }
     }
 
     /// Every read finds its rows through an index, in the promised order,

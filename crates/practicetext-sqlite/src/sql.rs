@@ -164,6 +164,9 @@ impl SqliteStore {
     /// a nested one.
     fn open_unit(&self) -> Result<bool, StoreError> {
         let outermost = self.units(|n| *n == 0)?;
+        if outermost {
+            self.with_session(|s| s.cache.unit_opened())?;
+        }
         self.control(if outermost {
             "BEGIN IMMEDIATE"
         } else {
@@ -171,6 +174,16 @@ impl SqliteStore {
         })?;
         self.units(|n| *n += 1)?;
         Ok(outermost)
+    }
+
+    /// Runs `f` on the session (none of its statements running).
+    pub(crate) fn with_session<R>(
+        &self,
+        f: impl FnOnce(&mut crate::Session) -> R,
+    ) -> Result<R, StoreError> {
+        let guard = self.lock();
+        let mut session = guard.try_borrow_mut().map_err(|_| busy())?;
+        Ok(f(&mut session))
     }
 
     /// Reads or changes the open unit count.
