@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::SqliteStore;
 use crate::record::{backend, to_json};
-use crate::sql::{all, one, value, write};
+use crate::sql::{all, one, value};
 
 /// Directories and number owners as read, kept while the database does
 /// not change under them: SQLite's `data_version` changes whenever another
@@ -28,17 +28,29 @@ pub(crate) struct Cache {
     version: Option<i64>,
     /// The version was read inside the open unit.
     checked_in_unit: bool,
+    /// Counts the times the cache was emptied: an answer read from the
+    /// file is kept only if the cache was not emptied since the version
+    /// was checked before the read (else it may predate a write).
+    generation: u64,
     /// Shared with the engine, which keeps a compiled policy per snapshot.
     directories: HashMap<OrganizationId, Arc<Directory>>,
     numbers: HashMap<E164, Option<OwnedNumber>>,
+    /// Clients by cell phone (the engine asks for the sender of every
+    /// inbound text), at most [`CLIENT_PHONES`] numbers.
+    clients_by_phone: HashMap<(OrganizationId, E164), Vec<Client>>,
 }
+
+/// How many numbers' clients the cache keeps; when full it starts over.
+const CLIENT_PHONES: usize = 10_000;
 
 impl Cache {
     /// Forgets everything.
     pub(crate) fn clear(&mut self) {
         self.version = None;
+        self.generation = self.generation.wrapping_add(1);
         self.directories.clear();
         self.numbers.clear();
+        self.clients_by_phone.clear();
     }
 
     /// A unit opens: the version must be read again.
@@ -65,6 +77,17 @@ impl SqliteStore {
         Ok(f(&mut session.cache))
     }
 
+    /// Runs `f` on the cache if it was not emptied since `generation` (read
+    /// with [`cache`](Self::cache) before reading what `f` keeps).
+    fn keep(&self, generation: u64, f: impl FnOnce(&mut Cache)) -> Result<(), StoreError> {
+        let guard = self.lock();
+        let mut session = guard.try_borrow_mut().map_err(|_| crate::sql::busy())?;
+        if session.cache.generation == generation {
+            f(&mut session.cache);
+        }
+        Ok(())
+    }
+
     /// Empties the cache (a unit that may have read its own uncommitted
     /// writes was rolled back).
     pub(crate) fn forget_cache(&self) {
@@ -72,6 +95,16 @@ impl SqliteStore {
         if let Ok(mut session) = guard.try_borrow_mut() {
             session.cache.clear();
         }
+    }
+
+    /// Runs a client write and forgets the clients in the cache.
+    fn write_client(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize, StoreError> {
+        let guard = self.lock();
+        let mut session = guard.try_borrow_mut().map_err(|_| crate::sql::busy())?;
+        session.cache.clients_by_phone.clear();
+        session.cache.generation = session.cache.generation.wrapping_add(1);
+        let mut stmt = session.conn.prepare_cached(sql).map_err(backend)?;
+        stmt.execute(params).map_err(backend)
     }
 
     /// Runs a directory write and empties the cache.
@@ -173,12 +206,16 @@ impl DirectoryStore for SqliteStore {
     }
 
     fn number(&self, number: E164) -> Result<Option<OwnedNumber>, StoreError> {
-        if let Some(found) = self.cache(|c| c.numbers.get(&number).cloned())? {
+        let (cached, generation) =
+            self.cache(|c| (c.numbers.get(&number).cloned(), c.generation))?;
+        if let Some(found) = cached {
             return Ok(found);
         }
         let found: Option<OwnedNumber> =
             self.with_conn(|conn| one(conn, "number", NUMBER, [number.to_string()]))?;
-        self.cache(|c| c.numbers.insert(number, found.clone()))?;
+        self.keep(generation, |c| {
+            c.numbers.insert(number, found.clone());
+        })?;
         Ok(found)
     }
 
@@ -195,7 +232,7 @@ impl DirectoryStore for SqliteStore {
             phone,
             record
         ];
-        self.with_conn(|conn| write(conn, PUT_CLIENT, params))?;
+        self.write_client(PUT_CLIENT, params)?;
         Ok(())
     }
 
@@ -203,13 +240,28 @@ impl DirectoryStore for SqliteStore {
         self.with_conn(|conn| one(conn, "client", CLIENT, [org.as_str(), id.as_str()]))
     }
 
+    /// Kept in the cache until the database changes.
     fn clients_by_phone(
         &self,
         org: &OrganizationId,
         number: E164,
     ) -> Result<Vec<Client>, StoreError> {
+        let key = (org.clone(), number);
+        let (cached, generation) =
+            self.cache(|c| (c.clients_by_phone.get(&key).cloned(), c.generation))?;
+        if let Some(found) = cached {
+            return Ok(found);
+        }
         let params = params![org.as_str(), number.to_string()];
-        self.with_conn(|conn| all(conn, "client", CLIENTS_BY_PHONE, params))
+        let found: Vec<Client> =
+            self.with_conn(|conn| all(conn, "client", CLIENTS_BY_PHONE, params))?;
+        self.keep(generation, |c| {
+            if c.clients_by_phone.len() >= CLIENT_PHONES {
+                c.clients_by_phone.clear();
+            }
+            c.clients_by_phone.insert(key, found.clone());
+        })?;
+        Ok(found)
     }
 
     fn number_with_directory(
@@ -258,7 +310,9 @@ impl SqliteStore {
     /// open): a consistent snapshot even while another process writes the
     /// file. Kept in the cache until the database changes.
     fn shared_directory(&self, org: &OrganizationId) -> Result<Arc<Directory>, StoreError> {
-        if let Some(found) = self.cache(|c| c.directories.get(org).cloned())? {
+        let (cached, generation) =
+            self.cache(|c| (c.directories.get(org).cloned(), c.generation))?;
+        if let Some(found) = cached {
             return Ok(found);
         }
         let dir = self.read_tx(|conn| {
@@ -277,7 +331,9 @@ impl SqliteStore {
             })
         })?;
         let dir = Arc::new(dir);
-        self.cache(|c| c.directories.insert(org.clone(), Arc::clone(&dir)))?;
+        self.keep(generation, |c| {
+            c.directories.insert(org.clone(), Arc::clone(&dir));
+        })?;
         Ok(dir)
     }
 }
@@ -336,6 +392,48 @@ mod tests {
             let seen: Result<usize, StoreError> = a.atomically(|| Ok(users(&a)));
             assert_eq!(seen.unwrap(), want, "{name}, committed between units");
         }
+    }
+
+    /// The cached clients by phone follow this connection's client writes,
+    /// another connection's commits and a rolled-back unit.
+    #[test]
+    fn the_clients_by_phone_follow_every_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let (a, b) = (
+            SqliteStore::open(&path).unwrap(),
+            SqliteStore::open(&path).unwrap(),
+        );
+        let org = fixtures::organization("org-a");
+        a.put_organization(&org).unwrap();
+        let phone = fixtures::phone(20);
+        let ids = |s: &SqliteStore| -> Vec<String> {
+            s.clients_by_phone(&org.id, phone)
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id.to_string())
+                .collect()
+        };
+        assert_eq!(ids(&a), Vec::<String>::new());
+        a.put_client(&fixtures::client("org-a", "c-1", Some(phone)))
+            .unwrap();
+        assert_eq!(ids(&a), ["c-1"], "this connection's write");
+        b.put_client(&fixtures::client("org-a", "c-2", Some(phone)))
+            .unwrap();
+        assert_eq!(ids(&a), ["c-1", "c-2"], "another connection's commit");
+        a.put_client(&fixtures::client("org-a", "c-1", None))
+            .unwrap();
+        assert_eq!(ids(&a), ["c-2"], "a client whose phone changed");
+        let rolled_back: Result<(), StoreError> = a.atomically(|| {
+            a.put_client(&fixtures::client("org-a", "c-3", Some(phone)))?;
+            assert_eq!(ids(&a), ["c-2", "c-3"], "the unit sees its own write");
+            Err(StoreError::Backend {
+                message: "roll back".into(),
+            })
+        });
+        assert!(rolled_back.is_err());
+        assert_eq!(ids(&a), ["c-2"], "a rolled-back write is forgotten");
+        assert_eq!(ids(&b), ["c-2"]);
     }
 
     /// Every read finds its rows through an index, in the promised order,
