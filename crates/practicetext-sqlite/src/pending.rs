@@ -176,7 +176,13 @@ impl Pending {
             ];
             write(conn, crate::usage::RECORD, params)?;
         }
-        if !completed.is_empty() {
+        if let [one] = completed.as_slice() {
+            write(
+                conn,
+                crate::rate::COMPLETE,
+                params![one.scope, one.key, one.at],
+            )?;
+        } else if !completed.is_empty() {
             let keys: Vec<(&str, &str, i64)> = completed
                 .iter()
                 .map(|c| (c.scope.as_str(), c.key.as_str(), c.at))

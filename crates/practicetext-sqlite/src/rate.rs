@@ -33,7 +33,7 @@ const TAKE: &str = "INSERT INTO idempotency_keys (scope, key, done, lease_until)
      VALUES (?1, ?2, 0, ?4) ON CONFLICT (scope, key) DO UPDATE SET lease_until = excluded.lease_until \
      WHERE done = 0 AND lease_until <= ?3";
 const DONE: &str = "SELECT done FROM idempotency_keys WHERE scope = ?1 AND key = ?2";
-const COMPLETE: &str = "INSERT INTO idempotency_keys (scope, key, done, lease_until) \
+pub(crate) const COMPLETE: &str = "INSERT INTO idempotency_keys (scope, key, done, lease_until) \
      VALUES (?1, ?2, 1, ?3) ON CONFLICT (scope, key) DO UPDATE SET done = 1";
 /// [`COMPLETE`] for every `[scope, key, at]` of the JSON array `?1` (the
 /// completions a unit kept for its commit).
