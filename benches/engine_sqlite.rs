@@ -27,7 +27,9 @@
 //! texts in batches to fill it, then the thread's CPU time over 10,000
 //! single texts and 200 batches of 64, printed per text. A number above 1
 //! (`PRACTICETEXT_BENCH_FIXED=200000`) fills the file with that many texts
-//! instead.
+//! instead. For counting instructions (`valgrind --tool=callgrind`),
+//! `PRACTICETEXT_BENCH_STREAM=group_number` runs one stream and
+//! `PRACTICETEXT_BENCH_PHASE=single` (or `batch`) one of the two measures.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -182,7 +184,11 @@ fn fixed_workload(fill: u64) {
         ("group_number", "+16502530010", 5),
         ("auto_reply", "+16502530001", 10_000),
     ];
+    let only = |var: &str, value: &str| std::env::var(var).is_ok_and(|v| v != value);
     for (name, to, step) in streams {
+        if only("PRACTICETEXT_BENCH_STREAM", name) {
+            continue;
+        }
         let dir = tempfile::tempdir().expect("temporary directory");
         let engine = engine(&dir);
         let to = E164::parse(to).expect("a valid number");
@@ -194,21 +200,27 @@ fn fixed_workload(fill: u64) {
                     .expect("handled"),
             );
         }
+        let (singles, batches) = match std::env::var("PRACTICETEXT_BENCH_PHASE").as_deref() {
+            Ok("single") => (10_000, 0),
+            Ok("batch") => (0, 200),
+            _ => (10_000, 200),
+        };
         let start = thread_cpu();
-        for _ in 0..10_000 {
+        for _ in 0..singles {
             i += 1;
             black_box(engine.handle_inbound(&text(i, to, step)).expect("handled"));
         }
-        let single = thread_cpu().saturating_sub(start).as_secs_f64() / 10_000.0;
+        let single = thread_cpu().saturating_sub(start).as_secs_f64() / f64::from(singles);
         let start = thread_cpu();
-        for _ in 0..200 {
+        for _ in 0..batches {
             black_box(
                 engine
                     .handle_inbound_batch(&batch(&mut i, to, step))
                     .expect("handled"),
             );
         }
-        let batched = thread_cpu().saturating_sub(start).as_secs_f64() / (200.0 * BATCH as f64);
+        let batched =
+            thread_cpu().saturating_sub(start).as_secs_f64() / (f64::from(batches) * BATCH as f64);
         println!(
             "{name}: one per commit {:.1} µs/text ({:.0}/s), batches of {BATCH} {:.1} µs/text ({:.0}/s)",
             single * 1e6,

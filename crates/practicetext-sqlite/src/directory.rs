@@ -7,30 +7,55 @@ use practicetext_core::ports::{DirectoryStore, StoreError};
 use rusqlite::params;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::SqliteStore;
 use crate::record::{backend, to_json};
-use crate::sql::{all, one, value, write};
+use crate::sql::{all, one, value};
 
 /// Directories and number owners as read, kept while the database does
 /// not change under them: SQLite's `data_version` changes whenever another
 /// connection (this process or another) commits, and this connection's own
 /// directory writes and rollbacks empty the cache. The engine reads the
 /// directory of every inbound text; most of the time nothing changed it.
+///
+/// Inside a unit the version is read once: the unit holds the write lock
+/// from its `BEGIN IMMEDIATE`, so no other connection commits until it
+/// ends.
 #[derive(Default)]
 pub(crate) struct Cache {
     /// The `data_version` the entries were read at.
     version: Option<i64>,
-    directories: HashMap<OrganizationId, Directory>,
+    /// The version was read inside the open unit.
+    checked_in_unit: bool,
+    /// Counts the times the cache was emptied: an answer read from the
+    /// file is kept only if the cache was not emptied since the version
+    /// was checked before the read (else it may predate a write).
+    generation: u64,
+    /// Shared with the engine, which keeps a compiled policy per snapshot.
+    directories: HashMap<OrganizationId, Arc<Directory>>,
     numbers: HashMap<E164, Option<OwnedNumber>>,
+    /// Clients by cell phone (the engine asks for the sender of every
+    /// inbound text), at most [`CLIENT_PHONES`] numbers.
+    clients_by_phone: HashMap<(OrganizationId, E164), Vec<Client>>,
 }
+
+/// How many numbers' clients the cache keeps; when full it starts over.
+const CLIENT_PHONES: usize = 10_000;
 
 impl Cache {
     /// Forgets everything.
     pub(crate) fn clear(&mut self) {
         self.version = None;
+        self.generation = self.generation.wrapping_add(1);
         self.directories.clear();
         self.numbers.clear();
+        self.clients_by_phone.clear();
+    }
+
+    /// A unit opens: the version must be read again.
+    pub(crate) fn unit_opened(&mut self) {
+        self.checked_in_unit = false;
     }
 }
 
@@ -40,12 +65,27 @@ impl SqliteStore {
     fn cache<R>(&self, f: impl FnOnce(&mut Cache) -> R) -> Result<R, StoreError> {
         let guard = self.lock();
         let mut session = guard.try_borrow_mut().map_err(|_| crate::sql::busy())?;
-        let version: Option<i64> = value(&session.conn, "PRAGMA data_version", [])?;
-        if session.cache.version != version {
-            session.cache.clear();
-            session.cache.version = version;
+        let in_unit = session.units > 0;
+        if !(in_unit && session.cache.checked_in_unit) {
+            let version: Option<i64> = value(&session.conn, "PRAGMA data_version", [])?;
+            if session.cache.version != version {
+                session.cache.clear();
+                session.cache.version = version;
+            }
+            session.cache.checked_in_unit = in_unit;
         }
         Ok(f(&mut session.cache))
+    }
+
+    /// Runs `f` on the cache if it was not emptied since `generation` (read
+    /// with [`cache`](Self::cache) before reading what `f` keeps).
+    fn keep(&self, generation: u64, f: impl FnOnce(&mut Cache)) -> Result<(), StoreError> {
+        let guard = self.lock();
+        let mut session = guard.try_borrow_mut().map_err(|_| crate::sql::busy())?;
+        if session.cache.generation == generation {
+            f(&mut session.cache);
+        }
+        Ok(())
     }
 
     /// Empties the cache (a unit that may have read its own uncommitted
@@ -55,6 +95,16 @@ impl SqliteStore {
         if let Ok(mut session) = guard.try_borrow_mut() {
             session.cache.clear();
         }
+    }
+
+    /// Runs a client write and forgets the clients in the cache.
+    fn write_client(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize, StoreError> {
+        let guard = self.lock();
+        let mut session = guard.try_borrow_mut().map_err(|_| crate::sql::busy())?;
+        session.cache.clients_by_phone.clear();
+        session.cache.generation = session.cache.generation.wrapping_add(1);
+        let mut stmt = session.conn.prepare_cached(sql).map_err(backend)?;
+        stmt.execute(params).map_err(backend)
     }
 
     /// Runs a directory write and empties the cache.
@@ -156,12 +206,16 @@ impl DirectoryStore for SqliteStore {
     }
 
     fn number(&self, number: E164) -> Result<Option<OwnedNumber>, StoreError> {
-        if let Some(found) = self.cache(|c| c.numbers.get(&number).cloned())? {
+        let (cached, generation) =
+            self.cache(|c| (c.numbers.get(&number).cloned(), c.generation))?;
+        if let Some(found) = cached {
             return Ok(found);
         }
         let found: Option<OwnedNumber> =
             self.with_conn(|conn| one(conn, "number", NUMBER, [number.to_string()]))?;
-        self.cache(|c| c.numbers.insert(number, found.clone()))?;
+        self.keep(generation, |c| {
+            c.numbers.insert(number, found.clone());
+        })?;
         Ok(found)
     }
 
@@ -178,7 +232,7 @@ impl DirectoryStore for SqliteStore {
             phone,
             record
         ];
-        self.with_conn(|conn| write(conn, PUT_CLIENT, params))?;
+        self.write_client(PUT_CLIENT, params)?;
         Ok(())
     }
 
@@ -186,26 +240,51 @@ impl DirectoryStore for SqliteStore {
         self.with_conn(|conn| one(conn, "client", CLIENT, [org.as_str(), id.as_str()]))
     }
 
+    /// Kept in the cache until the database changes.
     fn clients_by_phone(
         &self,
         org: &OrganizationId,
         number: E164,
     ) -> Result<Vec<Client>, StoreError> {
+        let key = (org.clone(), number);
+        let (cached, generation) =
+            self.cache(|c| (c.clients_by_phone.get(&key).cloned(), c.generation))?;
+        if let Some(found) = cached {
+            return Ok(found);
+        }
         let params = params![org.as_str(), number.to_string()];
-        self.with_conn(|conn| all(conn, "client", CLIENTS_BY_PHONE, params))
+        let found: Vec<Client> =
+            self.with_conn(|conn| all(conn, "client", CLIENTS_BY_PHONE, params))?;
+        self.keep(generation, |c| {
+            if c.clients_by_phone.len() >= CLIENT_PHONES {
+                c.clients_by_phone.clear();
+            }
+            c.clients_by_phone.insert(key, found.clone());
+        })?;
+        Ok(found)
     }
 
-    /// The owner and its directory from the cache when both are there (one
-    /// check of `data_version`), else as the default reads them.
     fn number_with_directory(
         &self,
         number: E164,
     ) -> Result<Option<(OwnedNumber, Directory)>, StoreError> {
+        Ok(self
+            .number_with_shared_directory(number)?
+            .map(|(owner, dir)| (owner, Directory::clone(&dir))))
+    }
+
+    /// The owner and its directory from the cache when both are there (one
+    /// check of `data_version`, none more inside a unit), the directory
+    /// shared and not copied; else as the default reads them.
+    fn number_with_shared_directory(
+        &self,
+        number: E164,
+    ) -> Result<Option<(OwnedNumber, Arc<Directory>)>, StoreError> {
         let cached = self.cache(|c| match c.numbers.get(&number) {
             Some(Some(owner)) => c
                 .directories
                 .get(&owner.organization)
-                .map(|dir| Some((owner.clone(), dir.clone()))),
+                .map(|dir| Some((owner.clone(), Arc::clone(dir)))),
             Some(None) => Some(None),
             None => None,
         })?;
@@ -214,18 +293,26 @@ impl DirectoryStore for SqliteStore {
         }
         match self.number(number)? {
             Some(owner) => {
-                let dir = self.directory(&owner.organization)?;
+                let dir = self.shared_directory(&owner.organization)?;
                 Ok(Some((owner, dir)))
             }
             None => Ok(None),
         }
     }
 
+    fn directory(&self, org: &OrganizationId) -> Result<Directory, StoreError> {
+        Ok(Directory::clone(&*self.shared_directory(org)?))
+    }
+}
+
+impl SqliteStore {
     /// Reads the four parts in one read transaction (or in the unit that is
     /// open): a consistent snapshot even while another process writes the
     /// file. Kept in the cache until the database changes.
-    fn directory(&self, org: &OrganizationId) -> Result<Directory, StoreError> {
-        if let Some(found) = self.cache(|c| c.directories.get(org).cloned())? {
+    fn shared_directory(&self, org: &OrganizationId) -> Result<Arc<Directory>, StoreError> {
+        let (cached, generation) =
+            self.cache(|c| (c.directories.get(org).cloned(), c.generation))?;
+        if let Some(found) = cached {
             return Ok(found);
         }
         let dir = self.read_tx(|conn| {
@@ -243,7 +330,10 @@ impl DirectoryStore for SqliteStore {
                 numbers: all(conn, "number", NUMBERS, key)?,
             })
         })?;
-        self.cache(|c| c.directories.insert(org.clone(), dir.clone()))?;
+        let dir = Arc::new(dir);
+        self.keep(generation, |c| {
+            c.directories.insert(org.clone(), Arc::clone(&dir));
+        })?;
         Ok(dir)
     }
 }
@@ -290,6 +380,60 @@ mod tests {
         });
         assert!(rolled_back.is_err());
         assert_eq!(users(&a), 2, "a rolled-back write is forgotten");
+        // A unit reads the version once; the next unit reads it again.
+        for (name, want) in [("ann", 3), ("bea", 4)] {
+            let seen: Result<usize, StoreError> = a.atomically(|| {
+                let once = users(&a);
+                assert_eq!(users(&a), once, "the same snapshot within the unit");
+                Ok(once)
+            });
+            assert_eq!(seen.unwrap(), want - 1, "before {name}");
+            b.put_user(&fixtures::bare_user("org-a", name)).unwrap();
+            let seen: Result<usize, StoreError> = a.atomically(|| Ok(users(&a)));
+            assert_eq!(seen.unwrap(), want, "{name}, committed between units");
+        }
+    }
+
+    /// The cached clients by phone follow this connection's client writes,
+    /// another connection's commits and a rolled-back unit.
+    #[test]
+    fn the_clients_by_phone_follow_every_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let (a, b) = (
+            SqliteStore::open(&path).unwrap(),
+            SqliteStore::open(&path).unwrap(),
+        );
+        let org = fixtures::organization("org-a");
+        a.put_organization(&org).unwrap();
+        let phone = fixtures::phone(20);
+        let ids = |s: &SqliteStore| -> Vec<String> {
+            s.clients_by_phone(&org.id, phone)
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id.to_string())
+                .collect()
+        };
+        assert_eq!(ids(&a), Vec::<String>::new());
+        a.put_client(&fixtures::client("org-a", "c-1", Some(phone)))
+            .unwrap();
+        assert_eq!(ids(&a), ["c-1"], "this connection's write");
+        b.put_client(&fixtures::client("org-a", "c-2", Some(phone)))
+            .unwrap();
+        assert_eq!(ids(&a), ["c-1", "c-2"], "another connection's commit");
+        a.put_client(&fixtures::client("org-a", "c-1", None))
+            .unwrap();
+        assert_eq!(ids(&a), ["c-2"], "a client whose phone changed");
+        let rolled_back: Result<(), StoreError> = a.atomically(|| {
+            a.put_client(&fixtures::client("org-a", "c-3", Some(phone)))?;
+            assert_eq!(ids(&a), ["c-2", "c-3"], "the unit sees its own write");
+            Err(StoreError::Backend {
+                message: "roll back".into(),
+            })
+        });
+        assert!(rolled_back.is_err());
+        assert_eq!(ids(&a), ["c-2"], "a rolled-back write is forgotten");
+        assert_eq!(ids(&b), ["c-2"]);
     }
 
     /// Every read finds its rows through an index, in the promised order,

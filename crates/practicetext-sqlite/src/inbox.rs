@@ -7,9 +7,10 @@ use practicetext_core::ids::{ConversationId, MessageId, OrganizationId, Username
 use practicetext_core::inbox::state::{InboxEntry, Presence};
 use practicetext_core::ports::{InboxStore, Recipient, StoreError, Timestamp};
 use rusqlite::params;
+use rusqlite::types::ValueRef;
 
 use crate::SqliteStore;
-use crate::record::{backend, from_json, to_json};
+use crate::record::{backend, from_json_bytes, to_json};
 use crate::sql::{from_micros, micros, one, value, write};
 
 /// Moves the last activity of a marks row forward (creating it if missing).
@@ -65,6 +66,13 @@ const ENTRIES: &str = "SELECT m.conversation_id, \
      WHERE m.organization_id = ?1 AND m.username = ?2 AND m.unread = 0 \
      ORDER BY m.conversation_id";
 
+/// A presence column that holds no text.
+fn not_text() -> StoreError {
+    StoreError::Backend {
+        message: "a stored presence record is not text; it was changed by hand".into(),
+    }
+}
+
 impl InboxStore for SqliteStore {
     fn mark_delivered(
         &self,
@@ -91,7 +99,9 @@ impl InboxStore for SqliteStore {
     }
 
     /// The marks in one statement and every user's presence and mute in a
-    /// second (the default asks two per user).
+    /// second (the default asks two per user). Not one `INSERT ...
+    /// RETURNING`: SQLite buffers what it returns in a temporary table,
+    /// which costs more than the second statement.
     fn mark_delivered_to(
         &self,
         org: &OrganizationId,
@@ -103,34 +113,36 @@ impl InboxStore for SqliteStore {
         if users.is_empty() {
             return Ok(Vec::new());
         }
-        self.mark_delivered(org, conversation, message, at, users)?;
         let names: Vec<&str> = users.iter().map(|u| u.as_str()).collect();
         let names = to_json("username list", &names)?;
-        let rows: Vec<(i64, bool, Option<String>)> = self.with_conn(|conn| {
-            let mut stmt = conn.prepare_cached(REACHED).map_err(backend)?;
-            let rows = stmt
-                .query_map(params![org.as_str(), conversation.as_str(), names], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
-                .map_err(backend)?;
-            rows.map(|r| r.map_err(backend)).collect()
-        })?;
-        // Each user in its place in `users`.
+        let (org, conversation) = (org.as_str(), conversation.as_str());
         let mut reached = vec![Recipient::default(); users.len()];
-        for (key, muted, presence) in rows {
-            let presence: Option<Presence> =
-                presence.map(|p| from_json("presence", &p)).transpose()?;
-            let place = usize::try_from(key)
-                .ok()
-                .and_then(|k| reached.get_mut(k))
-                .ok_or_else(|| StoreError::Backend {
-                    message: "the recipients' read answered a place outside the list".into(),
-                })?;
-            *place = Recipient {
-                online: presence.is_some_and(|p| p.online),
-                muted,
-            };
-        }
+        self.with_conn(|conn| {
+            let params = params![org, conversation, message.as_str(), micros(at), &names];
+            write(conn, DELIVER, params)?;
+            let mut stmt = conn.prepare_cached(REACHED).map_err(backend)?;
+            let mut rows = stmt
+                .query(params![org, conversation, &names])
+                .map_err(backend)?;
+            while let Some(row) = rows.next().map_err(backend)? {
+                let key: i64 = row.get(0).map_err(backend)?;
+                let muted: bool = row.get(1).map_err(backend)?;
+                let online = match row.get_ref(2).map_err(backend)? {
+                    ValueRef::Null => false,
+                    ValueRef::Text(p) => from_json_bytes::<Presence>("presence", p)?.online,
+                    _ => return Err(not_text()),
+                };
+                // Each user in its place in `users`.
+                let place = usize::try_from(key)
+                    .ok()
+                    .and_then(|k| reached.get_mut(k))
+                    .ok_or_else(|| StoreError::Backend {
+                        message: "the recipients' read answered a place outside the list".into(),
+                    })?;
+                *place = Recipient { online, muted };
+            }
+            Ok(())
+        })?;
         Ok(reached)
     }
 
@@ -295,5 +307,199 @@ mod tests {
             assert!(step.contains("VIRTUAL TABLE"), "{plan:?}");
         }
         assert!(!plan.iter().any(|s| s.contains("TEMP B-TREE")), "{plan:?}");
+    }
+
+    /// The store's inbox methods as they are, and `mark_delivered_to` as
+    /// the trait's default runs it (one read per user after the marks):
+    /// the reference the one-statement answer is compared with.
+    struct Reference<'a>(&'a SqliteStore);
+
+    impl InboxStore for Reference<'_> {
+        fn mark_delivered(
+            &self,
+            org: &OrganizationId,
+            conversation: &ConversationId,
+            message: &MessageId,
+            at: Timestamp,
+            users: &[Username],
+        ) -> Result<(), StoreError> {
+            self.0.mark_delivered(org, conversation, message, at, users)
+        }
+        fn touch(
+            &self,
+            org: &OrganizationId,
+            user: &Username,
+            conversation: &ConversationId,
+            at: Timestamp,
+        ) -> Result<(), StoreError> {
+            self.0.touch(org, user, conversation, at)
+        }
+        fn mark_read(
+            &self,
+            org: &OrganizationId,
+            user: &Username,
+            conversation: &ConversationId,
+        ) -> Result<(), StoreError> {
+            self.0.mark_read(org, user, conversation)
+        }
+        fn forget_conversation(
+            &self,
+            org: &OrganizationId,
+            conversation: &ConversationId,
+        ) -> Result<(), StoreError> {
+            self.0.forget_conversation(org, conversation)
+        }
+        fn forget_message(
+            &self,
+            org: &OrganizationId,
+            conversation: &ConversationId,
+            message: &MessageId,
+        ) -> Result<(), StoreError> {
+            self.0.forget_message(org, conversation, message)
+        }
+        fn set_muted(
+            &self,
+            org: &OrganizationId,
+            user: &Username,
+            conversation: &ConversationId,
+            muted: bool,
+        ) -> Result<(), StoreError> {
+            self.0.set_muted(org, user, conversation, muted)
+        }
+        fn is_muted(
+            &self,
+            org: &OrganizationId,
+            user: &Username,
+            conversation: &ConversationId,
+        ) -> Result<bool, StoreError> {
+            self.0.is_muted(org, user, conversation)
+        }
+        fn set_presence(
+            &self,
+            org: &OrganizationId,
+            user: &Username,
+            presence: &Presence,
+        ) -> Result<(), StoreError> {
+            self.0.set_presence(org, user, presence)
+        }
+        fn presence(&self, org: &OrganizationId, user: &Username) -> Result<Presence, StoreError> {
+            self.0.presence(org, user)
+        }
+        fn entries(
+            &self,
+            org: &OrganizationId,
+            user: &Username,
+        ) -> Result<Vec<InboxEntry>, StoreError> {
+            self.0.entries(org, user)
+        }
+    }
+
+    /// One step of the model test.
+    #[derive(Debug, Clone)]
+    enum Step {
+        Presence {
+            org: u8,
+            user: u8,
+            online: bool,
+        },
+        Mute {
+            user: u8,
+            conversation: u8,
+            muted: bool,
+        },
+        Read {
+            user: u8,
+            conversation: u8,
+        },
+        Deliver {
+            conversation: u8,
+            message: u8,
+            at: i64,
+            users: Vec<u8>,
+        },
+    }
+
+    fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0..2u8, 0..5u8, any::<bool>()).prop_map(|(org, user, online)| Step::Presence {
+                org,
+                user,
+                online
+            }),
+            (0..5u8, 0..3u8, any::<bool>()).prop_map(|(user, conversation, muted)| Step::Mute {
+                user,
+                conversation,
+                muted
+            }),
+            (0..5u8, 0..3u8).prop_map(|(user, conversation)| Step::Read { user, conversation }),
+            (
+                0..3u8,
+                0..4u8,
+                0..5i64,
+                proptest::collection::vec(0..5u8, 0..7)
+            )
+                .prop_map(|(conversation, message, at, users)| Step::Deliver {
+                    conversation,
+                    message,
+                    at,
+                    users
+                }),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Two stores go through the same steps; each delivery's answer and
+        /// every user's inbox afterwards are the same whether the marks and
+        /// the recipients' read are one statement or the default's
+        /// `1 + 2n` (users repeated, muted, online, in another
+        /// organization, or with the message already unread included).
+        #[test]
+        fn marks_with_the_recipients_read_answer_as_the_default(
+            steps in proptest::collection::vec(step(), 1..40)
+        ) {
+            let (fast, slow) = (
+                SqliteStore::open_in_memory().unwrap(),
+                SqliteStore::open_in_memory().unwrap(),
+            );
+            let reference = Reference(&slow);
+            let orgs = [OrganizationId::new("org-a"), OrganizationId::new("org-b")];
+            let user = |u: u8| Username::new(format!("user-{u}"));
+            let conv = |c: u8| ConversationId::new(format!("c-{c}"));
+            let at = |s: i64| Timestamp::from_timestamp(1_800_000_000 + s, 0).unwrap();
+            for step in steps {
+                match step {
+                    Step::Presence { org, user: u, online } => {
+                        let p = Presence { online, last_login: None };
+                        let o = &orgs[usize::from(org)];
+                        fast.set_presence(o, &user(u), &p).unwrap();
+                        reference.set_presence(o, &user(u), &p).unwrap();
+                    }
+                    Step::Mute { user: u, conversation, muted } => {
+                        fast.set_muted(&orgs[0], &user(u), &conv(conversation), muted).unwrap();
+                        reference.set_muted(&orgs[0], &user(u), &conv(conversation), muted).unwrap();
+                    }
+                    Step::Read { user: u, conversation } => {
+                        fast.mark_read(&orgs[0], &user(u), &conv(conversation)).unwrap();
+                        reference.mark_read(&orgs[0], &user(u), &conv(conversation)).unwrap();
+                    }
+                    Step::Deliver { conversation, message, at: s, users } => {
+                        let users: Vec<Username> = users.into_iter().map(user).collect();
+                        let m = MessageId::new(format!("m-{message}"));
+                        let c = conv(conversation);
+                        let got = fast.mark_delivered_to(&orgs[0], &c, &m, at(s), &users).unwrap();
+                        let want =
+                            reference.mark_delivered_to(&orgs[0], &c, &m, at(s), &users).unwrap();
+                        proptest::prop_assert_eq!(got, want);
+                    }
+                }
+            }
+            for u in 0..5 {
+                proptest::prop_assert_eq!(
+                    fast.entries(&orgs[0], &user(u)).unwrap(),
+                    slow.entries(&orgs[0], &user(u)).unwrap()
+                );
+            }
+        }
     }
 }

@@ -47,6 +47,7 @@ mod directory;
 mod history;
 mod inbox;
 mod migrations;
+mod pending;
 mod rate;
 mod record;
 mod secure;
@@ -142,6 +143,8 @@ struct Session {
     /// Directories and number owners read before, while nobody changed
     /// the file (see [`directory::Cache`]).
     cache: directory::Cache,
+    /// Writes the open unit makes at its commit (see [`pending`]).
+    pending: pending::Pending,
 }
 
 /// Why a database could not be opened.
@@ -246,6 +249,7 @@ impl SqliteStore {
                 conn,
                 units: 0,
                 cache: directory::Cache::default(),
+                pending: pending::Pending::default(),
             })),
         })
     }

@@ -33,8 +33,14 @@ const TAKE: &str = "INSERT INTO idempotency_keys (scope, key, done, lease_until)
      VALUES (?1, ?2, 0, ?4) ON CONFLICT (scope, key) DO UPDATE SET lease_until = excluded.lease_until \
      WHERE done = 0 AND lease_until <= ?3";
 const DONE: &str = "SELECT done FROM idempotency_keys WHERE scope = ?1 AND key = ?2";
-const COMPLETE: &str = "INSERT INTO idempotency_keys (scope, key, done, lease_until) \
+pub(crate) const COMPLETE: &str = "INSERT INTO idempotency_keys (scope, key, done, lease_until) \
      VALUES (?1, ?2, 1, ?3) ON CONFLICT (scope, key) DO UPDATE SET done = 1";
+/// [`COMPLETE`] for every `[scope, key, at]` of the JSON array `?1` (the
+/// completions a unit kept for its commit).
+pub(crate) const COMPLETE_ALL: &str = "INSERT INTO idempotency_keys \
+     (scope, key, done, lease_until) \
+     SELECT k.value ->> 0, k.value ->> 1, 1, k.value ->> 2 FROM json_each(?1) AS k WHERE true \
+     ON CONFLICT (scope, key) DO UPDATE SET done = 1";
 
 /// A span in microseconds, saturating (windows and leases beyond ±292,000
 /// years are as good as forever).
@@ -102,6 +108,9 @@ impl IdempotencyStore for SqliteStore {
         now: Timestamp,
     ) -> Result<Claim, StoreError> {
         let (now_us, until) = (micros(now), micros(now).saturating_add(span(lease)));
+        if self.keep_for_commit(|p| p.is_completed(scope, key))? == Some(true) {
+            return Ok(Claim::Done);
+        }
         self.one_write_tx(|conn| {
             if write(conn, TAKE, params![scope, key, now_us, until])? == 1 {
                 return Ok(Claim::Acquired);
@@ -114,7 +123,14 @@ impl IdempotencyStore for SqliteStore {
         })
     }
 
+    /// Inside a unit, kept for its commit (see [`crate::pending`]).
     fn complete(&self, scope: &str, key: &str, now: Timestamp) -> Result<(), StoreError> {
+        if self
+            .keep_for_commit(|p| p.complete(scope, key, micros(now)))?
+            .is_some()
+        {
+            return Ok(());
+        }
         self.with_conn(|conn| write(conn, COMPLETE, params![scope, key, micros(now)]))?;
         Ok(())
     }

@@ -19,7 +19,12 @@ pub(crate) fn to_json<T: Serialize>(what: &str, value: &T) -> Result<String, Sto
 
 /// A record read back from its JSON text.
 pub(crate) fn from_json<T: DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| StoreError::Backend {
+    serde_json::from_str(text).map_err(|e| unreadable(what, &e))
+}
+
+/// A record that could not be read back, without the value serde quotes.
+fn unreadable(what: &str, e: &serde_json::Error) -> StoreError {
+    StoreError::Backend {
         message: format!(
             "a stored {what} record could not be read ({:?} error at line {} column {}); \
              it was changed by hand or written by another version",
@@ -27,7 +32,16 @@ pub(crate) fn from_json<T: DeserializeOwned>(what: &str, text: &str) -> Result<T
             e.line(),
             e.column()
         ),
-    })
+    }
+}
+
+/// A record read back from its JSON text, as SQLite's bytes (read in
+/// place, not copied into a `String`).
+pub(crate) fn from_json_bytes<T: DeserializeOwned>(
+    what: &str,
+    text: &[u8],
+) -> Result<T, StoreError> {
+    serde_json::from_slice(text).map_err(|e| unreadable(what, &e))
 }
 
 /// A SQLite failure as a [`StoreError::Backend`].

@@ -164,13 +164,46 @@ impl SqliteStore {
     /// a nested one.
     fn open_unit(&self) -> Result<bool, StoreError> {
         let outermost = self.units(|n| *n == 0)?;
+        if outermost {
+            self.with_session(|s| s.cache.unit_opened())?;
+        }
         self.control(if outermost {
             "BEGIN IMMEDIATE"
         } else {
             "SAVEPOINT unit"
         })?;
-        self.units(|n| *n += 1)?;
+        self.with_session(|s| {
+            s.units += 1;
+            if !outermost {
+                s.pending.nested_opened();
+            }
+        })?;
         Ok(outermost)
+    }
+
+    /// Runs `f` on the session (none of its statements running).
+    pub(crate) fn with_session<R>(
+        &self,
+        f: impl FnOnce(&mut crate::Session) -> R,
+    ) -> Result<R, StoreError> {
+        let guard = self.lock();
+        let mut session = guard.try_borrow_mut().map_err(|_| busy())?;
+        Ok(f(&mut session))
+    }
+
+    /// Runs `f` on the writes the open unit keeps for its commit; `None`
+    /// outside a unit (the write is made at once).
+    pub(crate) fn keep_for_commit<R>(
+        &self,
+        f: impl FnOnce(&mut crate::pending::Pending) -> R,
+    ) -> Result<Option<R>, StoreError> {
+        self.with_session(|s| {
+            #[cfg(test)]
+            if s.pending.immediate {
+                return None;
+            }
+            (s.units > 0).then(|| f(&mut s.pending))
+        })
     }
 
     /// Reads or changes the open unit count.
@@ -263,24 +296,32 @@ struct Unit<'a> {
 impl Unit<'_> {
     fn commit(mut self) -> Result<(), StoreError> {
         self.committed = true;
-        let sql = if self.outermost {
-            "COMMIT"
-        } else {
-            "RELEASE unit"
-        };
-        self.store.control(sql)
+        if !self.outermost {
+            return self.store.control("RELEASE unit");
+        }
+        // The kept writes first (a failure leaves the transaction open:
+        // the drop rolls it back).
+        self.store.with_session(|s| s.pending.flush(&s.conn))??;
+        self.store.control("COMMIT")
     }
 }
 
 impl Drop for Unit<'_> {
     fn drop(&mut self) {
         let _ = self.store.units(|n| *n = n.saturating_sub(1));
+        let mut kept = false;
         if self.committed && !std::thread::panicking() {
             // A failed COMMIT leaves the transaction open: end it.
             let open = self.store.with_conn(|c| Ok(!c.is_autocommit()));
-            if !(self.outermost && open.unwrap_or(false)) {
-                return;
-            }
+            kept = !(self.outermost && open.unwrap_or(false));
+        }
+        let outermost = self.outermost;
+        let _ = self.store.with_session(|s| match outermost {
+            true => s.pending.clear(),
+            false => s.pending.nested_closed(kept),
+        });
+        if kept {
+            return;
         }
         self.store.forget_cache();
         let sql = if self.outermost {

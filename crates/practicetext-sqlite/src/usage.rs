@@ -9,12 +9,15 @@ use practicetext_core::inbox::usage::UsageRow;
 use practicetext_core::ports::{StoreError, UsageStore};
 use rusqlite::params;
 
+use std::collections::BTreeMap;
+
 use crate::SqliteStore;
+use crate::pending::{Counts, UsageKey};
 use crate::record::backend;
 use crate::sql::write;
 
 /// Adds `excluded`'s counts to the row, each saturating at `i64::MAX`.
-const RECORD: &str = "INSERT INTO usage_days (organization_id, day, has_user, username, \
+pub(crate) const RECORD: &str = "INSERT INTO usage_days (organization_id, day, has_user, username, \
      texts_in, texts_out, segments_in, segments_out) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
      ON CONFLICT (organization_id, day, has_user, username) DO UPDATE SET \
      texts_in = CASE WHEN texts_in > 9223372036854775807 - excluded.texts_in \
@@ -45,6 +48,7 @@ fn counter(v: i64) -> Result<u64, StoreError> {
 }
 
 impl UsageStore for SqliteStore {
+    /// Inside a unit, kept for its commit (see [`crate::pending`]).
     fn record(
         &self,
         org: &OrganizationId,
@@ -58,6 +62,17 @@ impl UsageStore for SqliteStore {
             Direction::Inbound => [1, 0, segments, 0],
             Direction::Outbound => [0, 1, 0, segments],
         };
+        let kept = self.keep_for_commit(|p| {
+            let key = UsageKey {
+                organization: org.as_str().to_owned(),
+                day: day_number(day),
+                user: user.map(|u| u.as_str().to_owned()),
+            };
+            p.record_usage(key, counts)
+        })?;
+        if kept.is_some() {
+            return Ok(());
+        }
         let username = user.map_or("", |u| u.as_str());
         let params = params![
             org.as_str(),
@@ -73,31 +88,58 @@ impl UsageStore for SqliteStore {
         Ok(())
     }
 
+    /// Inside a unit, the counts it keeps for its commit are added.
     fn usage(
         &self,
         org: &OrganizationId,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<UsageRow>, StoreError> {
-        let params = params![org.as_str(), day_number(from), day_number(to)];
-        self.with_conn(|conn| {
+        let days = day_number(from)..=day_number(to);
+        let params = params![org.as_str(), days.start(), days.end()];
+        let stored: Vec<(i32, Option<String>, Counts)> = self.with_conn(|conn| {
             let mut stmt = conn.prepare_cached(USAGE).map_err(backend)?;
             let rows = stmt
                 .query_map(params, |r| {
-                    let counts: [i64; 4] = [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?];
+                    let user = r
+                        .get::<_, bool>(1)?
+                        .then(|| r.get::<_, String>(2))
+                        .transpose()?;
                     Ok((
                         r.get::<_, i32>(0)?,
-                        r.get::<_, bool>(1)?,
-                        r.get::<_, String>(2)?,
-                        counts,
+                        user,
+                        [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?],
                     ))
                 })
                 .map_err(backend)?;
-            rows.map(|row| {
-                let (day, has_user, username, counts) = row.map_err(backend)?;
+            rows.map(|row| row.map_err(backend)).collect()
+        })?;
+        let kept: Vec<(UsageKey, Counts)> = self
+            .keep_for_commit(|p| p.usage_of(org.as_str(), days).cloned().collect())?
+            .unwrap_or_default();
+        let rows = if kept.is_empty() {
+            stored
+        } else {
+            let mut rows: BTreeMap<(i32, Option<String>), Counts> = stored
+                .into_iter()
+                .map(|(day, user, counts)| ((day, user), counts))
+                .collect();
+            // A row whose counts a nested unit took back is no row.
+            for (key, counts) in kept.into_iter().filter(|(_, c)| *c != [0; 4]) {
+                let row = rows.entry((key.day, key.user)).or_default();
+                for (x, y) in row.iter_mut().zip(counts) {
+                    *x = x.saturating_add(y);
+                }
+            }
+            rows.into_iter()
+                .map(|((day, user), counts)| (day, user, counts))
+                .collect()
+        };
+        rows.into_iter()
+            .map(|(day, user, counts)| {
                 Ok(UsageRow {
                     day: NaiveDate::from_num_days_from_ce_opt(day).ok_or_else(bad_row)?,
-                    user: has_user.then(|| Username::new(username)),
+                    user: user.map(Username::new),
                     texts_in: counter(counts[0])?,
                     texts_out: counter(counts[1])?,
                     segments_in: counter(counts[2])?,
@@ -105,7 +147,6 @@ impl UsageStore for SqliteStore {
                 })
             })
             .collect()
-        })
     }
 }
 
