@@ -46,10 +46,22 @@ struct Dir {
 
 impl Dir {
     fn new() -> Dir {
+        Dir::with_appointments(APPOINTMENTS)
+    }
+    /// The fixture with its appointments moved to `first_day` (and the old
+    /// one as many days before it), for the runs on the wall clock.
+    fn on(first_day: &str) -> Dir {
+        let old = (day(first_day) - chrono::Days::new(4)).to_string();
+        let moved = APPOINTMENTS
+            .replace(FIRST_DAY, first_day)
+            .replace("2026-11-20", &old);
+        Dir::with_appointments(&moved)
+    }
+    fn with_appointments(appointments: &str) -> Dir {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().to_owned();
         fs::write(path.join("clients.csv"), CLIENTS).unwrap();
-        fs::write(path.join("appts.csv"), APPOINTMENTS).unwrap();
+        fs::write(path.join("appts.csv"), appointments).unwrap();
         fs::write(
             path.join("consent.csv"),
             "number,status\n4162530007,opted_out\n",
@@ -68,14 +80,35 @@ fn practicetext(dir: &Path, args: &[String]) -> Command {
     cmd
 }
 
+/// The fixture's first day of appointments.
+const FIRST_DAY: &str = "2026-11-24";
+
+fn day(text: &str) -> chrono::NaiveDate {
+    text.parse().unwrap()
+}
+
+/// Two days after today on the wall clock: a first day still ahead in every
+/// time zone, for the runs that take real time (no `--now`).
+fn wall_clock_first_day() -> String {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let today = day("1970-01-01") + chrono::Days::new(since_epoch.as_secs() / 86_400);
+    (today + chrono::Days::new(2)).to_string()
+}
+
 fn common(now: Option<&str>) -> Vec<String> {
+    common_from(now, FIRST_DAY)
+}
+
+fn common_from(now: Option<&str>, first_day: &str) -> Vec<String> {
     let mut args: Vec<String> = [
         "--clients",
         "clients.csv",
         "--appointments",
         "appts.csv",
         "--first-day",
-        "2026-11-24",
+        first_day,
         "--from-number",
         "4162530100",
         "--consent",
@@ -309,14 +342,13 @@ fn b9_a_finished_state_file_resumes_to_the_same_result_sending_nothing() {
 #[test]
 fn b9_a_run_killed_mid_way_resumes_with_no_duplicates_and_no_one_skipped() {
     // Real time at one text a second, killed once the first text is out.
-    let dir = Dir::new();
-    let token = token(&dir);
+    let first_day = wall_clock_first_day();
+    let dir = Dir::on(&first_day);
     let mut args = vec!["broadcast".to_owned(), "run".to_owned()];
-    args.extend(common(Some(NOW)));
-    args.retain(|a| a != "--now" && a != NOW);
+    args.extend(common_from(None, &first_day));
     let extra = [
         "--confirm",
-        &token,
+        "token for this pace",
         "--state",
         "state.json",
         "--pace",
@@ -441,9 +473,10 @@ fn b9_a_db_run_stopped_after_any_step_resumes_from_sqlite_sending_each_once() {
 #[test]
 fn b9_a_db_run_killed_mid_way_resumes_from_sqlite_with_no_duplicates() {
     // Real time at one text a second, SIGKILLed once the first text is out.
-    let dir = Dir::new();
+    let first_day = wall_clock_first_day();
+    let dir = Dir::on(&first_day);
     let mut pre = vec!["broadcast".to_owned(), "preflight".to_owned()];
-    pre.extend(common(None));
+    pre.extend(common_from(None, &first_day));
     pre.extend(["--pace", "60", "--quiet-hours", "00:00-23:59"].map(String::from));
     let plan = practicetext(&dir.path, &pre).output().unwrap();
     let token = json(&plan)["token"].as_str().unwrap().to_owned();
