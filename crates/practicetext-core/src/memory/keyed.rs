@@ -2,7 +2,8 @@
 //! index, unread marks, idempotency keys). The entries sit in one array in
 //! the order they came (a removal moves the last entry into the gap); a
 //! separate table of small slots (part of the key's hash and the entry's
-//! place, 8 bytes) finds them, probing linearly. Growing moves only the
+//! place, 8 bytes; a new table is zeroed memory) finds them, probing
+//! linearly. Growing moves only the
 //! slots, placed by the hash they carry: the entries stay where they are
 //! and no key is hashed again. A lookup reads an entry's key only when the
 //! slot's hash matches.
@@ -12,21 +13,29 @@ use std::hash::{BuildHasher, Hash};
 
 use rustc_hash::FxBuildHasher;
 
-/// One place of the table: the low half of the key's hash and where its
-/// entry is (`EMPTY` for a free place).
-#[derive(Clone, Copy)]
-struct Slot {
-    hash: u32,
-    index: u32,
+/// One place of the table: the low half of the key's hash in the low 32
+/// bits, one more than its entry's index in the high 32 (0 for a free
+/// place, so a new table is zeroed memory, which needs no writing).
+type Slot = u64;
+
+/// A free place.
+const FREE: Slot = 0;
+
+/// The most entries a map holds: an index plus one fits in 32 bits.
+const MAX_LEN: usize = u32::MAX as usize - 1;
+
+fn slot(hash: u32, index: usize) -> Slot {
+    u64::from(hash) | ((index as u64 + 1) << 32)
 }
 
-/// The index of a free place.
-const EMPTY: u32 = u32::MAX;
+fn slot_hash(s: Slot) -> u32 {
+    s as u32
+}
 
-const FREE: Slot = Slot {
-    hash: 0,
-    index: EMPTY,
-};
+/// The entry index of a full place.
+fn slot_index(s: Slot) -> Option<usize> {
+    ((s >> 32) as usize).checked_sub(1)
+}
 
 /// The most slots a table has: every hash is 32 bits.
 const MAX_SLOTS: u64 = 1 << 32;
@@ -87,13 +96,13 @@ impl<K: Hash + Eq, V> HashedMap<K, V> {
         let mut i = hash as usize & mask;
         loop {
             let s = *self.slots.get(i)?;
-            if s.index == EMPTY {
+            let Some(index) = slot_index(s) else {
                 return Some(Err(i));
-            }
-            if s.hash == hash
+            };
+            if slot_hash(s) == hash
                 && self
                     .entries
-                    .get(s.index as usize)
+                    .get(index)
                     .is_some_and(|(k, _)| k.borrow() == key)
             {
                 return Some(Ok(i));
@@ -109,7 +118,7 @@ impl<K: Hash + Eq, V> HashedMap<K, V> {
         Q: Hash + Eq + ?Sized,
     {
         let i = self.place(hash_of(key), key)?.ok()?;
-        let index = self.slots.get(i)?.index as usize;
+        let index = slot_index(*self.slots.get(i)?)?;
         self.entries.get(index).map(|(_, v)| v)
     }
 
@@ -118,9 +127,8 @@ impl<K: Hash + Eq, V> HashedMap<K, V> {
     /// it carries). Panics past `u32::MAX - 1` entries (tens of gigabytes).
     fn reserve_one(&mut self) {
         assert!(
-            self.entries.len() < EMPTY as usize - 1,
-            "an in-memory map holds at most {} entries",
-            EMPTY - 1
+            self.entries.len() < MAX_LEN,
+            "an in-memory map holds at most {MAX_LEN} entries"
         );
         let cap = self.slots.len();
         if (self.entries.len() + 1) * 4 <= cap * 3 || cap as u64 >= MAX_SLOTS {
@@ -129,9 +137,9 @@ impl<K: Hash + Eq, V> HashedMap<K, V> {
         let new_cap = (cap * 2).max(FIRST_LEN);
         let old = std::mem::replace(&mut self.slots, vec![FREE; new_cap]);
         let mask = self.mask();
-        for slot in old.into_iter().filter(|s| s.index != EMPTY) {
-            let mut i = slot.hash as usize & mask;
-            while self.slots.get(i).is_some_and(|s| s.index != EMPTY) {
+        for slot in old.into_iter().filter(|&s| s != FREE) {
+            let mut i = slot_hash(slot) as usize & mask;
+            while self.slots.get(i).is_some_and(|&s| s != FREE) {
                 i = (i + 1) & mask;
             }
             if let Some(free) = self.slots.get_mut(i) {
@@ -144,11 +152,8 @@ impl<K: Hash + Eq, V> HashedMap<K, V> {
     fn push(&mut self, i: usize, hash: u32, key: K, value: V) -> &mut V {
         let index = self.entries.len();
         if let Some(free) = self.slots.get_mut(i) {
-            // ok: `reserve_one` keeps the count below `EMPTY`.
-            *free = Slot {
-                hash,
-                index: index as u32,
-            };
+            // ok: `reserve_one` keeps the count below `MAX_LEN`.
+            *free = slot(hash, index);
         }
         self.entries.push((key, value));
         &mut self.entries[index].1 // ok: just pushed
@@ -165,7 +170,7 @@ impl<K: Hash + Eq, V> HashedMap<K, V> {
         // ok: `reserve_one` made the table non-empty.
         match self.place(hash, key).unwrap_or(Err(0)) {
             Ok(i) => {
-                let index = self.slots[i].index as usize; // ok: `place` gave a place of the table
+                let index = slot_index(self.slots[i]).unwrap_or(usize::MAX); // ok: `place` gave a full place of the table
                 &mut self.entries[index].1 // ok: a full slot points at an entry
             }
             Err(i) => {
@@ -182,7 +187,7 @@ impl<K: Hash + Eq, V> HashedMap<K, V> {
         // ok: `reserve_one` made the table non-empty.
         match self.place(hash, &key).unwrap_or(Err(0)) {
             Ok(i) => {
-                let index = self.slots[i].index as usize; // ok: `place` gave a place of the table
+                let index = slot_index(self.slots[i]).unwrap_or(usize::MAX); // ok: `place` gave a full place of the table
                 Some(std::mem::replace(&mut self.entries[index].1, value)) // ok: a full slot points at an entry
             }
             Err(i) => {
@@ -201,15 +206,15 @@ impl<K: Hash + Eq, V> HashedMap<K, V> {
         Q: Hash + Eq + ?Sized,
     {
         let mut gap = self.place(hash_of(key), key)?.ok()?;
-        let index = std::mem::replace(self.slots.get_mut(gap)?, FREE).index as usize;
+        let index = slot_index(std::mem::replace(self.slots.get_mut(gap)?, FREE))?;
         let mask = self.mask();
         let mut j = gap;
         loop {
             j = (j + 1) & mask;
-            let Some(s) = self.slots.get(j).copied().filter(|s| s.index != EMPTY) else {
+            let Some(s) = self.slots.get(j).copied().filter(|&s| s != FREE) else {
                 break;
             };
-            let home = s.hash as usize & mask;
+            let home = slot_hash(s) as usize & mask;
             // The slot at `j` may fill the gap if the gap lies between its
             // own place and `j` (cyclically).
             if (j.wrapping_sub(home) & mask) >= (j.wrapping_sub(gap) & mask) {
@@ -225,8 +230,8 @@ impl<K: Hash + Eq, V> HashedMap<K, V> {
             let hash = hash_of(&self.entries[index].0); // ok: index < len
             let mut i = hash as usize & mask;
             while let Some(s) = self.slots.get_mut(i) {
-                if s.index as usize == moved {
-                    s.index = index as u32; // ok: below the old count
+                if slot_index(*s) == Some(moved) {
+                    *s = slot(hash, index);
                     break;
                 }
                 i = (i + 1) & mask;
