@@ -518,8 +518,31 @@ static MARKERS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
         .ok()
 });
 
+/// Four letters one of which every marker holds (a test checks it): a
+/// text with none of them, ignoring ASCII case, carries no marker.
+const MARKER_LETTERS: [&[u8; 4]; 5] = [b"auto", b"repl", b"offi", b"away", b"driv"];
+
+/// True when `body` may hold a marker: it holds one of [`MARKER_LETTERS`],
+/// ignoring ASCII case (four bytes compared at each place, no automaton).
+fn may_hold_marker(body: &str) -> bool {
+    let letters = MARKER_LETTERS.map(|l| u32::from_le_bytes(*l));
+    // Setting bit 5 of each byte lowercases ASCII letters; another byte
+    // may then read as a letter, which only sends the text on to the
+    // full check.
+    const LOWER: u32 = 0x2020_2020;
+    body.as_bytes()
+        .windows(4)
+        .filter_map(|w| <[u8; 4]>::try_from(w).ok())
+        .any(|w| letters.contains(&(u32::from_le_bytes(w) | LOWER)))
+}
+
 /// True when `body` looks like another system's automated reply (X4).
 pub fn has_auto_reply_marker(body: &str) -> bool {
+    may_hold_marker(body) && markers_in(body)
+}
+
+/// [`has_auto_reply_marker`] without the marker-word prefilter.
+fn markers_in(body: &str) -> bool {
     // Curly apostrophes read as straight ones; copy the text only then
     // (an ASCII text, nearly every one, has none: skip the char search).
     let curly = !body.is_ascii() && body.contains(['\u{2019}', '\u{2018}']);

@@ -368,3 +368,50 @@ fn a1_reasons_are_deduplicated_in_order() {
         vec![RateLimited, Keyword, ResponderBlank]
     );
 }
+
+/// The prefilter of X4 markers is sound: every marker holds four of its
+/// letters.
+#[test]
+fn x4_every_marker_holds_marker_letters() {
+    for marker in AUTO_REPLY_MARKERS {
+        assert!(
+            MARKER_LETTERS
+                .iter()
+                .any(|l| marker.as_bytes().windows(4).any(|w| w == *l)),
+            "{marker}"
+        );
+    }
+}
+
+use proptest::prelude::*;
+
+proptest::proptest! {
+    /// X4: with its prefilter, the marker check answers as the markers
+    /// alone do, on texts built from markers, their words and other text in
+    /// any case, curly apostrophes included.
+    #[test]
+    fn x4_prefiltered_marker_check_agrees_with_the_markers(
+        parts in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::sample::select(AUTO_REPLY_MARKERS).prop_map(str::to_owned),
+                proptest::sample::select(&MARKER_LETTERS[..])
+                    .prop_map(|l| String::from_utf8_lossy(l).into_owned()),
+                "[a-zA-Z ,.!?'\u{2019}é🐶]{0,12}",
+            ],
+            0..6,
+        ),
+        upper in proptest::collection::vec(proptest::bool::ANY, 0..64),
+        curly in proptest::bool::ANY,
+    ) {
+        let mut text: String = parts.concat();
+        if curly {
+            text = text.replace('\'', "\u{2019}");
+        }
+        let text: String = text
+            .chars()
+            .zip(upper.iter().chain(std::iter::repeat(&false)))
+            .map(|(c, &up)| if up { c.to_ascii_uppercase() } else { c })
+            .collect();
+        prop_assert_eq!(has_auto_reply_marker(&text), markers_in(&text), "{:?}", text);
+    }
+}

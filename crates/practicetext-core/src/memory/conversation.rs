@@ -2,9 +2,12 @@
 
 use super::keyed::HashedMap;
 use super::{Map, MemoryStore, lock};
-use crate::conversation::{Conversation, ConversationStatus, Direction, Message, Participants};
+use crate::conversation::{
+    Author, Conversation, ConversationStatus, Direction, Message, Participants,
+};
 use crate::ids::{ConversationId, MessageId, OrganizationId};
-use crate::ports::{ConversationFilter, ConversationStore, StoreError};
+use crate::ports::{ConversationFilter, ConversationStore, StoreError, Timestamp};
+use crate::sensitive::MessageBody;
 
 #[derive(Default)]
 pub(super) struct ConversationState {
@@ -31,11 +34,65 @@ struct Thread {
     messages: Vec<Stored>,
 }
 
-/// A message and the order it was put in (ties between equal times).
+/// A message and the order it was put in (ties between equal times), as a
+/// thread keeps it: without what the thread already says (organization,
+/// conversation), and without the provider id when the id spells it out
+/// (`in_` and the provider id: how the engine names an inbound text).
 struct Stored {
     seq: u64,
-    message: Message,
+    id: MessageId,
+    author: Author,
+    body: MessageBody,
+    provider_id: Option<Box<str>>,
+    at: Timestamp,
+    direction: Direction,
+    /// The provider id is the id after `in_` (`provider_id` is `None`).
+    provider_in_id: bool,
 }
+
+impl Stored {
+    fn new(seq: u64, m: &Message) -> Self {
+        let in_id = m
+            .provider_id
+            .as_deref()
+            .is_some_and(|p| m.id.as_str().strip_prefix(INBOUND_PREFIX) == Some(p));
+        Stored {
+            seq,
+            id: m.id.clone(),
+            author: m.author.clone(),
+            body: m.body.clone(),
+            provider_id: m.provider_id.as_deref().filter(|_| !in_id).map(Box::from),
+            at: m.at,
+            direction: m.direction,
+            provider_in_id: in_id,
+        }
+    }
+
+    fn provider_id(&self) -> Option<&str> {
+        if self.provider_in_id {
+            self.id.as_str().strip_prefix(INBOUND_PREFIX)
+        } else {
+            self.provider_id.as_deref()
+        }
+    }
+
+    /// The message, in `conversation`.
+    fn to_message(&self, conversation: &Conversation) -> Message {
+        Message {
+            id: self.id.clone(),
+            organization: conversation.organization.clone(),
+            conversation: conversation.id.clone(),
+            direction: self.direction,
+            author: self.author.clone(),
+            body: self.body.clone(),
+            at: self.at,
+            provider_id: self.provider_id().map(str::to_owned),
+        }
+    }
+}
+
+/// How the engine's inbound message ids start (then the provider id).
+const INBOUND_PREFIX: &str = "in_";
 
 impl ConversationState {
     fn thread(&self, org: &OrganizationId, id: &ConversationId) -> Option<&Thread> {
@@ -52,12 +109,36 @@ impl ConversationState {
         direction: Direction,
         pick: impl FnOnce(&Message) -> T,
     ) -> (Option<Conversation>, Option<T>) {
+        self.active_with_last_stored(org, participants, direction, |m, c| pick(&m.to_message(c)))
+    }
+
+    /// [`active_with_last`](Self::active_with_last) with the newest
+    /// message's body alone (no message built).
+    pub(super) fn active_with_last_body(
+        &self,
+        org: &OrganizationId,
+        participants: &Participants,
+        direction: Direction,
+    ) -> (Option<Conversation>, Option<MessageBody>) {
+        self.active_with_last_stored(org, participants, direction, |m, _| m.body.clone())
+    }
+
+    fn active_with_last_stored<T>(
+        &self,
+        org: &OrganizationId,
+        participants: &Participants,
+        direction: Direction,
+        pick: impl FnOnce(&Stored, &Conversation) -> T,
+    ) -> (Option<Conversation>, Option<T>) {
         let thread = self
             .orgs
             .get(org)
             .and_then(|c| c.threads.get(c.active.get(participants)?));
         match thread {
-            Some(t) => (Some(t.conversation.clone()), t.last(direction).map(pick)),
+            Some(t) => (
+                Some(t.conversation.clone()),
+                t.last(direction).map(|m| pick(m, &t.conversation)),
+            ),
             None => (None, None),
         }
     }
@@ -72,22 +153,18 @@ impl Conversations {
             .message_index
             .insert(message.id.clone(), message.conversation.clone())?;
         let list = &mut self.threads.get_mut(&old_conv)?.messages;
-        let kept = list
-            .iter()
-            .find(|m| m.message.id == message.id)
-            .map(|m| m.seq);
-        list.retain(|m| m.message.id != message.id);
+        let kept = list.iter().find(|m| m.id == message.id).map(|m| m.seq);
+        list.retain(|m| m.id != message.id);
         kept.filter(|_| old_conv == message.conversation)
     }
 }
 
 impl Thread {
     /// The newest message in `direction`.
-    fn last(&self, direction: Direction) -> Option<&Message> {
+    fn last(&self, direction: Direction) -> Option<&Stored> {
         self.messages
             .iter()
             .rev()
-            .map(|m| &m.message)
             .find(|m| m.direction == direction)
     }
 
@@ -97,19 +174,13 @@ impl Thread {
         // Messages mostly arrive in order: append without searching.
         let in_order = list
             .last()
-            .is_none_or(|m| (m.message.at, m.seq) < (message.at, seq));
+            .is_none_or(|m| (m.at, m.seq) < (message.at, seq));
         let at = if in_order {
             list.len()
         } else {
-            list.partition_point(|m| (m.message.at, m.seq) < (message.at, seq))
+            list.partition_point(|m| (m.at, m.seq) < (message.at, seq))
         };
-        list.insert(
-            at,
-            Stored {
-                seq,
-                message: message.clone(),
-            },
-        );
+        list.insert(at, Stored::new(seq, message));
     }
 }
 
@@ -219,8 +290,7 @@ impl ConversationStore for MemoryStore {
         let state = lock(&self.conversations)?;
         Ok(state
             .thread(org, conversation)
-            .and_then(|t| t.last(direction))
-            .cloned())
+            .and_then(|t| Some(t.last(direction)?.to_message(&t.conversation))))
     }
 
     fn messages(
@@ -231,7 +301,12 @@ impl ConversationStore for MemoryStore {
         let state = lock(&self.conversations)?;
         Ok(state
             .thread(org, conversation)
-            .map(|t| t.messages.iter().map(|m| m.message.clone()).collect())
+            .map(|t| {
+                t.messages
+                    .iter()
+                    .map(|m| m.to_message(&t.conversation))
+                    .collect()
+            })
             .unwrap_or_default())
     }
 
@@ -272,7 +347,7 @@ impl ConversationStore for MemoryStore {
             convs.active.remove(participants);
         }
         for stored in &removed.messages {
-            convs.message_index.remove(&stored.message.id);
+            convs.message_index.remove(&stored.id);
         }
         Ok(())
     }
@@ -291,8 +366,72 @@ impl ConversationStore for MemoryStore {
             .ok_or_else(|| not_found("message", message))?;
         convs.message_index.remove(message);
         if let Some(thread) = convs.threads.get_mut(conversation) {
-            thread.messages.retain(|m| &m.message.id != message);
+            thread.messages.retain(|m| &m.id != message);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::conversation::Participants;
+    use crate::ids::Username;
+    use crate::phone::E164;
+
+    fn conversation() -> Conversation {
+        let number = |s| E164::parse(s).unwrap_or_else(|_| unreachable!());
+        Conversation {
+            id: ConversationId::from("conv_1"),
+            organization: OrganizationId::from("org_1"),
+            participants: Participants::Sms {
+                our_number: number("6502530001"),
+                outside_number: number("4162530000"),
+            },
+            status: ConversationStatus::Active,
+            client: None,
+            started_at: DateTime::UNIX_EPOCH,
+        }
+    }
+
+    /// Ids and provider ids that do and do not spell each other out.
+    fn ids() -> impl Strategy<Value = (String, Option<String>)> {
+        let part = "(in_|in|out_|)[A-Za-z0-9_]{0,6}";
+        prop_oneof![
+            "[A-Za-z0-9]{0,8}".prop_map(|p| (format!("in_{p}"), Some(p))),
+            (part, proptest::option::of(part)),
+        ]
+    }
+
+    proptest! {
+        /// A stored message reads back as the very message put, whether
+        /// its provider id is kept or derived from its id.
+        #[test]
+        fn stored_message_reads_back_as_put(
+            (id, provider_id) in ids(),
+            author in 0u8..3,
+            outbound in any::<bool>(),
+            secs in 0i64..4_000_000_000,
+        ) {
+            let c = conversation();
+            let message = Message {
+                id: MessageId::new(id),
+                organization: c.organization.clone(),
+                conversation: c.id.clone(),
+                direction: if outbound { Direction::Outbound } else { Direction::Inbound },
+                author: match author {
+                    0 => Author::Outside,
+                    1 => Author::Automated,
+                    _ => Author::User(Username::from("alice")),
+                },
+                body: MessageBody::from("Is Rex ready?"),
+                at: DateTime::from_timestamp(secs, 0).unwrap_or_default(),
+                provider_id,
+            };
+            prop_assert_eq!(Stored::new(7, &message).to_message(&c), message);
+        }
     }
 }

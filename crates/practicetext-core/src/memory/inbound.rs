@@ -1,32 +1,34 @@
 //! In-memory [`InboundStore`].
 
+use super::conversation::ConversationState;
 use super::{MemoryStore, lock};
 use crate::consent::ConsentState;
-use crate::conversation::{Direction, Message};
+use crate::conversation::{Conversation, Direction, Message, Participants};
+use crate::ids::OrganizationId;
 use crate::ports::{ConsentStore, InboundContext, InboundQuery, InboundStore, StoreError};
 use crate::sensitive::MessageBody;
 
 impl MemoryStore {
-    /// The context of `query` with `pick` of the previous inbound message
-    /// (kept out of the context): one lock pass per port (consent,
-    /// conversations, rate windows), each answer borrowed from the maps and
-    /// copied once.
+    /// The context of `query` with what `active` reads of the active
+    /// conversation and its previous inbound message (kept out of the
+    /// context): one lock pass per port (consent, conversations, rate
+    /// windows), each answer borrowed from the maps and copied once.
     fn inbound_context_picking<T>(
         &self,
         query: &InboundQuery<'_>,
-        pick: impl FnOnce(&Message) -> T,
+        active: impl FnOnce(
+            &ConversationState,
+            &OrganizationId,
+            &Participants,
+        ) -> (Option<Conversation>, Option<T>),
     ) -> Result<(InboundContext, Option<T>), StoreError> {
         let org = query.organization;
         let consent = match query.from {
             Some(n) => self.consent(org, n)?,
             None => ConsentState::default(),
         };
-        let (conversation, previous) = lock(&self.conversations)?.active_with_last(
-            org,
-            query.participants,
-            Direction::Inbound,
-            pick,
-        );
+        let (conversation, previous) =
+            active(&*lock(&self.conversations)?, org, query.participants);
         let rate = lock(&self.rate)?;
         let last_acquired = query.rate_key.and_then(|key| rate.last(org, key));
         let count_since = query
@@ -46,7 +48,10 @@ impl MemoryStore {
 /// The engine's reads for an inbound text, in one lock pass per port.
 impl InboundStore for MemoryStore {
     fn inbound_context(&self, query: &InboundQuery<'_>) -> Result<InboundContext, StoreError> {
-        let (context, previous_inbound) = self.inbound_context_picking(query, Message::clone)?;
+        let (context, previous_inbound) =
+            self.inbound_context_picking(query, |state, org, participants| {
+                state.active_with_last(org, participants, Direction::Inbound, Message::clone)
+            })?;
         Ok(InboundContext {
             previous_inbound,
             ..context
@@ -58,6 +63,8 @@ impl InboundStore for MemoryStore {
         &self,
         query: &InboundQuery<'_>,
     ) -> Result<(InboundContext, Option<MessageBody>), StoreError> {
-        self.inbound_context_picking(query, |m| m.body.clone())
+        self.inbound_context_picking(query, |state, org, participants| {
+            state.active_with_last_body(org, participants, Direction::Inbound)
+        })
     }
 }

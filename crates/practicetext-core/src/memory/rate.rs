@@ -2,7 +2,7 @@
 
 use chrono::TimeDelta;
 
-use super::keyed::HashedMap;
+use super::keyed::HashedSet;
 use super::{Map, MemoryStore, lock};
 use crate::ids::OrganizationId;
 use crate::ports::{Claim, IdempotencyStore, RateKey, RateWindowStore, StoreError, Timestamp};
@@ -34,19 +34,21 @@ impl RateState {
     }
 }
 
-/// Where an idempotency key stands.
-enum Slot {
-    /// Claimed; the claim lapses at this instant if not completed.
-    InProgress { until: Timestamp },
-    /// Handled for good.
-    Done,
+/// The idempotency keys of one scope.
+#[derive(Default)]
+struct Keys {
+    /// Keys handled for good: a hash set, as they only grow (one per
+    /// provider message id) and are never listed.
+    done: HashedSet<Box<str>>,
+    /// Keys claimed and not completed yet (a few at a time), with the
+    /// instant their claim lapses.
+    claimed: Map<Box<str>, Timestamp>,
 }
 
 #[derive(Default)]
 pub(super) struct IdempotencyState {
-    /// By scope, then key: hash maps, as the keys only grow (one per
-    /// provider message id) and are never listed in order.
-    keys: Map<String, HashedMap<Box<str>, Slot>>,
+    /// By scope.
+    keys: Map<String, Keys>,
 }
 
 impl RateWindowStore for MemoryStore {
@@ -102,29 +104,100 @@ impl IdempotencyStore for MemoryStore {
         now: Timestamp,
     ) -> Result<Claim, StoreError> {
         let mut state = lock(&self.idempotency)?;
-        let slot = state
-            .keys
-            .entry_ref(scope)
-            .or_default()
-            .get_or_insert_with(key, || (key.into(), Slot::InProgress { until: now }));
-        let outcome = match slot {
-            Slot::Done => Claim::Done,
-            Slot::InProgress { until } if now < *until => Claim::InProgress,
-            Slot::InProgress { .. } => Claim::Acquired,
-        };
-        if outcome == Claim::Acquired {
-            *slot = Slot::InProgress { until: now + lease };
+        let keys = state.keys.entry_ref(scope).or_default();
+        if keys.done.get(key).is_some() {
+            return Ok(Claim::Done);
         }
-        Ok(outcome)
+        match keys.claimed.get_mut(key) {
+            Some(until) if now < *until => Ok(Claim::InProgress),
+            Some(until) => {
+                *until = now + lease;
+                Ok(Claim::Acquired)
+            }
+            None => {
+                keys.claimed.insert(key.into(), now + lease);
+                Ok(Claim::Acquired)
+            }
+        }
     }
 
     fn complete(&self, scope: &str, key: &str, _now: Timestamp) -> Result<(), StoreError> {
         let mut state = lock(&self.idempotency)?;
-        *state
-            .keys
-            .entry_ref(scope)
-            .or_default()
-            .get_or_insert_with(key, || (key.into(), Slot::Done)) = Slot::Done;
+        let keys = state.keys.entry_ref(scope).or_default();
+        // The claimed key's copy moves to the done keys.
+        let owned = keys.claimed.remove_entry(key).map(|(k, _)| k);
+        keys.done
+            .get_or_insert_with(key, || (owned.unwrap_or_else(|| key.into()), ()));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use chrono::DateTime;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The reference: one map from scope and key to where the key stands
+    /// (how this store kept them before the done keys got their own set).
+    #[derive(Default)]
+    struct Reference {
+        keys: HashMap<(String, String), Option<Timestamp>>,
+    }
+
+    impl Reference {
+        /// `Some(until)`: claimed until then; `None`: done.
+        fn claim(&mut self, scope: &str, key: &str, lease: TimeDelta, now: Timestamp) -> Claim {
+            let slot = self
+                .keys
+                .entry((scope.into(), key.into()))
+                .or_insert(Some(now));
+            match slot {
+                None => Claim::Done,
+                Some(until) if now < *until => Claim::InProgress,
+                Some(until) => {
+                    *until = now + lease;
+                    Claim::Acquired
+                }
+            }
+        }
+
+        fn complete(&mut self, scope: &str, key: &str) {
+            self.keys.insert((scope.into(), key.into()), None);
+        }
+    }
+
+    proptest! {
+        /// V10: claims and completions over a few scopes, keys, instants and
+        /// leases answer as the reference does.
+        #[test]
+        fn v10_claims_agree_with_the_reference(
+            steps in proptest::collection::vec(
+                (any::<bool>(), 0u8..2, 0u8..4, 0i64..200, 0i64..60),
+                0..200,
+            ),
+        ) {
+            let store = MemoryStore::new();
+            let mut reference = Reference::default();
+            let scopes = ["inbound", "broadcast"];
+            for (complete, scope, key, secs, lease) in steps {
+                let scope = scopes[usize::from(scope)];
+                let key = format!("SM{key}");
+                let now = DateTime::from_timestamp(secs, 0).unwrap_or_default();
+                if complete {
+                    prop_assert!(store.complete(scope, &key, now).is_ok());
+                    reference.complete(scope, &key);
+                } else {
+                    let lease = TimeDelta::seconds(lease);
+                    prop_assert_eq!(
+                        store.claim(scope, &key, lease, now).ok(),
+                        Some(reference.claim(scope, &key, lease, now))
+                    );
+                }
+            }
+        }
     }
 }
