@@ -377,7 +377,8 @@ fn keyword_like() -> impl proptest::strategy::Strategy<Value = String> {
     use proptest::prelude::*;
     let vocab = keyword_vocabulary();
     let seps = [
-        " ", " ", " ", "  ", ". ", ", ", "!", "?", "\n", "-", "'", " 🛑 ", "’", ";", ":", "",
+        " ", " ", " ", "  ", ". ", ", ", "!", "?", "\n", "-", "'", " 🛑 ", "’", ";", ":", "", " '",
+        "` ", "\r\n",
     ];
     proptest::collection::vec((0..vocab.len(), 0..seps.len()), 0..12).prop_map(move |parts| {
         parts
@@ -480,5 +481,134 @@ proptest::proptest! {
     #[test]
     fn c2_fast_walk_agrees_with_reference_on_keyword_like_texts(text in keyword_like()) {
         assert_natural_agrees(&text);
+    }
+}
+
+/// C1-C3, C5: `classify` with the general path for C2 (the word string,
+/// then [`KeywordClassifier::opt_out_in_words`]): the reference the ASCII
+/// one-pass path must agree with.
+fn reference_classify(k: &KeywordClassifier, text: &str, opted_out: bool) -> Classification {
+    let ascii = text.is_ascii();
+    if let Some(c) = k.whole_message(text, ascii, opted_out) {
+        return c;
+    }
+    match k.opt_out_in_words(&words(text)) {
+        Some((phrase, cancellation)) => {
+            let mut flags = vec![KeywordFlag::NaturalLanguageOptOut];
+            if cancellation {
+                flags.push(KeywordFlag::PossibleCancellation);
+            }
+            Classification {
+                action: KeywordAction::OptOut,
+                review: true,
+                flags,
+                keyword: Some(phrase),
+            }
+        }
+        None => Classification::none(),
+    }
+}
+
+/// Lists an organization extended: more keywords, phrases with anchors,
+/// negation words and continuations inside them, a long phrase.
+fn extended_classifier() -> KeywordClassifier {
+    let mut lists = KeywordLists::default();
+    lists.extend(KeywordLists {
+        opt_out: vec!["HALT".into(), "DONT".into(), "NOT".into()],
+        opt_out_phrases: vec![
+            "quit bugging me/us".into(),
+            "^ enough $".into(),
+            "^ no $".into(),
+            "stop".into(),
+            "not now not ever".into(),
+            "i said no more texts to me ever again please".into(),
+            "never again $".into(),
+            "can not text".into(),
+        ],
+        ..KeywordLists::empty()
+    });
+    KeywordClassifier::new(&lists).unwrap()
+}
+
+static EXTENDED: std::sync::LazyLock<KeywordClassifier> =
+    std::sync::LazyLock::new(extended_classifier);
+
+fn assert_classify_agrees(k: &KeywordClassifier, text: &str) {
+    for opted_out in [false, true] {
+        let fast = k.classify(text, opted_out);
+        let reference = reference_classify(k, text, opted_out);
+        assert_eq!(fast, reference, "{text:?} opted_out={opted_out}");
+    }
+}
+
+#[test]
+fn c2_one_pass_agrees_with_reference_on_examples() {
+    for k in [&REFERENCE.0, &*EXTENDED] {
+        for text in [
+            "please don't text me anymore",
+            "Can I stop by tomorrow at 3 to pick up her meds?",
+            "I do not want these texts. do not. not",
+            "don't stop texting me",
+            "never again",
+            "I said never again!",
+            "ok. never again",
+            "no",
+            "No. No!",
+            "not now not ever",
+            "can not text me",
+            "cannot text",
+            "will not text me",
+            "I will not stop",
+            "do not text me to stop",
+            "remove me. to",
+            "remove me",
+            "dont quit bugging me",
+            "enough!! halt",
+            "wrong number.  to be clear",
+            "wrong number to",
+            "don't, don't, don't stop texting me please",
+            "x dont a b c d stop texting me",
+            "dont a b c d e stop texting me",
+            "it's not o'k to text me, stop",
+            "do'not text me",
+            "do 'not text me",
+            "do not' text me",
+            "",
+            "   ",
+            "...",
+        ] {
+            assert_classify_agrees(k, text);
+        }
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn c2_one_pass_agrees_with_reference_on_ascii(text in "[ -~\n\r]{0,80}") {
+        assert_classify_agrees(&REFERENCE.0, &text);
+        assert_classify_agrees(&EXTENDED, &text);
+    }
+
+    #[test]
+    fn c2_one_pass_agrees_with_reference_on_any_text(text in "\\PC{0,60}") {
+        assert_classify_agrees(&REFERENCE.0, &text);
+        assert_classify_agrees(&EXTENDED, &text);
+    }
+
+    #[test]
+    fn c2_one_pass_agrees_with_reference_on_keyword_like_texts(text in keyword_like()) {
+        assert_classify_agrees(&REFERENCE.0, &text);
+        assert_classify_agrees(&EXTENDED, &text);
+    }
+
+    #[test]
+    fn c2_one_pass_agrees_with_reference_on_case_changes(text in keyword_like(), flips in proptest::collection::vec(proptest::bool::ANY, 0..200)) {
+        let changed: String = text
+            .chars()
+            .zip(flips.iter().chain(std::iter::repeat(&false)))
+            .map(|(c, &up)| if up { c.to_ascii_uppercase() } else { c })
+            .collect();
+        assert_classify_agrees(&REFERENCE.0, &changed);
+        assert_classify_agrees(&EXTENDED, &changed);
     }
 }
