@@ -16,11 +16,9 @@ use aho_corasick::Anchored;
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 
-#[cfg(doc)]
-use super::CONTINUATIONS;
 use super::{
-    CLASS_APOSTROPHE, CLASS_BREAK, Compiled, KeywordClassifier, NEGATIONS, STACK_WORDS, WORD_CLASS,
-    negated_bytes, words_ascii_capacity, words_ascii_into,
+    CLASS_APOSTROPHE, CLASS_BREAK, CONTINUATIONS, Compiled, KeywordClassifier, NEGATIONS,
+    STACK_WORDS, WORD_CLASS, negated_bytes, words_ascii_capacity, words_ascii_into,
 };
 
 /// The phrase automaton's start state and the states right after a word
@@ -306,10 +304,6 @@ impl Context<'_> {
             };
             let c = WORD_CLASS[usize::from(b)]; // ok: a u8 indexes 256 entries
             if c > CLASS_BREAK {
-                // Every continuation starts with one of these.
-                if !matches!(c, b't' | b's' | b'e') {
-                    return false;
-                }
                 break;
             }
             if c == CLASS_BREAK && !self.at_bar {
@@ -320,7 +314,7 @@ impl Context<'_> {
         let (end, n) = scan_word(self.text, i);
         let (w, _) = word_bytes::<9>(self.text, i, end);
         let w = w.get(..n).unwrap_or(&[]);
-        is_continuation(w)
+        CONTINUATIONS.iter().any(|c| c.as_bytes() == w)
     }
 }
 
@@ -359,31 +353,9 @@ fn not_may_follow(text: &[u8], mut i: usize) -> bool {
     false
 }
 
-/// The word `w` (folded letters and digits) is one of [`NEGATIONS`] (a
-/// pattern, not a loop of `==`: no call to memcmp; a test keeps the two
-/// in step).
+/// The word `w` (folded letters and digits) is a negation.
 fn is_negation(w: &[u8]) -> bool {
-    matches!(
-        w,
-        b"dont"
-            | b"doesnt"
-            | b"didnt"
-            | b"never"
-            | b"not"
-            | b"wont"
-            | b"cant"
-            | b"shouldnt"
-            | b"wouldnt"
-            | b"isnt"
-    )
-}
-
-/// The word `w` is one of [`CONTINUATIONS`] (as [`is_negation`]).
-fn is_continuation(w: &[u8]) -> bool {
-    matches!(
-        w,
-        b"to" | b"stop" | b"stopped" | b"stopping" | b"ending" | b"ended"
-    )
+    NEGATIONS.iter().any(|n| n.as_bytes() == w)
 }
 
 /// One word of the text.
@@ -770,31 +742,5 @@ impl KeywordClassifier {
         // "| w1 w2 |": the clause is between the bars.
         let clause = out.get(1..n.saturating_sub(1)).unwrap_or(&[]);
         self.clause_opt_out(std::str::from_utf8(clause).ok()?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::text::keywords::CONTINUATIONS;
-
-    #[test]
-    fn c2_negation_and_continuation_patterns_match_the_lists() {
-        for n in NEGATIONS {
-            assert!(is_negation(n.as_bytes()), "{n}");
-            assert!(may_be_negation(n.as_bytes()[0], n.len()), "{n}");
-        }
-        for c in CONTINUATIONS {
-            assert!(is_continuation(c.as_bytes()), "{c}");
-            assert!(matches!(c.as_bytes()[0], b't' | b's' | b'e'), "{c}");
-        }
-        assert!(!is_negation(b"do") && !is_negation(b"nots") && !is_negation(b""));
-        assert!(!is_continuation(b"t") && !is_continuation(b"stops"));
-        // "do not" merges never make or unmake a continuation.
-        for w in [
-            "do", "does", "did", "can", "will", "dont", "doesnt", "didnt", "cant", "wont",
-        ] {
-            assert!(!is_continuation(w.as_bytes()), "{w}");
-        }
     }
 }
