@@ -331,11 +331,7 @@ struct Compiled {
     phrases: Option<DFA>,
     /// First bytes of the phrases' first words.
     phrase_starts: PhraseStarts,
-    /// Where the automaton starts and returns to between words.
-    walk_states: Option<ascii::WalkStates>,
     phrase_text: Vec<String>,
-    /// The words and anchors (`|`) of each pattern.
-    phrase_tokens: Vec<usize>,
     /// The automaton patterns, for the reference implementation in tests.
     #[cfg(test)]
     phrase_patterns: Vec<String>,
@@ -598,7 +594,7 @@ const STACK_WORDS: usize = 256;
 const CLASS_APOSTROPHE: u8 = 1;
 /// [`WORD_CLASS`] of a clause break.
 const CLASS_BREAK: u8 = 2;
-/// What one byte of an ASCII text is to the word string: a letter or
+/// What one byte of an ASCII text is to [`words_ascii_into`]: a letter or
 /// digit (its lower case), an apostrophe, a clause break or anything else
 /// (0).
 static WORD_CLASS: [u8; 256] = {
@@ -620,7 +616,7 @@ static WORD_CLASS: [u8; 256] = {
     t
 };
 
-/// The most bytes the word string of an ASCII text of `len` bytes takes:
+/// The most bytes [`words_ascii_into`] writes for a text of `len` bytes:
 /// the leading `|`, at most two per byte (" a" or " |"), and the closing
 /// " |".
 fn words_ascii_capacity(len: usize) -> usize {
@@ -753,13 +749,6 @@ impl PhraseStarts {
         let (Some(&b1), Some(&b2)) = (rest.first(), rest.get(1)) else {
             return true;
         };
-        self.may_start_with(b1, b2)
-    }
-
-    /// [`PhraseStarts::may_start`] for a word starting with `b1`, `b2`
-    /// (`b2` a space for a one-byte word).
-    #[inline]
-    fn may_start_with(&self, b1: u8, b2: u8) -> bool {
         let bits = self.0[usize::from(b1)]; // ok: a u8 indexes 256 entries
         bits & (1u64 << (b2 % 64)) != 0
     }
@@ -784,15 +773,9 @@ impl WordShapes {
     /// False when `word` is surely not in the set.
     #[inline]
     fn may_be(&self, word: &[u8]) -> bool {
-        word.first()
-            .is_some_and(|&b| self.may_be_shaped(b, word.len()))
-    }
-
-    /// [`WordShapes::may_be`] for a word of `len` bytes starting with
-    /// `first`.
-    #[inline]
-    fn may_be_shaped(&self, first: u8, len: usize) -> bool {
-        self.0[usize::from(first)] & (1u64 << len.min(63)) != 0 // ok: a u8 indexes 256 entries
+        word.first().is_some_and(|&b| {
+            self.0[usize::from(b)] & (1u64 << word.len().min(63)) != 0 // ok: a u8 indexes 256 entries
+        })
     }
 }
 
@@ -944,13 +927,8 @@ impl KeywordClassifier {
                 key_lengths,
                 clause_words,
                 clause_shapes,
-                phrase_starts,
-                walk_states: phrases.as_ref().and_then(ascii::WalkStates::new),
                 phrases,
-                phrase_tokens: phrase_patterns
-                    .iter()
-                    .map(|p| p.split_whitespace().count())
-                    .collect(),
+                phrase_starts,
                 phrase_text,
                 #[cfg(test)]
                 phrase_patterns,
@@ -1029,15 +1007,25 @@ impl KeywordClassifier {
     }
 
     /// C2: a plain-language opt-out, with whether it may be a cancellation.
-    /// ASCII texts (nearly every inbound text) take one pass over their
-    /// bytes ([`KeywordClassifier::natural_ascii`]); others are folded into
-    /// a word string first.
+    /// ASCII texts (nearly every inbound text) build their word string on
+    /// the stack; others are folded into a `String` first.
     fn natural_opt_out(&self, text: &str, ascii: bool) -> Option<(String, bool)> {
-        if ascii {
-            self.natural_ascii(text.as_bytes())
-        } else {
-            self.opt_out_in_words(&words_folded(text))
+        if !ascii {
+            return self.opt_out_in_words(&words_folded(text));
         }
+        let mut stack = [0u8; STACK_WORDS];
+        let mut heap = Vec::new();
+        let need = words_ascii_capacity(text.len());
+        let out: &mut [u8] = match stack.get_mut(..need) {
+            Some(s) => s,
+            None => {
+                heap.resize(need, 0);
+                &mut heap
+            }
+        };
+        let n = words_ascii_into(text.as_bytes(), out);
+        let w = std::str::from_utf8(out.get(..n)?).ok()?;
+        self.opt_out_in_words(w)
     }
 
     /// C2 on the word string `w` (see [`words`]): a clause that is an
@@ -1095,7 +1083,7 @@ impl KeywordClassifier {
                     break;
                 }
                 if dfa.is_match(sid) {
-                    phrase = self.first_phrase(dfa, sid, bytes, i);
+                    phrase = self.first_phrase(dfa, sid, w, i);
                     if phrase.is_some() {
                         break;
                     }
@@ -1129,11 +1117,11 @@ impl KeywordClassifier {
 
     /// The first pattern of match state `sid` (ending at byte `end` of `w`)
     /// that is neither negated nor continued.
-    fn first_phrase(&self, dfa: &DFA, sid: StateID, w: &[u8], end: usize) -> Option<&str> {
+    fn first_phrase(&self, dfa: &DFA, sid: StateID, w: &str, end: usize) -> Option<&str> {
         for k in 0..dfa.match_len(sid) {
             let p = dfa.match_pattern(sid, k);
             let start = end.saturating_sub(dfa.pattern_len(p));
-            if negated_bytes(w, start) || continued_bytes(w, end) {
+            if negated(w, start) || continued(w, end) {
                 continue;
             }
             return self.inner.phrase_text.get(p.as_usize()).map(String::as_str);
@@ -1180,15 +1168,8 @@ impl KeywordClassifier {
 /// True when a negation is among the five words before byte `at` of the
 /// word string, in the same sentence. (Words are separated by spaces; a
 /// `|` ends the sentence.)
-#[cfg(test)]
 fn negated(w: &str, at: usize) -> bool {
-    w.is_char_boundary(at) && negated_bytes(w.as_bytes(), at)
-}
-
-/// [`negated`] on the bytes of a word string (`at` a byte after a space or
-/// `|`, or the end).
-fn negated_bytes(w: &[u8], at: usize) -> bool {
-    let Some(mut rest) = w.get(..at) else {
+    let Some(mut rest) = w.get(..at).map(str::as_bytes) else {
         return false;
     };
     for _ in 0..5 {
@@ -1212,15 +1193,9 @@ fn negated_bytes(w: &[u8], at: usize) -> bool {
 }
 
 /// True when the word right after byte `at` turns the phrase around.
-#[cfg(test)]
 fn continued(w: &str, at: usize) -> bool {
-    w.is_char_boundary(at) && continued_bytes(w.as_bytes(), at)
-}
-
-/// [`continued`] on the bytes of a word string.
-fn continued_bytes(w: &[u8], at: usize) -> bool {
     // A match ends with its trailing space (or `|`); the next word follows.
-    let rest = w.get(at..).unwrap_or(&[]);
+    let rest = w.get(at..).map_or(&[][..], str::as_bytes);
     let start = rest.iter().position(|&b| b != b' ').unwrap_or(rest.len());
     let rest = rest.get(start..).unwrap_or(&[]);
     let next = rest.get(..word_end(rest, 0)).unwrap_or(&[]);
@@ -1274,6 +1249,5 @@ fn compile_phrases(entries: &[String], problems: &mut Vec<String>) -> CompiledPh
     }
 }
 
-mod ascii;
 #[cfg(test)]
 mod tests;
