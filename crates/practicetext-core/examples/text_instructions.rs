@@ -16,6 +16,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let case = args.next().unwrap_or_default();
     let n: usize = args.next().unwrap_or_else(|| "1".into()).parse()?;
+    // `kw_text N TEXT`: any text.
+    let own = args.next().unwrap_or_default();
     let checker =
         ComplianceChecker::new(&ContentPolicy::default().with_own_domains(["happypaws.example"]))?;
     let keywords = KeywordClassifier::default();
@@ -46,6 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "kw_natural" => drop(black_box(
                 keywords.classify(black_box("please don't text me anymore"), false),
             )),
+            "kw_text" => drop(black_box(keywords.classify(black_box(&own), false))),
             other => return Err(format!("unknown case {other:?}").into()),
         }
     }
