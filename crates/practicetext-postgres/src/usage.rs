@@ -15,37 +15,41 @@ use practicetext_core::ports::{StoreError, UsageCount, UsageStore};
 use crate::PgStore;
 use crate::sql::get;
 
-/// Adds `EXCLUDED`'s counts to the row, each saturating at `i64::MAX`.
-const RECORD: &str = "INSERT INTO usage_days AS u (organization_id, day, has_user, username, \
+/// The upsert's second half: adds `EXCLUDED`'s counts to the row, each
+/// saturating at `i64::MAX`.
+macro_rules! add_counts {
+    () => {
+        " ON CONFLICT (organization_id, day, has_user, username, shard) DO UPDATE SET \
+         texts_in = CASE WHEN u.texts_in > 9223372036854775807 - EXCLUDED.texts_in \
+             THEN 9223372036854775807 ELSE u.texts_in + EXCLUDED.texts_in END, \
+         texts_out = CASE WHEN u.texts_out > 9223372036854775807 - EXCLUDED.texts_out \
+             THEN 9223372036854775807 ELSE u.texts_out + EXCLUDED.texts_out END, \
+         segments_in = CASE WHEN u.segments_in > 9223372036854775807 - EXCLUDED.segments_in \
+             THEN 9223372036854775807 ELSE u.segments_in + EXCLUDED.segments_in END, \
+         segments_out = CASE WHEN u.segments_out > 9223372036854775807 - EXCLUDED.segments_out \
+             THEN 9223372036854775807 ELSE u.segments_out + EXCLUDED.segments_out END"
+    };
+}
+
+/// Adds one text's counts to its row (see `add_counts!`).
+const RECORD: &str = concat!(
+    "INSERT INTO usage_days AS u (organization_id, day, has_user, username, \
      texts_in, texts_out, segments_in, segments_out, shard) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, pg_backend_pid() % 16) \
-     ON CONFLICT (organization_id, day, has_user, username, shard) DO UPDATE SET \
-     texts_in = CASE WHEN u.texts_in > 9223372036854775807 - EXCLUDED.texts_in \
-         THEN 9223372036854775807 ELSE u.texts_in + EXCLUDED.texts_in END, \
-     texts_out = CASE WHEN u.texts_out > 9223372036854775807 - EXCLUDED.texts_out \
-         THEN 9223372036854775807 ELSE u.texts_out + EXCLUDED.texts_out END, \
-     segments_in = CASE WHEN u.segments_in > 9223372036854775807 - EXCLUDED.segments_in \
-         THEN 9223372036854775807 ELSE u.segments_in + EXCLUDED.segments_in END, \
-     segments_out = CASE WHEN u.segments_out > 9223372036854775807 - EXCLUDED.segments_out \
-         THEN 9223372036854775807 ELSE u.segments_out + EXCLUDED.segments_out END";
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, pg_backend_pid() % 16)",
+    add_counts!()
+);
 /// [`RECORD`] for rows with distinct counters (arrays of the same
 /// parameters), in key order.
-const RECORD_ALL: &str = "INSERT INTO usage_days AS u (organization_id, day, has_user, username, \
+const RECORD_ALL: &str = concat!(
+    "INSERT INTO usage_days AS u (organization_id, day, has_user, username, \
      texts_in, texts_out, segments_in, segments_out, shard) \
      SELECT q.org, q.day, q.has_user, q.username, q.a, q.b, q.c, q.d, pg_backend_pid() % 16 \
      FROM unnest($1::text[], $2::int[], $3::bool[], $4::text[], \
          $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[]) \
          AS q(org, day, has_user, username, a, b, c, d) \
-     ORDER BY 1, 2, 3, 4 \
-     ON CONFLICT (organization_id, day, has_user, username, shard) DO UPDATE SET \
-     texts_in = CASE WHEN u.texts_in > 9223372036854775807 - EXCLUDED.texts_in \
-         THEN 9223372036854775807 ELSE u.texts_in + EXCLUDED.texts_in END, \
-     texts_out = CASE WHEN u.texts_out > 9223372036854775807 - EXCLUDED.texts_out \
-         THEN 9223372036854775807 ELSE u.texts_out + EXCLUDED.texts_out END, \
-     segments_in = CASE WHEN u.segments_in > 9223372036854775807 - EXCLUDED.segments_in \
-         THEN 9223372036854775807 ELSE u.segments_in + EXCLUDED.segments_in END, \
-     segments_out = CASE WHEN u.segments_out > 9223372036854775807 - EXCLUDED.segments_out \
-         THEN 9223372036854775807 ELSE u.segments_out + EXCLUDED.segments_out END";
+     ORDER BY 1, 2, 3, 4",
+    add_counts!()
+);
 /// The shards' sums, saturating at `i64::MAX` as each shard does.
 const USAGE: &str = "SELECT day, has_user, username, \
      least(sum(texts_in), 9223372036854775807)::bigint, \
