@@ -5,7 +5,7 @@
 
 use practicetext_core::ids::{ConversationId, MessageId, OrganizationId, Username};
 use practicetext_core::inbox::state::{InboxEntry, Presence};
-use practicetext_core::ports::{InboxStore, Recipient, StoreError, Timestamp};
+use practicetext_core::ports::{InboxStore, Marking, Recipient, StoreError, Timestamp};
 use rusqlite::params;
 use rusqlite::types::ValueRef;
 
@@ -52,6 +52,12 @@ const REACHED: &str = "SELECT u.key, coalesce(m.muted, 0), p.record FROM json_ea
      LEFT JOIN inbox m ON m.organization_id = ?1 AND m.conversation_id = ?2 \
          AND m.username = u.value AND m.unread = 0 AND m.message_id = '' \
      LEFT JOIN presence p ON p.organization_id = ?1 AND p.username = u.value";
+/// For every user of the JSON array `?3`: its place in the array and
+/// whether it muted conversation `?2` (the marks row, if any). A left
+/// join, so the plan walks the array and searches each user's row.
+const MUTED_IN: &str = "SELECT u.key, coalesce(m.muted, 0) FROM json_each(?3) AS u \
+     LEFT JOIN inbox m ON m.organization_id = ?1 AND m.conversation_id = ?2 \
+         AND m.username = u.value AND m.unread = 0 AND m.message_id = ''";
 const PUT_PRESENCE: &str = "INSERT INTO presence (organization_id, username, record) \
      VALUES (?1, ?2, ?3) ON CONFLICT (organization_id, username) DO UPDATE SET record = excluded.record";
 const PRESENCE: &str = "SELECT record FROM presence WHERE organization_id = ?1 AND username = ?2";
@@ -65,6 +71,16 @@ const ENTRIES: &str = "SELECT m.conversation_id, \
      FROM inbox m INDEXED BY inbox_marks_by_user \
      WHERE m.organization_id = ?1 AND m.username = ?2 AND m.unread = 0 \
      ORDER BY m.conversation_id";
+
+/// The recipient at place `key` of a users list.
+fn place(reached: &mut [Recipient], key: i64) -> Result<&mut Recipient, StoreError> {
+    usize::try_from(key)
+        .ok()
+        .and_then(|k| reached.get_mut(k))
+        .ok_or_else(|| StoreError::Backend {
+            message: "the recipients' read answered a place outside the list".into(),
+        })
+}
 
 /// A presence column that holds no text.
 fn not_text() -> StoreError {
@@ -144,6 +160,80 @@ impl InboxStore for SqliteStore {
             Ok(())
         })?;
         Ok(reached)
+    }
+
+    /// Every marking's marks with one prepared statement, then the mutes
+    /// with a second, and each user's presence read once for all (marks
+    /// change neither mutes nor presence, so reading them after every
+    /// marking answers as reading after each).
+    fn mark_delivered_to_all(
+        &self,
+        markings: &[Marking<'_>],
+    ) -> Result<Vec<Vec<Recipient>>, StoreError> {
+        let names = markings
+            .iter()
+            .map(|m| {
+                let names: Vec<&str> = m.users.iter().map(|u| u.as_str()).collect();
+                to_json("username list", &names)
+            })
+            .collect::<Result<Vec<String>, _>>()?;
+        self.with_conn(|conn| {
+            let mut deliver = conn.prepare_cached(DELIVER).map_err(backend)?;
+            for (m, names) in markings.iter().zip(&names) {
+                if m.users.is_empty() {
+                    continue;
+                }
+                let params = params![
+                    m.org.as_str(),
+                    m.conversation.as_str(),
+                    m.message.as_str(),
+                    micros(m.at),
+                    names
+                ];
+                deliver.execute(params).map_err(backend)?;
+            }
+            drop(deliver);
+            let mut mutes = conn.prepare_cached(MUTED_IN).map_err(backend)?;
+            let mut presence = conn.prepare_cached(PRESENCE).map_err(backend)?;
+            // Who is online, by organization and user, read once each.
+            let mut online: Vec<(&str, &str, bool)> = Vec::new();
+            let mut out = Vec::with_capacity(markings.len());
+            for (m, names) in markings.iter().zip(&names) {
+                let mut reached = vec![Recipient::default(); m.users.len()];
+                if !m.users.is_empty() {
+                    let params = params![m.org.as_str(), m.conversation.as_str(), names];
+                    let mut rows = mutes.query(params).map_err(backend)?;
+                    while let Some(row) = rows.next().map_err(backend)? {
+                        let key: i64 = row.get(0).map_err(backend)?;
+                        let muted: bool = row.get(1).map_err(backend)?;
+                        place(&mut reached, key)?.muted = muted;
+                    }
+                }
+                for (r, user) in reached.iter_mut().zip(m.users) {
+                    let (org, user) = (m.org.as_str(), user.as_str());
+                    let known = online.iter().find(|(o, u, _)| *o == org && *u == user);
+                    r.online = match known {
+                        Some((_, _, on)) => *on,
+                        None => {
+                            let mut rows = presence.query([org, user]).map_err(backend)?;
+                            let on = match rows.next().map_err(backend)? {
+                                None => false,
+                                Some(row) => match row.get_ref(0).map_err(backend)? {
+                                    ValueRef::Text(p) => {
+                                        from_json_bytes::<Presence>("presence", p)?.online
+                                    }
+                                    _ => return Err(not_text()),
+                                },
+                            };
+                            online.push((org, user, on));
+                            on
+                        }
+                    };
+                }
+                out.push(reached);
+            }
+            Ok(out)
+        })
     }
 
     fn touch(
@@ -309,6 +399,23 @@ mod tests {
         assert!(!plan.iter().any(|s| s.contains("TEMP B-TREE")), "{plan:?}");
     }
 
+    /// The mutes' read walks the name list and finds each user's marks
+    /// by primary key: no other scan, no sort.
+    #[test]
+    fn the_mutes_read_searches_by_primary_key() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let guard = store.lock();
+        let session = guard.borrow();
+        let plan = crate::sql::plans::plan(&session.conn, MUTED_IN);
+        let searches: Vec<_> = plan.iter().filter(|s| s.starts_with("SEARCH")).collect();
+        assert_eq!(searches.len(), 1, "{plan:?}");
+        assert!(searches[0].contains("PRIMARY KEY"), "{plan:?}");
+        for step in plan.iter().filter(|s| s.starts_with("SCAN")) {
+            assert!(step.contains("VIRTUAL TABLE"), "{plan:?}");
+        }
+        assert!(!plan.iter().any(|s| s.contains("TEMP B-TREE")), "{plan:?}");
+    }
+
     /// The store's inbox methods as they are, and `mark_delivered_to` as
     /// the trait's default runs it (one read per user after the marks):
     /// the reference the one-statement answer is compared with.
@@ -417,6 +524,11 @@ mod tests {
             at: i64,
             users: Vec<u8>,
         },
+        /// Several deliveries in one `mark_delivered_to_all`: (organization,
+        /// conversation, message, at, users) each.
+        DeliverAll {
+            markings: Vec<(u8, u8, u8, i64, Vec<u8>)>,
+        },
     }
 
     fn step() -> impl proptest::strategy::Strategy<Value = Step> {
@@ -445,6 +557,17 @@ mod tests {
                     at,
                     users
                 }),
+            proptest::collection::vec(
+                (
+                    0..2u8,
+                    0..3u8,
+                    0..4u8,
+                    0..5i64,
+                    proptest::collection::vec(0..5u8, 0..7)
+                ),
+                0..6
+            )
+            .prop_map(|markings| Step::DeliverAll { markings }),
         ]
     }
 
@@ -453,7 +576,8 @@ mod tests {
         /// every user's inbox afterwards are the same whether the marks and
         /// the recipients' read are one statement or the default's
         /// `1 + 2n` (users repeated, muted, online, in another
-        /// organization, or with the message already unread included).
+        /// organization, or with the message already unread included), and
+        /// whether several deliveries are marked at once or one by one.
         #[test]
         fn marks_with_the_recipients_read_answer_as_the_default(
             steps in proptest::collection::vec(step(), 1..40)
@@ -492,13 +616,37 @@ mod tests {
                             reference.mark_delivered_to(&orgs[0], &c, &m, at(s), &users).unwrap();
                         proptest::prop_assert_eq!(got, want);
                     }
+                    Step::DeliverAll { markings } => {
+                        let owned: Vec<_> = markings
+                            .into_iter()
+                            .map(|(o, c, m, s, users)| {
+                                let users: Vec<Username> = users.into_iter().map(user).collect();
+                                (o, conv(c), MessageId::new(format!("m-{m}")), at(s), users)
+                            })
+                            .collect();
+                        let markings: Vec<Marking<'_>> = owned
+                            .iter()
+                            .map(|(o, c, m, at, users)| Marking {
+                                org: &orgs[usize::from(*o)],
+                                conversation: c,
+                                message: m,
+                                at: *at,
+                                users,
+                            })
+                            .collect();
+                        let got = fast.mark_delivered_to_all(&markings).unwrap();
+                        let want = reference.mark_delivered_to_all(&markings).unwrap();
+                        proptest::prop_assert_eq!(got, want);
+                    }
                 }
             }
-            for u in 0..5 {
-                proptest::prop_assert_eq!(
-                    fast.entries(&orgs[0], &user(u)).unwrap(),
-                    slow.entries(&orgs[0], &user(u)).unwrap()
-                );
+            for o in &orgs {
+                for u in 0..5 {
+                    proptest::prop_assert_eq!(
+                        fast.entries(o, &user(u)).unwrap(),
+                        slow.entries(o, &user(u)).unwrap()
+                    );
+                }
             }
         }
     }

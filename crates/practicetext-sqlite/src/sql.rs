@@ -56,17 +56,6 @@ pub(crate) fn value<T: rusqlite::types::FromSql>(
         .map_err(backend)
 }
 
-/// The one row `sql` selects, if any, read by `read`.
-pub(crate) fn row<T>(
-    conn: &Connection,
-    sql: &str,
-    params: impl Params,
-    read: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-) -> Result<Option<T>, StoreError> {
-    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
-    stmt.query_row(params, read).optional().map_err(backend)
-}
-
 /// An instant as stored: microseconds since the Unix epoch (every instant
 /// chrono can hold fits).
 pub(crate) fn micros(t: Timestamp) -> i64 {
