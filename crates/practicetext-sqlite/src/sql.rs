@@ -96,7 +96,11 @@ impl SqliteStore {
     /// Runs `work`, whose only write is one statement (atomic on its own),
     /// as one write: in its own `IMMEDIATE` transaction, or directly in the
     /// open unit (no savepoint: a failed statement changes nothing, and a
-    /// savepoint would copy every page the statement changes).
+    /// savepoint would copy every page the statement changes). The bulk
+    /// ports run one such write per item here too: outside a unit all
+    /// items are one transaction; inside one, a failure part way leaves
+    /// the items before it written to the unit, which fails with the call
+    /// (the engine rolls its unit back on any store error).
     pub(crate) fn one_write_tx<R>(
         &self,
         work: impl FnOnce(&Connection) -> Result<R, StoreError>,
