@@ -11,11 +11,12 @@ use practicetext_core::inbox::lifecycle::outside_number;
 use practicetext_core::ports::{
     ConversationFilter, ConversationStore, InboundContext, InboundQuery, InboundStore, StoreError,
 };
-use rusqlite::{ErrorCode, params};
+use practicetext_core::sensitive::MessageBody;
+use rusqlite::{ErrorCode, OptionalExtension, params};
 
 use crate::SqliteStore;
 use crate::record::{backend, from_json, to_json};
-use crate::sql::{all, from_micros, micros, one, row};
+use crate::sql::{all, from_micros, micros, one};
 
 const PUT_CONVERSATION: &str = "INSERT INTO conversations \
      (organization_id, id, participants, status, client_id, outside_number, started_at, record) \
@@ -145,34 +146,96 @@ fn record<T: serde::de::DeserializeOwned>(
     text.map(|t| from_json(what, &t)).transpose()
 }
 
+/// The body of a stored message record: every other field is skipped,
+/// not decoded (what [`InboundStore::inbound_context_with_body`] needs).
+#[derive(serde::Deserialize)]
+struct BodyOnly {
+    body: MessageBody,
+}
+
+/// Runs the prepared [`CONTEXT`] statement for `query`.
+fn context_row(
+    stmt: &mut rusqlite::Statement<'_>,
+    query: &InboundQuery<'_>,
+) -> Result<ContextRow, StoreError> {
+    let params = params![
+        query.organization.as_str(),
+        query.from.map(|n| n.to_string()),
+        participants_key(query.participants)?,
+        query.rate_key.map(|k| k.as_str()),
+        query.conversation_key.map(|k| k.as_str()),
+        micros(query.since)
+    ];
+    stmt.query_row(params, |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })
+    .optional()
+    .map_err(backend)?
+    .ok_or_else(|| StoreError::Backend {
+        message: "the inbound context query returned no row".into(),
+    })
+}
+
+/// The context of a row, the previous inbound message's record still
+/// undecoded.
+fn context_of(row: ContextRow) -> Result<(InboundContext, Option<String>), StoreError> {
+    let (consent, conversation, previous, last, count) = row;
+    let context = InboundContext {
+        consent: record("consent state", consent)?.unwrap_or_default(),
+        conversation: record("conversation", conversation)?,
+        previous_inbound: None,
+        last_acquired: last.map(from_micros).transpose()?,
+        count_since: u32::try_from(count).unwrap_or(u32::MAX),
+    };
+    Ok((context, previous))
+}
+
+/// The context of a row with the previous inbound message's body only.
+fn context_with_body(row: ContextRow) -> Result<(InboundContext, Option<MessageBody>), StoreError> {
+    let (context, previous) = context_of(row)?;
+    let body = record::<BodyOnly>("message", previous)?.map(|m| m.body);
+    Ok((context, body))
+}
+
 /// The engine's reads for an inbound text in one statement (one snapshot:
 /// the open unit's, or the statement's own).
 impl InboundStore for SqliteStore {
     fn inbound_context(&self, query: &InboundQuery<'_>) -> Result<InboundContext, StoreError> {
-        let params = params![
-            query.organization.as_str(),
-            query.from.map(|n| n.to_string()),
-            participants_key(query.participants)?,
-            query.rate_key.map(|k| k.as_str()),
-            query.conversation_key.map(|k| k.as_str()),
-            micros(query.since)
-        ];
-        let found: Option<ContextRow> = self.with_conn(|conn| {
-            row(conn, CONTEXT, params, |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })
+        let row = self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(CONTEXT).map_err(backend)?;
+            context_row(&mut stmt, query)
         })?;
-        let (consent, conversation, previous, last, count) =
-            found.ok_or_else(|| StoreError::Backend {
-                message: "the inbound context query returned no row".into(),
-            })?;
-        Ok(InboundContext {
-            consent: record("consent state", consent)?.unwrap_or_default(),
-            conversation: record("conversation", conversation)?,
-            previous_inbound: record("message", previous)?,
-            last_acquired: last.map(from_micros).transpose()?,
-            count_since: u32::try_from(count).unwrap_or(u32::MAX),
-        })
+        let (mut context, previous) = context_of(row)?;
+        context.previous_inbound = record("message", previous)?;
+        Ok(context)
+    }
+
+    /// Decodes only the body of the previous inbound message.
+    fn inbound_context_with_body(
+        &self,
+        query: &InboundQuery<'_>,
+    ) -> Result<(InboundContext, Option<MessageBody>), StoreError> {
+        let row = self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(CONTEXT).map_err(backend)?;
+            context_row(&mut stmt, query)
+        })?;
+        context_with_body(row)
+    }
+
+    /// One prepared statement run for each query, on one snapshot (a read
+    /// transaction, or the open unit).
+    fn inbound_contexts(
+        &self,
+        queries: &[InboundQuery<'_>],
+    ) -> Result<Vec<(InboundContext, Option<MessageBody>)>, StoreError> {
+        let rows = self.read_tx(|conn| {
+            let mut stmt = conn.prepare_cached(CONTEXT).map_err(backend)?;
+            queries
+                .iter()
+                .map(|q| context_row(&mut stmt, q))
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        rows.into_iter().map(context_with_body).collect()
     }
 }
 
@@ -230,25 +293,33 @@ impl ConversationStore for SqliteStore {
     }
 
     fn put_message(&self, m: &Message) -> Result<(), StoreError> {
-        let record = to_json("message", m)?;
-        let params = params![
-            m.organization.as_str(),
-            m.id.as_str(),
-            m.conversation.as_str(),
-            direction_text(m.direction),
-            micros(m.at),
-            record
-        ];
-        let refuse = |e| refused(e, "message conflict", Some(&m.conversation));
-        // Both statements in one write: another process may not delete the
-        // message between them.
+        self.put_messages(std::slice::from_ref(m))
+    }
+
+    /// Each message as [`put_message`](Self::put_message) puts it, the
+    /// statements prepared once for all.
+    fn put_messages(&self, messages: &[Message]) -> Result<(), StoreError> {
+        // Both statements of a message in one write: another process may
+        // not delete the message between them.
         self.one_write_tx(|conn| {
             let mut insert = conn.prepare_cached(INSERT_MESSAGE).map_err(backend)?;
-            if insert.execute(params).map_err(refuse)? == 1 {
-                return Ok(());
+            for m in messages {
+                let record = to_json("message", m)?;
+                let params = params![
+                    m.organization.as_str(),
+                    m.id.as_str(),
+                    m.conversation.as_str(),
+                    direction_text(m.direction),
+                    micros(m.at),
+                    record
+                ];
+                let refuse = |e| refused(e, "message conflict", Some(&m.conversation));
+                if insert.execute(params).map_err(refuse)? == 1 {
+                    continue;
+                }
+                let mut replace = conn.prepare_cached(REPLACE_MESSAGE).map_err(backend)?;
+                replace.execute(params).map_err(refuse)?;
             }
-            let mut replace = conn.prepare_cached(REPLACE_MESSAGE).map_err(backend)?;
-            replace.execute(params).map_err(refuse)?;
             Ok(())
         })
     }

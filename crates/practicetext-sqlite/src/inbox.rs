@@ -1,75 +1,163 @@
-//! [`InboxStore`] on `inbox` (migration 4) and `presence`. A
-//! conversation's marks and unread messages for every user sit together
-//! in one table; each call is one statement or one transaction, so marks
-//! written by several processes at once all land.
+//! [`InboxStore`] on `inbox` and `inbox_conversations` (migration 5) and
+//! `presence`. Each conversation with marks has a number
+//! (`inbox_conversations`, given on its first mark), and its marks and
+//! unread messages for every user sit together in `inbox` under that
+//! number: short keys, so delivering a text searches and splits pages
+//! cheaply. Each call is one statement or one transaction (inside a unit,
+//! the unit's), so marks written by several processes at once all land.
 
 use practicetext_core::ids::{ConversationId, MessageId, OrganizationId, Username};
 use practicetext_core::inbox::state::{InboxEntry, Presence};
-use practicetext_core::ports::{InboxStore, Recipient, StoreError, Timestamp};
-use rusqlite::params;
+use practicetext_core::ports::{InboxStore, Marking, Recipient, StoreError, Timestamp};
 use rusqlite::types::ValueRef;
+use rusqlite::{Connection, params};
 
 use crate::SqliteStore;
 use crate::record::{backend, from_json_bytes, to_json};
 use crate::sql::{from_micros, micros, one, value, write};
 
-/// Moves the last activity of a marks row forward (creating it if missing).
-const TOUCH: &str = "INSERT INTO inbox \
-     (organization_id, conversation_id, username, unread, message_id, last_activity, muted) \
-     VALUES (?1, ?3, ?2, 0, '', ?4, 0) \
-     ON CONFLICT (organization_id, conversation_id, username, unread, message_id) DO UPDATE SET \
+/// The number of a conversation of an organization, if it has one.
+const KEY: &str =
+    "SELECT key FROM inbox_conversations WHERE organization_id = ?1 AND conversation_id = ?2";
+/// Numbers a conversation.
+const NEW_KEY: &str =
+    "INSERT INTO inbox_conversations (organization_id, conversation_id) VALUES (?1, ?2)";
+/// Moves the last activity of the marks row of user `?2` in conversation
+/// number `?1` forward to `?3` (creating it, for organization `?4` and
+/// conversation `?5`, if missing).
+const TOUCH: &str = "INSERT INTO inbox (conversation_key, username, unread, message_id, \
+     last_activity, muted, organization_id, conversation_id) \
+     VALUES (?1, ?2, 0, '', ?3, 0, ?4, ?5) \
+     ON CONFLICT (conversation_key, username, unread, message_id) DO UPDATE SET \
      last_activity = max(coalesce(last_activity, excluded.last_activity), excluded.last_activity)";
-/// For every user of the JSON array `?5`: the marks row touched at `?4`
-/// and the message `?3` unread, in one statement (two rows per user; the
-/// update applies to marks rows only, an unread row stays as it is).
-const DELIVER: &str = "INSERT INTO inbox \
-     (organization_id, conversation_id, username, unread, message_id, last_activity, muted) \
-     SELECT ?1, ?2, u.value, k.unread, k.message_id, CASE WHEN k.unread = 0 THEN ?4 END, 0 \
-     FROM json_each(?5) AS u, (SELECT 0 AS unread, '' AS message_id UNION ALL SELECT 1, ?3) AS k \
+/// For every user of the JSON array `?4`: the marks row touched at `?3`
+/// and the message `?2` unread, in conversation number `?1` (of
+/// organization `?5`, conversation `?6`), in one statement (two rows per
+/// user; the update applies to marks rows only, an unread row stays as it
+/// is).
+const DELIVER: &str = "INSERT INTO inbox (conversation_key, username, unread, message_id, \
+     last_activity, muted, organization_id, conversation_id) \
+     SELECT ?1, u.value, k.unread, k.message_id, CASE WHEN k.unread = 0 THEN ?3 END, 0, \
+         CASE WHEN k.unread = 0 THEN ?5 END, CASE WHEN k.unread = 0 THEN ?6 END \
+     FROM json_each(?4) AS u, (SELECT 0 AS unread, '' AS message_id UNION ALL SELECT 1, ?2) AS k \
      WHERE true \
-     ON CONFLICT (organization_id, conversation_id, username, unread, message_id) DO UPDATE SET \
+     ON CONFLICT (conversation_key, username, unread, message_id) DO UPDATE SET \
      last_activity = max(coalesce(last_activity, excluded.last_activity), excluded.last_activity) \
      WHERE unread = 0";
-const READ: &str = "DELETE FROM inbox \
-     WHERE organization_id = ?1 AND conversation_id = ?3 AND username = ?2 AND unread = 1";
-const FORGET_CONVERSATION: &str =
-    "DELETE FROM inbox WHERE organization_id = ?1 AND conversation_id = ?2";
+const READ: &str = "DELETE FROM inbox WHERE conversation_key = ?1 AND username = ?2 AND unread = 1";
+const FORGET_CONVERSATION: &str = "DELETE FROM inbox WHERE conversation_key = ?1";
+const FORGET_KEY: &str = "DELETE FROM inbox_conversations WHERE key = ?1";
 /// Searches the key of each user with marks in the conversation.
 const FORGET_MESSAGE: &str = "DELETE FROM inbox \
-     WHERE organization_id = ?1 AND conversation_id = ?2 AND unread = 1 AND message_id = ?3 \
-     AND username IN (SELECT username FROM inbox \
-         WHERE organization_id = ?1 AND conversation_id = ?2 AND unread = 0)";
-const SET_MUTED: &str = "INSERT INTO inbox \
-     (organization_id, conversation_id, username, unread, message_id, last_activity, muted) \
-     VALUES (?1, ?3, ?2, 0, '', NULL, ?4) \
-     ON CONFLICT (organization_id, conversation_id, username, unread, message_id) \
+     WHERE conversation_key = ?1 AND unread = 1 AND message_id = ?2 \
+     AND username IN (SELECT username FROM inbox WHERE conversation_key = ?1 AND unread = 0)";
+const SET_MUTED: &str = "INSERT INTO inbox (conversation_key, username, unread, message_id, \
+     last_activity, muted, organization_id, conversation_id) \
+     VALUES (?1, ?2, 0, '', NULL, ?3, ?4, ?5) \
+     ON CONFLICT (conversation_key, username, unread, message_id) \
      DO UPDATE SET muted = excluded.muted";
-const IS_MUTED: &str = "SELECT muted FROM inbox WHERE organization_id = ?1 \
-     AND conversation_id = ?3 AND username = ?2 AND unread = 0 AND message_id = ''";
-/// For every user of the JSON array `?3`: its place in the array, muted in
-/// conversation `?2` (the marks row) and the presence record, if any.
-const REACHED: &str = "SELECT u.key, coalesce(m.muted, 0), p.record FROM json_each(?3) AS u \
-     LEFT JOIN inbox m ON m.organization_id = ?1 AND m.conversation_id = ?2 \
-         AND m.username = u.value AND m.unread = 0 AND m.message_id = '' \
-     LEFT JOIN presence p ON p.organization_id = ?1 AND p.username = u.value";
+const IS_MUTED: &str = "SELECT muted FROM inbox \
+     WHERE conversation_key = ?1 AND username = ?2 AND unread = 0 AND message_id = ''";
+/// For every user of the JSON array `?2`: its place in the array and
+/// whether it muted conversation number `?1` (the marks row, if any). A
+/// left join, so the plan walks the array and searches each user's row.
+const MUTED_IN: &str = "SELECT u.key, coalesce(m.muted, 0) FROM json_each(?2) AS u \
+     LEFT JOIN inbox m ON m.conversation_key = ?1 \
+         AND m.username = u.value AND m.unread = 0 AND m.message_id = ''";
 const PUT_PRESENCE: &str = "INSERT INTO presence (organization_id, username, record) \
      VALUES (?1, ?2, ?3) ON CONFLICT (organization_id, username) DO UPDATE SET record = excluded.record";
 const PRESENCE: &str = "SELECT record FROM presence WHERE organization_id = ?1 AND username = ?2";
 /// Names its index: without statistics SQLite would rather walk the
-/// organization's whole primary key.
+/// whole table.
 const ENTRIES: &str = "SELECT m.conversation_id, \
-     (SELECT count(*) FROM inbox u WHERE u.organization_id = m.organization_id \
-         AND u.conversation_id = m.conversation_id AND u.username = m.username \
-         AND u.unread = 1), \
+     (SELECT count(*) FROM inbox u WHERE u.conversation_key = m.conversation_key \
+         AND u.username = m.username AND u.unread = 1), \
      m.last_activity, m.muted \
      FROM inbox m INDEXED BY inbox_marks_by_user \
      WHERE m.organization_id = ?1 AND m.username = ?2 AND m.unread = 0 \
      ORDER BY m.conversation_id";
 
+/// The number of a conversation, if it has marks.
+fn key_of(
+    conn: &Connection,
+    org: &OrganizationId,
+    conversation: &ConversationId,
+) -> Result<Option<i64>, StoreError> {
+    value(conn, KEY, [org.as_str(), conversation.as_str()])
+}
+
+/// The number of a conversation, given now if it had none. Only in a
+/// write: a number given to a conversation whose marks then fail stays
+/// unused, which nothing can tell.
+fn key_for(
+    conn: &Connection,
+    org: &OrganizationId,
+    conversation: &ConversationId,
+) -> Result<i64, StoreError> {
+    if let Some(key) = key_of(conn, org, conversation)? {
+        return Ok(key);
+    }
+    write(conn, NEW_KEY, [org.as_str(), conversation.as_str()])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The recipient at place `key` of a users list.
+fn place(reached: &mut [Recipient], key: i64) -> Result<&mut Recipient, StoreError> {
+    usize::try_from(key)
+        .ok()
+        .and_then(|k| reached.get_mut(k))
+        .ok_or_else(|| StoreError::Backend {
+            message: "the recipients' read answered a place outside the list".into(),
+        })
+}
+
 /// A presence column that holds no text.
 fn not_text() -> StoreError {
     StoreError::Backend {
         message: "a stored presence record is not text; it was changed by hand".into(),
+    }
+}
+
+/// The users as the JSON array of names the statements take.
+fn names(users: &[Username]) -> Result<String, StoreError> {
+    let names: Vec<&str> = users.iter().map(|u| u.as_str()).collect();
+    to_json("username list", &names)
+}
+
+impl SqliteStore {
+    /// Marks each of `markings` (numbering its conversation if needed) and
+    /// returns each one's conversation number, `None` for a marking
+    /// without users (nothing written).
+    fn deliver(
+        &self,
+        markings: &[Marking<'_>],
+        names: &[String],
+    ) -> Result<Vec<Option<i64>>, StoreError> {
+        // Each marking's statements change nothing if they fail, but for
+        // a conversation number no row uses (see `key_for`).
+        self.one_write_tx(|conn| {
+            let mut deliver = conn.prepare_cached(DELIVER).map_err(backend)?;
+            markings
+                .iter()
+                .zip(names)
+                .map(|(m, names)| {
+                    if m.users.is_empty() {
+                        return Ok(None);
+                    }
+                    let key = key_for(conn, m.org, m.conversation)?;
+                    let params = params![
+                        key,
+                        m.message.as_str(),
+                        micros(m.at),
+                        names,
+                        m.org.as_str(),
+                        m.conversation.as_str()
+                    ];
+                    deliver.execute(params).map_err(backend)?;
+                    Ok(Some(key))
+                })
+                .collect()
+        })
     }
 }
 
@@ -82,26 +170,18 @@ impl InboxStore for SqliteStore {
         at: Timestamp,
         users: &[Username],
     ) -> Result<(), StoreError> {
-        if users.is_empty() {
-            return Ok(());
-        }
-        let names: Vec<&str> = users.iter().map(|u| u.as_str()).collect();
-        let names = to_json("username list", &names)?;
-        let params = params![
-            org.as_str(),
-            conversation.as_str(),
-            message.as_str(),
-            micros(at),
-            names
-        ];
-        self.with_conn(|conn| write(conn, DELIVER, params))?;
+        let marking = Marking {
+            org,
+            conversation,
+            message,
+            at,
+            users,
+        };
+        self.deliver(&[marking], &[names(users)?])?;
         Ok(())
     }
 
-    /// The marks in one statement and every user's presence and mute in a
-    /// second (the default asks two per user). Not one `INSERT ...
-    /// RETURNING`: SQLite buffers what it returns in a temporary table,
-    /// which costs more than the second statement.
+    /// [`mark_delivered_to_all`](Self::mark_delivered_to_all) of one.
     fn mark_delivered_to(
         &self,
         org: &OrganizationId,
@@ -110,40 +190,75 @@ impl InboxStore for SqliteStore {
         at: Timestamp,
         users: &[Username],
     ) -> Result<Vec<Recipient>, StoreError> {
-        if users.is_empty() {
-            return Ok(Vec::new());
-        }
-        let names: Vec<&str> = users.iter().map(|u| u.as_str()).collect();
-        let names = to_json("username list", &names)?;
-        let (org, conversation) = (org.as_str(), conversation.as_str());
-        let mut reached = vec![Recipient::default(); users.len()];
+        let marking = Marking {
+            org,
+            conversation,
+            message,
+            at,
+            users,
+        };
+        let mut reached = self.mark_delivered_to_all(&[marking])?;
+        reached.pop().ok_or_else(|| StoreError::Backend {
+            message: "a marking got no answer".into(),
+        })
+    }
+
+    /// Every marking's marks with one prepared statement, then the mutes
+    /// with a second, and each user's presence read once for all (marks
+    /// change neither mutes nor presence, so reading them after every
+    /// marking answers as reading after each). Not one `INSERT ...
+    /// RETURNING`: SQLite buffers what it returns in a temporary table,
+    /// which costs more than the second statement.
+    fn mark_delivered_to_all(
+        &self,
+        markings: &[Marking<'_>],
+    ) -> Result<Vec<Vec<Recipient>>, StoreError> {
+        let names = markings
+            .iter()
+            .map(|m| names(m.users))
+            .collect::<Result<Vec<String>, _>>()?;
+        let keys = self.deliver(markings, &names)?;
         self.with_conn(|conn| {
-            let params = params![org, conversation, message.as_str(), micros(at), &names];
-            write(conn, DELIVER, params)?;
-            let mut stmt = conn.prepare_cached(REACHED).map_err(backend)?;
-            let mut rows = stmt
-                .query(params![org, conversation, &names])
-                .map_err(backend)?;
-            while let Some(row) = rows.next().map_err(backend)? {
-                let key: i64 = row.get(0).map_err(backend)?;
-                let muted: bool = row.get(1).map_err(backend)?;
-                let online = match row.get_ref(2).map_err(backend)? {
-                    ValueRef::Null => false,
-                    ValueRef::Text(p) => from_json_bytes::<Presence>("presence", p)?.online,
-                    _ => return Err(not_text()),
-                };
-                // Each user in its place in `users`.
-                let place = usize::try_from(key)
-                    .ok()
-                    .and_then(|k| reached.get_mut(k))
-                    .ok_or_else(|| StoreError::Backend {
-                        message: "the recipients' read answered a place outside the list".into(),
-                    })?;
-                *place = Recipient { online, muted };
+            let mut mutes = conn.prepare_cached(MUTED_IN).map_err(backend)?;
+            let mut presence = conn.prepare_cached(PRESENCE).map_err(backend)?;
+            // Who is online, by organization and user, read once each.
+            let mut online: Vec<(&str, &str, bool)> = Vec::new();
+            let mut out = Vec::with_capacity(markings.len());
+            for ((m, names), key) in markings.iter().zip(&names).zip(keys) {
+                let mut reached = vec![Recipient::default(); m.users.len()];
+                if let Some(key) = key {
+                    let mut rows = mutes.query(params![key, names]).map_err(backend)?;
+                    while let Some(row) = rows.next().map_err(backend)? {
+                        let place_in_list: i64 = row.get(0).map_err(backend)?;
+                        let muted: bool = row.get(1).map_err(backend)?;
+                        place(&mut reached, place_in_list)?.muted = muted;
+                    }
+                }
+                for (r, user) in reached.iter_mut().zip(m.users) {
+                    let (org, user) = (m.org.as_str(), user.as_str());
+                    let known = online.iter().find(|(o, u, _)| *o == org && *u == user);
+                    r.online = match known {
+                        Some((_, _, on)) => *on,
+                        None => {
+                            let mut rows = presence.query([org, user]).map_err(backend)?;
+                            let on = match rows.next().map_err(backend)? {
+                                None => false,
+                                Some(row) => match row.get_ref(0).map_err(backend)? {
+                                    ValueRef::Text(p) => {
+                                        from_json_bytes::<Presence>("presence", p)?.online
+                                    }
+                                    _ => return Err(not_text()),
+                                },
+                            };
+                            online.push((org, user, on));
+                            on
+                        }
+                    };
+                }
+                out.push(reached);
             }
-            Ok(())
-        })?;
-        Ok(reached)
+            Ok(out)
+        })
     }
 
     fn touch(
@@ -153,13 +268,17 @@ impl InboxStore for SqliteStore {
         conversation: &ConversationId,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        let params = params![
-            org.as_str(),
-            user.as_str(),
-            conversation.as_str(),
-            micros(at)
-        ];
-        self.with_conn(|conn| write(conn, TOUCH, params))?;
+        self.one_write_tx(|conn| {
+            let key = key_for(conn, org, conversation)?;
+            let params = params![
+                key,
+                user.as_str(),
+                micros(at),
+                org.as_str(),
+                conversation.as_str()
+            ];
+            write(conn, TOUCH, params)
+        })?;
         Ok(())
     }
 
@@ -169,8 +288,10 @@ impl InboxStore for SqliteStore {
         user: &Username,
         conversation: &ConversationId,
     ) -> Result<(), StoreError> {
-        let params = [org.as_str(), user.as_str(), conversation.as_str()];
-        self.with_conn(|conn| write(conn, READ, params))?;
+        self.one_write_tx(|conn| match key_of(conn, org, conversation)? {
+            Some(key) => write(conn, READ, params![key, user.as_str()]),
+            None => Ok(0),
+        })?;
         Ok(())
     }
 
@@ -179,9 +300,13 @@ impl InboxStore for SqliteStore {
         org: &OrganizationId,
         conversation: &ConversationId,
     ) -> Result<(), StoreError> {
-        let params = [org.as_str(), conversation.as_str()];
-        self.with_conn(|conn| write(conn, FORGET_CONVERSATION, params))?;
-        Ok(())
+        self.write_tx(|conn| {
+            if let Some(key) = key_of(conn, org, conversation)? {
+                write(conn, FORGET_CONVERSATION, [key])?;
+                write(conn, FORGET_KEY, [key])?;
+            }
+            Ok(())
+        })
     }
 
     fn forget_message(
@@ -190,8 +315,10 @@ impl InboxStore for SqliteStore {
         conversation: &ConversationId,
         message: &MessageId,
     ) -> Result<(), StoreError> {
-        let params = [org.as_str(), conversation.as_str(), message.as_str()];
-        self.with_conn(|conn| write(conn, FORGET_MESSAGE, params))?;
+        self.one_write_tx(|conn| match key_of(conn, org, conversation)? {
+            Some(key) => write(conn, FORGET_MESSAGE, params![key, message.as_str()]),
+            None => Ok(0),
+        })?;
         Ok(())
     }
 
@@ -202,8 +329,17 @@ impl InboxStore for SqliteStore {
         conversation: &ConversationId,
         muted: bool,
     ) -> Result<(), StoreError> {
-        let params = params![org.as_str(), user.as_str(), conversation.as_str(), muted];
-        self.with_conn(|conn| write(conn, SET_MUTED, params))?;
+        self.one_write_tx(|conn| {
+            let key = key_for(conn, org, conversation)?;
+            let params = params![
+                key,
+                user.as_str(),
+                muted,
+                org.as_str(),
+                conversation.as_str()
+            ];
+            write(conn, SET_MUTED, params)
+        })?;
         Ok(())
     }
 
@@ -213,8 +349,10 @@ impl InboxStore for SqliteStore {
         user: &Username,
         conversation: &ConversationId,
     ) -> Result<bool, StoreError> {
-        let params = [org.as_str(), user.as_str(), conversation.as_str()];
-        let muted: Option<bool> = self.with_conn(|conn| value(conn, IS_MUTED, params))?;
+        let muted: Option<bool> = self.read_tx(|conn| match key_of(conn, org, conversation)? {
+            Some(key) => value(conn, IS_MUTED, params![key, user.as_str()]),
+            None => Ok(None),
+        })?;
         Ok(muted.unwrap_or(false))
     }
 
@@ -287,22 +425,24 @@ mod tests {
             (READ, "PRIMARY KEY"),
             (FORGET_CONVERSATION, "PRIMARY KEY"),
             (FORGET_MESSAGE, "PRIMARY KEY"),
+            (KEY, "sqlite_autoindex_inbox_conversations_1"),
+            (FORGET_KEY, "INTEGER PRIMARY KEY"),
         ] {
             assert_searches(conn, sql, index);
         }
     }
 
-    /// The recipients' read walks the name list and finds each user's
-    /// marks and presence by primary key, in the list's order: no other
-    /// scan, no sort.
+    /// The mutes' read walks the name list and finds each user's marks
+    /// by primary key: no other scan, no sort.
     #[test]
-    fn the_recipients_read_searches_by_primary_key() {
+    fn the_mutes_read_searches_by_primary_key() {
         let store = SqliteStore::open_in_memory().unwrap();
         let guard = store.lock();
         let session = guard.borrow();
-        let plan = crate::sql::plans::plan(&session.conn, REACHED);
-        let searches = plan.iter().filter(|s| s.starts_with("SEARCH")).count();
-        assert_eq!(searches, 2, "{plan:?}");
+        let plan = crate::sql::plans::plan(&session.conn, MUTED_IN);
+        let searches: Vec<_> = plan.iter().filter(|s| s.starts_with("SEARCH")).collect();
+        assert_eq!(searches.len(), 1, "{plan:?}");
+        assert!(searches[0].contains("PRIMARY KEY"), "{plan:?}");
         for step in plan.iter().filter(|s| s.starts_with("SCAN")) {
             assert!(step.contains("VIRTUAL TABLE"), "{plan:?}");
         }
@@ -417,6 +557,11 @@ mod tests {
             at: i64,
             users: Vec<u8>,
         },
+        /// Several deliveries in one `mark_delivered_to_all`: (organization,
+        /// conversation, message, at, users) each.
+        DeliverAll {
+            markings: Vec<(u8, u8, u8, i64, Vec<u8>)>,
+        },
     }
 
     fn step() -> impl proptest::strategy::Strategy<Value = Step> {
@@ -445,6 +590,17 @@ mod tests {
                     at,
                     users
                 }),
+            proptest::collection::vec(
+                (
+                    0..2u8,
+                    0..3u8,
+                    0..4u8,
+                    0..5i64,
+                    proptest::collection::vec(0..5u8, 0..7)
+                ),
+                0..6
+            )
+            .prop_map(|markings| Step::DeliverAll { markings }),
         ]
     }
 
@@ -453,7 +609,8 @@ mod tests {
         /// every user's inbox afterwards are the same whether the marks and
         /// the recipients' read are one statement or the default's
         /// `1 + 2n` (users repeated, muted, online, in another
-        /// organization, or with the message already unread included).
+        /// organization, or with the message already unread included), and
+        /// whether several deliveries are marked at once or one by one.
         #[test]
         fn marks_with_the_recipients_read_answer_as_the_default(
             steps in proptest::collection::vec(step(), 1..40)
@@ -492,13 +649,37 @@ mod tests {
                             reference.mark_delivered_to(&orgs[0], &c, &m, at(s), &users).unwrap();
                         proptest::prop_assert_eq!(got, want);
                     }
+                    Step::DeliverAll { markings } => {
+                        let owned: Vec<_> = markings
+                            .into_iter()
+                            .map(|(o, c, m, s, users)| {
+                                let users: Vec<Username> = users.into_iter().map(user).collect();
+                                (o, conv(c), MessageId::new(format!("m-{m}")), at(s), users)
+                            })
+                            .collect();
+                        let markings: Vec<Marking<'_>> = owned
+                            .iter()
+                            .map(|(o, c, m, at, users)| Marking {
+                                org: &orgs[usize::from(*o)],
+                                conversation: c,
+                                message: m,
+                                at: *at,
+                                users,
+                            })
+                            .collect();
+                        let got = fast.mark_delivered_to_all(&markings).unwrap();
+                        let want = reference.mark_delivered_to_all(&markings).unwrap();
+                        proptest::prop_assert_eq!(got, want);
+                    }
                 }
             }
-            for u in 0..5 {
-                proptest::prop_assert_eq!(
-                    fast.entries(&orgs[0], &user(u)).unwrap(),
-                    slow.entries(&orgs[0], &user(u)).unwrap()
-                );
+            for o in &orgs {
+                for u in 0..5 {
+                    proptest::prop_assert_eq!(
+                        fast.entries(o, &user(u)).unwrap(),
+                        slow.entries(o, &user(u)).unwrap()
+                    );
+                }
             }
         }
     }

@@ -26,7 +26,8 @@
 //! - Columns that are queried (organization id, username, group and client
 //!   ids, numbers as E.164 text, cell phones) are typed; the rest of each
 //!   record is the core's serde JSON in a `record` column. Every query names
-//!   the organization.
+//!   the organization (the inbox's through the number of a conversation,
+//!   found by organization and conversation id).
 //! - Instants are stored as microseconds since the Unix epoch (records keep
 //!   full precision in their JSON).
 //! - Read-modify-writes (a consent change applied with the core's

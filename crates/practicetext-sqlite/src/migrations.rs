@@ -20,6 +20,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_engine.sql"),
     include_str!("../migrations/0003_delivery_broadcast.sql"),
     include_str!("../migrations/0004_inbox.sql"),
+    include_str!("../migrations/0005_inbox_keys.sql"),
 ];
 
 /// The schema version this build writes: the number of steps.
@@ -88,6 +89,7 @@ mod tests {
         include_str!("../migrations/seeds/0002.sql"),
         include_str!("../migrations/seeds/0003.sql"),
         include_str!("../migrations/seeds/0004.sql"),
+        include_str!("../migrations/seeds/0005.sql"),
     ];
 
     /// The version that added deliveries and broadcasts (found by file, so

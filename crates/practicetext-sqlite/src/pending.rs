@@ -176,19 +176,31 @@ impl Pending {
             ];
             write(conn, crate::usage::RECORD, params)?;
         }
-        if let [one] = completed.as_slice() {
+        // One statement per run of completions with the same scope and
+        // instant (a batch's are one run).
+        let mut rest = completed.as_slice();
+        while let Some(first) = rest.first() {
+            let run = rest
+                .iter()
+                .take_while(|c| c.scope == first.scope && c.at == first.at)
+                .count();
+            let (this, next) = rest.split_at(run);
+            rest = next;
+            if let [one] = this {
+                write(
+                    conn,
+                    crate::rate::COMPLETE,
+                    params![one.scope, one.key, one.at],
+                )?;
+                continue;
+            }
+            let keys: Vec<&str> = this.iter().map(|c| c.key.as_str()).collect();
+            let keys = to_json("idempotency key list", &keys)?;
             write(
                 conn,
-                crate::rate::COMPLETE,
-                params![one.scope, one.key, one.at],
+                crate::rate::COMPLETE_ALL,
+                params![first.scope, first.at, keys],
             )?;
-        } else if !completed.is_empty() {
-            let keys: Vec<(&str, &str, i64)> = completed
-                .iter()
-                .map(|c| (c.scope.as_str(), c.key.as_str(), c.at))
-                .collect();
-            let keys = to_json("idempotency key list", &keys)?;
-            write(conn, crate::rate::COMPLETE_ALL, [keys])?;
         }
         Ok(())
     }

@@ -11,6 +11,7 @@ use practicetext_core::ports::{
 use rusqlite::params;
 
 use crate::SqliteStore;
+use crate::record::backend;
 use crate::sql::{from_micros, micros, value, write};
 
 /// How long acquisitions are kept after a later one of the same key (and
@@ -35,11 +36,11 @@ const TAKE: &str = "INSERT INTO idempotency_keys (scope, key, done, lease_until)
 const DONE: &str = "SELECT done FROM idempotency_keys WHERE scope = ?1 AND key = ?2";
 pub(crate) const COMPLETE: &str = "INSERT INTO idempotency_keys (scope, key, done, lease_until) \
      VALUES (?1, ?2, 1, ?3) ON CONFLICT (scope, key) DO UPDATE SET done = 1";
-/// [`COMPLETE`] for every `[scope, key, at]` of the JSON array `?1` (the
-/// completions a unit kept for its commit).
+/// [`COMPLETE`] in scope `?1` at `?2` for every key of the JSON array of
+/// strings `?3` (the completions a unit kept for its commit).
 pub(crate) const COMPLETE_ALL: &str = "INSERT INTO idempotency_keys \
      (scope, key, done, lease_until) \
-     SELECT k.value ->> 0, k.value ->> 1, 1, k.value ->> 2 FROM json_each(?1) AS k WHERE true \
+     SELECT ?1, k.value, 1, ?2 FROM json_each(?3) AS k WHERE true \
      ON CONFLICT (scope, key) DO UPDATE SET done = 1";
 
 /// A span in microseconds, saturating (windows and leases beyond ±292,000
@@ -107,32 +108,76 @@ impl IdempotencyStore for SqliteStore {
         lease: TimeDelta,
         now: Timestamp,
     ) -> Result<Claim, StoreError> {
-        let (now_us, until) = (micros(now), micros(now).saturating_add(span(lease)));
-        if self.keep_for_commit(|p| p.is_completed(scope, key))? == Some(true) {
-            return Ok(Claim::Done);
-        }
-        self.one_write_tx(|conn| {
-            if write(conn, TAKE, params![scope, key, now_us, until])? == 1 {
-                return Ok(Claim::Acquired);
-            }
-            let done: Option<bool> = value(conn, DONE, params![scope, key])?;
-            Ok(match done {
-                Some(true) => Claim::Done,
-                _ => Claim::InProgress,
+        let claims = self.claim_all(scope, &[key], lease, now)?;
+        claims
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Backend {
+                message: "a claim got no answer".into(),
             })
+    }
+
+    /// Each key as [`claim`](Self::claim) claims it, in order, the
+    /// statements prepared once for all.
+    fn claim_all(
+        &self,
+        scope: &str,
+        keys: &[&str],
+        lease: TimeDelta,
+        now: Timestamp,
+    ) -> Result<Vec<Claim>, StoreError> {
+        let (now_us, until) = (micros(now), micros(now).saturating_add(span(lease)));
+        // The keys the open unit completed (kept for its commit).
+        let completed: Vec<bool> = self
+            .keep_for_commit(|p| keys.iter().map(|k| p.is_completed(scope, k)).collect())?
+            .unwrap_or_else(|| vec![false; keys.len()]);
+        self.one_write_tx(|conn| {
+            let mut take = conn.prepare_cached(TAKE).map_err(backend)?;
+            keys.iter()
+                .zip(completed)
+                .map(|(key, completed)| {
+                    if completed {
+                        return Ok(Claim::Done);
+                    }
+                    if take
+                        .execute(params![scope, key, now_us, until])
+                        .map_err(backend)?
+                        == 1
+                    {
+                        return Ok(Claim::Acquired);
+                    }
+                    let done: Option<bool> = value(conn, DONE, params![scope, key])?;
+                    Ok(match done {
+                        Some(true) => Claim::Done,
+                        _ => Claim::InProgress,
+                    })
+                })
+                .collect()
         })
     }
 
     /// Inside a unit, kept for its commit (see [`crate::pending`]).
     fn complete(&self, scope: &str, key: &str, now: Timestamp) -> Result<(), StoreError> {
+        self.complete_all(scope, &[key], now)
+    }
+
+    /// Inside a unit, kept for its commit all at once; outside, one
+    /// statement per key.
+    fn complete_all(&self, scope: &str, keys: &[&str], now: Timestamp) -> Result<(), StoreError> {
+        let at = micros(now);
         if self
-            .keep_for_commit(|p| p.complete(scope, key, micros(now)))?
+            .keep_for_commit(|p| keys.iter().for_each(|k| p.complete(scope, k, at)))?
             .is_some()
         {
             return Ok(());
         }
-        self.with_conn(|conn| write(conn, COMPLETE, params![scope, key, micros(now)]))?;
-        Ok(())
+        self.with_conn(|conn| {
+            let mut complete = conn.prepare_cached(COMPLETE).map_err(backend)?;
+            for key in keys {
+                complete.execute(params![scope, key, at]).map_err(backend)?;
+            }
+            Ok(())
+        })
     }
 }
 

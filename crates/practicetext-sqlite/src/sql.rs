@@ -56,17 +56,6 @@ pub(crate) fn value<T: rusqlite::types::FromSql>(
         .map_err(backend)
 }
 
-/// The one row `sql` selects, if any, read by `read`.
-pub(crate) fn row<T>(
-    conn: &Connection,
-    sql: &str,
-    params: impl Params,
-    read: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-) -> Result<Option<T>, StoreError> {
-    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
-    stmt.query_row(params, read).optional().map_err(backend)
-}
-
 /// An instant as stored: microseconds since the Unix epoch (every instant
 /// chrono can hold fits).
 pub(crate) fn micros(t: Timestamp) -> i64 {
@@ -107,7 +96,11 @@ impl SqliteStore {
     /// Runs `work`, whose only write is one statement (atomic on its own),
     /// as one write: in its own `IMMEDIATE` transaction, or directly in the
     /// open unit (no savepoint: a failed statement changes nothing, and a
-    /// savepoint would copy every page the statement changes).
+    /// savepoint would copy every page the statement changes). The bulk
+    /// ports run one such write per item here too: outside a unit all
+    /// items are one transaction; inside one, a failure part way leaves
+    /// the items before it written to the unit, which fails with the call
+    /// (the engine rolls its unit back on any store error).
     pub(crate) fn one_write_tx<R>(
         &self,
         work: impl FnOnce(&Connection) -> Result<R, StoreError>,

@@ -206,7 +206,8 @@ pub fn inbound_context_is_scoped_to_the_organization<S: InboundStore>(store: &S)
 }
 
 /// `inbound_context_with_body` answers as `inbound_context`, with the
-/// previous inbound message's body taken out of it.
+/// previous inbound message's body taken out of it, and
+/// `inbound_contexts` as `inbound_context_with_body` for each query.
 pub fn inbound_context_with_body_takes_out_the_previous_body<S: InboundStore>(store: &S) {
     let org = org_id("org-a");
     for (conv, participants) in [("c-1", sms(1, 30)), ("c-2", sms(1, 31))] {
@@ -224,12 +225,15 @@ pub fn inbound_context_with_body_takes_out_the_previous_body<S: InboundStore>(st
         .try_acquire(&org, &rate, TimeDelta::zero(), at(0))
         .unwrap();
     // c-1 has a previous inbound text, c-2 none, and 32 no conversation.
-    for (outside, body) in [(30, Some(previous.body.clone())), (31, None), (32, None)] {
-        let participants = sms(1, outside);
+    let outsides = [(30, Some(previous.body.clone())), (31, None), (32, None)];
+    let participants: Vec<Participants> = outsides.iter().map(|(o, _)| sms(1, *o)).collect();
+    let mut queries = Vec::new();
+    let mut answers = Vec::new();
+    for ((outside, body), participants) in outsides.into_iter().zip(&participants) {
         let query = InboundQuery {
             organization: &org,
             from: Some(phone(outside)),
-            participants: &participants,
+            participants,
             rate_key: Some(&rate),
             conversation_key: Some(&counter),
             since: at(-100),
@@ -239,5 +243,12 @@ pub fn inbound_context_with_body_takes_out_the_previous_body<S: InboundStore>(st
         want.previous_inbound = None;
         let got = store.inbound_context_with_body(&query).unwrap();
         assert_eq!(got, (want, body));
+        queries.push(query);
+        answers.push(got);
     }
+    // All at once, in order, repeats and all.
+    queries.push(queries[0]);
+    answers.push(answers[0].clone());
+    assert_eq!(store.inbound_contexts(&queries).unwrap(), answers);
+    assert_eq!(store.inbound_contexts(&[]).unwrap(), vec![]);
 }

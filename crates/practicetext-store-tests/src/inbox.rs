@@ -405,6 +405,37 @@ pub fn inbox_is_scoped_to_the_organization<S: InboxStore>(store: &S) {
         store.entries(&a, &amir).unwrap(),
         vec![entry("c-1", 1, Some(1), true)]
     );
+    // B's conversation of the same id is its own: marks, mutes, reads and
+    // forgetting there leave A's as they are.
+    for m in ["m-2", "m-3"] {
+        store
+            .mark_delivered(
+                &b,
+                &conv("c-1"),
+                &msg(m),
+                at(2),
+                std::slice::from_ref(&amir),
+            )
+            .unwrap();
+    }
+    assert_eq!(
+        store.entries(&b, &amir).unwrap(),
+        vec![entry("c-1", 2, Some(2), false)]
+    );
+    assert!(store.is_muted(&a, &amir, &conv("c-1")).unwrap());
+    assert!(!store.is_muted(&b, &amir, &conv("c-1")).unwrap());
+    store.forget_message(&b, &conv("c-1"), &msg("m-1")).unwrap();
+    store.mark_read(&b, &amir, &conv("c-1")).unwrap();
+    assert_eq!(
+        store.entries(&b, &amir).unwrap(),
+        vec![entry("c-1", 0, Some(2), false)]
+    );
+    store.forget_conversation(&b, &conv("c-1")).unwrap();
+    assert_eq!(store.entries(&b, &amir).unwrap(), vec![]);
+    assert_eq!(
+        store.entries(&a, &amir).unwrap(),
+        vec![entry("c-1", 1, Some(1), true)]
+    );
 }
 
 /// Deliveries from several threads to one user and conversation all count.
