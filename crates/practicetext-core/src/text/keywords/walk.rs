@@ -1,0 +1,624 @@
+//! The C2 walk: plain-language opt-outs read from an inbound text in one
+//! pass, word by word.
+//!
+//! Each word is looked up once, by its bytes packed into a `u128`, in the
+//! vocabulary of every word the lists use: phrase words get a token id,
+//! fillers, bare stops, negations and continuations get flags. The phrase
+//! automaton (aho-corasick) runs over the token ids (two bytes per word)
+//! rather than over the letters, and a word no phrase uses sends it straight
+//! back to its start state. What it finds is what an overlapping search of
+//! the phrase patterns over the word string (see `words`) finds: the tests
+//! hold it to that reference.
+
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind};
+use rustc_hash::FxHashMap;
+
+use super::{
+    CLASS_APOSTROPHE, CLASS_BREAK, CONTINUATIONS, Compiled, Kind, MAX_KEY, NEGATIONS, WORD_CLASS,
+    WordShapes, words_ascii,
+};
+
+/// The token id of a word no phrase uses.
+const OTHER: u16 = 0;
+/// The token id of a clause break (`|` in the word string).
+const BREAK: u16 = 1;
+/// The most token ids: an id is written as two bytes, `0x80 | id >> 7`
+/// then `id & 0x7f`, so a pattern can only match from a word's first byte.
+const MAX_IDS: usize = 1 << 14;
+/// The most words one opt-out phrase may have.
+pub(super) const MAX_PHRASE_WORDS: usize = 32;
+/// Flags of the last tokens kept for the negation look-back: a power of
+/// two at least the longest pattern (words and two breaks) plus five.
+const HISTORY: usize = 64;
+const _: () = assert!(HISTORY >= MAX_PHRASE_WORDS + 2 + 5 && HISTORY.is_power_of_two());
+
+/// A clause break.
+const F_BREAK: u8 = 1;
+/// A negation ("dont", "never", ...).
+const F_NEGATION: u8 = 2;
+/// A word that turns a phrase before it around ("to", "stop", ...).
+const F_CONTINUATION: u8 = 4;
+/// A word a bare "stop" may stand with: a filler ("please", "now", ...)
+/// or a stop itself.
+const F_CLAUSE: u8 = 8;
+/// An opt-out keyword that counts next to filler words ("stop").
+const F_STOP: u8 = 16;
+/// A word that "not" may join ("do" + "not" → "dont").
+const F_MERGES: u8 = 32;
+
+/// What the walk knows of one word.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Info {
+    id: u16,
+    flags: u8,
+}
+
+/// Bytes of a word packed into its `u128` key.
+const PACKED: usize = 16;
+
+/// The first [`PACKED`] bytes of `bytes`, little-endian, zero-padded.
+fn pack(bytes: &[u8]) -> u128 {
+    let mut b = [0u8; PACKED];
+    for (d, s) in b.iter_mut().zip(bytes) {
+        *d = *s;
+    }
+    u128::from_le_bytes(b)
+}
+
+/// "not", packed.
+const NOT: u128 = u128::from_le_bytes(*b"not\0\0\0\0\0\0\0\0\0\0\0\0\0");
+
+/// "do not" and the like read as one word (see `merge_not`).
+const MERGE_WORDS: [(&str, &str); 5] = [
+    ("do", "dont"),
+    ("does", "doesnt"),
+    ("did", "didnt"),
+    ("can", "cant"),
+    ("will", "wont"),
+];
+
+/// [`MERGE_WORDS`] packed: the word before "not", the merged word and its
+/// length.
+const MERGES: [(u128, u128, usize); 5] = {
+    const fn p(s: &[u8]) -> u128 {
+        let mut b = [0u8; PACKED];
+        let mut i = 0;
+        while i < s.len() {
+            b[i] = s[i];
+            i += 1;
+        }
+        u128::from_le_bytes(b)
+    }
+    [
+        (p(b"do"), p(b"dont"), 4),
+        (p(b"does"), p(b"doesnt"), 6),
+        (p(b"did"), p(b"didnt"), 5),
+        (p(b"can"), p(b"cant"), 4),
+        (p(b"will"), p(b"wont"), 4),
+    ]
+};
+
+/// Every word the walk looks at, and the phrase automaton over token ids.
+pub(super) struct Vocab {
+    /// Words of at most [`PACKED`] bytes, by packed bytes.
+    short: FxHashMap<u128, Info>,
+    /// Longer words (none in the built-in lists).
+    long: FxHashMap<Box<[u8]>, Info>,
+    /// First byte and length of every word in `short`.
+    shapes: WordShapes,
+    dfa: Option<DFA>,
+}
+
+impl Vocab {
+    /// Compiles the phrase `patterns` (as `phrase_pattern` writes them,
+    /// in order) and the clause words (`true` for a bare stop).
+    pub(super) fn new<'a>(
+        patterns: &[String],
+        clause_words: impl Iterator<Item = (&'a [u8], bool)>,
+        problems: &mut Vec<String>,
+    ) -> Self {
+        let mut infos: FxHashMap<Vec<u8>, Info> = FxHashMap::default();
+        let mut next_id = usize::from(BREAK) + 1;
+        let mut token_patterns: Vec<Vec<u8>> = Vec::with_capacity(patterns.len());
+        for p in patterns {
+            let mut bytes = Vec::new();
+            for part in p.split(' ').filter(|s| !s.is_empty()) {
+                let id = if part == "|" {
+                    BREAK
+                } else {
+                    let info = infos.entry(part.as_bytes().to_vec()).or_default();
+                    if info.id == OTHER {
+                        match u16::try_from(next_id).ok().filter(|_| next_id < MAX_IDS) {
+                            Some(id) => info.id = id,
+                            None => {
+                                problems.push(format!(
+                                    "the opt-out phrases use more than {} different words",
+                                    MAX_IDS - 2
+                                ));
+                                return Vocab::empty();
+                            }
+                        }
+                        next_id += 1;
+                    }
+                    info.id
+                };
+                bytes.extend(token_bytes(id));
+            }
+            token_patterns.push(bytes);
+        }
+        for (w, stop) in clause_words {
+            infos.entry(w.to_vec()).or_default().flags |=
+                if stop { F_CLAUSE | F_STOP } else { F_CLAUSE };
+        }
+        let merging: Vec<&str> = MERGE_WORDS.iter().map(|m| m.0).collect();
+        for (list, flag) in [
+            (NEGATIONS, F_NEGATION),
+            (CONTINUATIONS, F_CONTINUATION),
+            (&merging[..], F_MERGES),
+        ] {
+            for w in list {
+                infos.entry(w.as_bytes().to_vec()).or_default().flags |= flag;
+            }
+        }
+        let mut short = FxHashMap::default();
+        let mut long = FxHashMap::default();
+        for (w, info) in &infos {
+            if w.len() <= PACKED {
+                short.insert(pack(w), *info);
+            } else {
+                long.insert(w.clone().into_boxed_slice(), *info);
+            }
+        }
+        let shapes = WordShapes::new(infos.keys().filter(|w| w.len() <= PACKED).map(|w| &w[..]));
+        let dfa = if token_patterns.is_empty() {
+            None
+        } else {
+            let built = DFA::builder()
+                .match_kind(MatchKind::Standard)
+                // Every text is full of the two-byte tokens patterns start
+                // with: a prefilter only adds work.
+                .prefilter(false)
+                .build(&token_patterns);
+            match built {
+                Ok(dfa) => Some(dfa),
+                Err(e) => {
+                    problems.push(format!("the opt-out phrases are too many to compile: {e}"));
+                    None
+                }
+            }
+        };
+        Vocab {
+            short,
+            long,
+            shapes,
+            dfa,
+        }
+    }
+
+    fn empty() -> Self {
+        Vocab {
+            short: FxHashMap::default(),
+            long: FxHashMap::default(),
+            shapes: WordShapes::new(std::iter::empty()),
+            dfa: None,
+        }
+    }
+
+    #[inline(always)]
+    fn info(&self, w: &Word, src: &Source<'_>) -> Info {
+        if w.len <= PACKED {
+            // The first byte of a word is never 0, so a packed 0 byte is
+            // padding.
+            if !self.shapes.may_be_shape(w.packed as u8, w.len) {
+                return Info::default();
+            }
+            return self.short.get(&w.packed).copied().unwrap_or_default();
+        }
+        if self.long.is_empty() {
+            return Info::default();
+        }
+        self.long_info(w, src)
+    }
+
+    #[cold]
+    fn long_info(&self, w: &Word, src: &Source<'_>) -> Info {
+        self.long
+            .get(&src.word_bytes(w)[..])
+            .copied()
+            .unwrap_or_default()
+    }
+}
+
+/// The two bytes of token `id`.
+fn token_bytes(id: u16) -> [u8; 2] {
+    // `id` < MAX_IDS: the high part fits in 7 bits.
+    [0x80 | (id >> 7) as u8, (id & 0x7f) as u8]
+}
+
+/// A word of the text being walked: its first [`PACKED`] bytes packed (see
+/// [`pack`]), its length in bytes and its span in the source.
+#[derive(Debug, Clone, Copy)]
+struct Word {
+    packed: u128,
+    len: usize,
+    start: usize,
+    end: usize,
+}
+
+/// What the words are read from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    /// An ASCII text, as received.
+    Ascii(&'a [u8]),
+    /// The word string of a folded text (see `words_folded`).
+    Folded(&'a str),
+}
+
+impl Source<'_> {
+    /// All the bytes of a word (long words only: short ones are packed).
+    fn word_bytes(&self, w: &Word) -> Vec<u8> {
+        match self {
+            Source::Ascii(t) => t
+                .get(w.start..w.end)
+                .unwrap_or(&[])
+                .iter()
+                .map(|&b| WORD_CLASS[usize::from(b)]) // ok: a u8 indexes 256 entries
+                .filter(|&c| c > CLASS_BREAK)
+                .collect(),
+            Source::Folded(s) => s.as_bytes().get(w.start..w.end).unwrap_or(&[]).to_vec(),
+        }
+    }
+
+    /// The normalised words from `start` to `end` (one clause), single
+    /// spaces between.
+    fn clause_text(&self, start: usize, end: usize) -> String {
+        let w = match self {
+            Source::Ascii(t) => words_ascii(t.get(start..end).unwrap_or(&[])),
+            Source::Folded(s) => s.get(start..end).unwrap_or("").to_owned(),
+        };
+        w.trim_matches(|c| c == '|' || c == ' ').to_owned()
+    }
+}
+
+/// A clause that is an opt-out on its own.
+enum Hit {
+    /// The clause is this opt-out keyword (an index of `entries`).
+    Keyword(usize),
+    /// "stop" with filler words: the clause's span in the source.
+    Fillers(usize, usize),
+}
+
+/// The clause being read.
+struct Clause {
+    /// Bytes of its words so far (0: no word yet).
+    letters: usize,
+    /// Flags every word has.
+    all: u8,
+    /// Flags some word has.
+    any: u8,
+    /// Where it starts in the source (just after the break before it).
+    from: usize,
+    /// The clause's letters while they may still be a keyword: each word
+    /// is stored as its 16 packed bytes, the next overwriting the padding.
+    key: [u8; MAX_KEY + PACKED],
+}
+
+struct Walk<'a> {
+    c: &'a Compiled,
+    src: Source<'a>,
+    dfa: Option<&'a DFA>,
+    start: StateID,
+    sid: StateID,
+    /// Flags of the last tokens, by token number modulo [`HISTORY`].
+    history: [u8; HISTORY],
+    /// Tokens fed so far.
+    n: usize,
+    /// A word "not" may join, held back until the next word.
+    pending: Option<(Word, Info)>,
+    clause: Clause,
+    /// A phrase that matched and is not negated, waiting for the next
+    /// token (a continuation word turns it around).
+    candidate: Option<usize>,
+    /// The first phrase found.
+    phrase: Option<usize>,
+}
+
+impl<'a> Walk<'a> {
+    #[inline(always)]
+    fn new(c: &'a Compiled, src: Source<'a>) -> Self {
+        let dfa = c
+            .vocab
+            .dfa
+            .as_ref()
+            .and_then(|d| Some((d, d.start_state(Anchored::No).ok()?)));
+        let start = dfa.map(|(_, s)| s).unwrap_or_default();
+        Walk {
+            c,
+            src,
+            dfa: dfa.map(|(d, _)| d),
+            start,
+            sid: start,
+            history: [0; HISTORY],
+            n: 0,
+            pending: None,
+            clause: Clause {
+                letters: 0,
+                all: u8::MAX,
+                any: 0,
+                from: 0,
+                key: [0; MAX_KEY + PACKED],
+            },
+            candidate: None,
+            phrase: None,
+        }
+    }
+
+    /// The next word of the text. ("do not" and the like were merged in
+    /// a folded word string already; merging again finds nothing.)
+    #[inline(always)]
+    fn word(&mut self, w: Word) {
+        if let Some((p, p_info)) = self.pending.take() {
+            if w.packed == NOT
+                && let Some(&(_, merged, len)) = MERGES.iter().find(|m| m.0 == p.packed)
+            {
+                let m = Word {
+                    packed: merged,
+                    len,
+                    start: p.start,
+                    end: w.end,
+                };
+                let info = self.c.vocab.info(&m, &self.src);
+                self.emit(&m, info);
+                return;
+            }
+            self.emit(&p, p_info);
+        }
+        let info = self.c.vocab.info(&w, &self.src);
+        if info.flags & F_MERGES != 0 {
+            self.pending = Some((w, info));
+            return;
+        }
+        self.emit(&w, info);
+    }
+
+    /// A clause break at byte `at` of the source (consecutive breaks count
+    /// once).
+    #[inline(always)]
+    fn brk(&mut self, at: usize) -> Option<Hit> {
+        if let Some((p, info)) = self.pending.take() {
+            self.emit(&p, info);
+        }
+        let last = self.n.checked_sub(1).map_or(0, |i| self.flags_of(i));
+        if self.n > 0 && last & F_BREAK != 0 {
+            return None;
+        }
+        let hit = if self.clause.letters > 0 {
+            self.end_clause(at)
+        } else {
+            None
+        };
+        let cl = &mut self.clause;
+        cl.letters = 0;
+        cl.all = u8::MAX;
+        cl.any = 0;
+        cl.from = at.saturating_add(1);
+        self.feed(BREAK, F_BREAK);
+        hit
+    }
+
+    /// The end of the text (`len` bytes of source): the first clause
+    /// opt-out, else the first phrase.
+    fn finish(&mut self, len: usize) -> Option<(String, bool)> {
+        if let Some(hit) = self.brk(len) {
+            return Some(self.answer(hit));
+        }
+        let p = self.phrase.or(self.candidate)?;
+        Some((self.c.phrase_text.get(p)?.clone(), false))
+    }
+
+    #[cold]
+    fn answer(&self, hit: Hit) -> (String, bool) {
+        match hit {
+            Hit::Keyword(i) => self
+                .c
+                .entries
+                .get(i)
+                .map_or_else(Default::default, |e| (e.display.clone(), e.cancellation)),
+            Hit::Fillers(start, end) => (self.src.clause_text(start, end), false),
+        }
+    }
+
+    #[inline(always)]
+    fn flags_of(&self, token: usize) -> u8 {
+        self.history[token % HISTORY] // ok: `% HISTORY` is in range
+    }
+
+    #[inline(always)]
+    fn emit(&mut self, w: &Word, info: Info) {
+        let cl = &mut self.clause;
+        cl.all &= info.flags;
+        cl.any |= info.flags;
+        if cl.letters <= self.c.max_key {
+            if w.len <= PACKED {
+                if let Some(d) = cl.key.get_mut(cl.letters..cl.letters + PACKED) {
+                    d.copy_from_slice(&w.packed.to_le_bytes());
+                }
+            } else {
+                self.clause_long_word(w);
+            }
+        }
+        let cl = &mut self.clause;
+        cl.letters = cl.letters.saturating_add(w.len);
+        self.feed(info.id, info.flags);
+    }
+
+    #[cold]
+    fn clause_long_word(&mut self, w: &Word) {
+        let bytes = self.src.word_bytes(w);
+        let cl = &mut self.clause;
+        if let Some(d) = cl.key.get_mut(cl.letters..cl.letters + w.len) {
+            d.copy_from_slice(&bytes);
+        }
+    }
+
+    /// Ends the clause being read at byte `at`: an opt-out keyword on its
+    /// own, or "stop" with filler words.
+    fn end_clause(&self, at: usize) -> Option<Hit> {
+        let cl = &self.clause;
+        if cl.letters <= self.c.max_key
+            && let Some(i) = self.c.entry_index(cl.key.get(..cl.letters).unwrap_or(&[]))
+            && self
+                .c
+                .entries
+                .get(i)
+                .is_some_and(|e| e.kind == Kind::OptOut)
+        {
+            return Some(Hit::Keyword(i));
+        }
+        (cl.all & F_CLAUSE != 0 && cl.any & F_STOP != 0).then_some(Hit::Fillers(cl.from, at))
+    }
+
+    /// Feeds one token to the phrase automaton.
+    #[inline(always)]
+    fn feed(&mut self, id: u16, flags: u8) {
+        if let Some(p) = self.candidate.take()
+            && flags & F_CONTINUATION == 0
+        {
+            self.phrase = Some(p);
+            self.dfa = None;
+        }
+        self.history[self.n % HISTORY] = flags; // ok: `% HISTORY` is in range
+        self.n += 1;
+        let Some(dfa) = self.dfa else { return };
+        if id == OTHER {
+            // No pattern holds an unknown word: back to the start.
+            self.sid = self.start;
+            return;
+        }
+        self.step(dfa, id);
+    }
+
+    /// Steps the automaton over a phrase word or a break.
+    #[inline]
+    fn step(&mut self, dfa: &DFA, id: u16) {
+        let [hi, lo] = token_bytes(id);
+        self.sid = dfa.next_state(Anchored::No, self.sid, hi);
+        self.sid = dfa.next_state(Anchored::No, self.sid, lo);
+        if !dfa.is_special(self.sid) || !dfa.is_match(self.sid) {
+            return;
+        }
+        for k in 0..dfa.match_len(self.sid) {
+            let p = dfa.match_pattern(self.sid, k);
+            let len = dfa.pattern_len(p) / 2;
+            if !self.negated(self.n.saturating_sub(len)) {
+                self.candidate = Some(p.as_usize());
+                return;
+            }
+        }
+    }
+
+    /// True when one of the five tokens before token `start` is a negation
+    /// and no break comes first.
+    fn negated(&self, start: usize) -> bool {
+        for back in 1..=5 {
+            let Some(t) = start.checked_sub(back) else {
+                return false;
+            };
+            let f = self.flags_of(t);
+            if f & F_BREAK != 0 {
+                return false;
+            }
+            if f & F_NEGATION != 0 {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// C2 on an ASCII text, read as received.
+pub(super) fn walk_ascii(c: &Compiled, text: &[u8]) -> Option<(String, bool)> {
+    let mut walk = Walk::new(c, Source::Ascii(text));
+    let class_at = |i: usize| text.get(i).map_or(0, |&b| WORD_CLASS[usize::from(b)]); // ok: a u8 indexes 256 entries
+    // The word string starts with a break, before the first byte.
+    walk.brk(0);
+    walk.clause.from = 0;
+    let mut i = 0usize;
+    while i < text.len() {
+        let class = class_at(i);
+        if class > CLASS_BREAK {
+            // A word: runs of letters and digits, joined by apostrophes.
+            let start = i;
+            let mut packed = [0u8; PACKED];
+            let mut len = 0usize;
+            loop {
+                let mut c = class_at(i);
+                while c > CLASS_BREAK {
+                    if let Some(slot) = packed.get_mut(len) {
+                        *slot = c;
+                    }
+                    len += 1;
+                    i += 1;
+                    c = class_at(i);
+                }
+                while c == CLASS_APOSTROPHE {
+                    i += 1;
+                    c = class_at(i);
+                }
+                if c <= CLASS_BREAK {
+                    break;
+                }
+            }
+            let w = Word {
+                packed: u128::from_le_bytes(packed),
+                len,
+                start,
+                end: i,
+            };
+            walk.word(w);
+            continue;
+        }
+        if class == CLASS_BREAK
+            && let Some(hit) = walk.brk(i)
+        {
+            return Some(walk.answer(hit));
+        }
+        i += 1;
+    }
+    walk.finish(text.len())
+}
+
+/// C2 on the word string of a folded text (see `words_folded`).
+pub(super) fn walk_words(c: &Compiled, w: &str) -> Option<(String, bool)> {
+    let mut walk = Walk::new(c, Source::Folded(w));
+    let bytes = w.as_bytes();
+    let mut i = 0usize;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'|' {
+            if let Some(hit) = walk.brk(i) {
+                return Some(walk.answer(hit));
+            }
+            i += 1;
+            continue;
+        }
+        if b == b' ' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while bytes.get(i).is_some_and(|&b| b != b' ' && b != b'|') {
+            i += 1;
+        }
+        let word = bytes.get(start..i).unwrap_or(&[]);
+        let w = Word {
+            packed: pack(word),
+            len: word.len(),
+            start,
+            end: i,
+        };
+        walk.word(w);
+    }
+    walk.finish(w.len())
+}
