@@ -627,30 +627,6 @@ static WORD_CLASS: [u8; 256] = {
     t
 };
 
-/// The first byte and length of each word of a set: bit `min(len, 63)` of
-/// entry `first`. A word whose shape is not there is not in the set.
-#[derive(Clone)]
-struct WordShapes(Box<[u64; 256]>);
-
-impl WordShapes {
-    fn new<'a>(words: impl Iterator<Item = &'a [u8]>) -> Self {
-        let mut table = Box::new([0u64; 256]);
-        for w in words {
-            if let Some(&b) = w.first() {
-                table[usize::from(b)] |= 1u64 << w.len().min(63); // ok: a u8 indexes 256 entries
-            }
-        }
-        WordShapes(table)
-    }
-
-    /// False when no word of the set starts with `first` and is `len`
-    /// bytes long.
-    #[inline]
-    fn may_be_shape(&self, first: u8, len: usize) -> bool {
-        self.0[usize::from(first)] & (1u64 << len.min(63)) != 0 // ok: a u8 indexes 256 entries
-    }
-}
-
 /// Expands one phrase entry into concrete word sequences with anchors.
 fn expand(entry: &str) -> Result<Vec<String>, String> {
     let mut out: Vec<String> = vec![String::new()];

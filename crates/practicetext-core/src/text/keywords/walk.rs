@@ -17,7 +17,7 @@ use rustc_hash::FxHashMap;
 
 use super::{
     CLASS_APOSTROPHE, CLASS_BREAK, CONTINUATIONS, Compiled, Kind, MAX_KEY, NEGATIONS, WORD_CLASS,
-    WordShapes, words_ascii,
+    words_ascii,
 };
 
 /// The token id of a word no phrase uses.
@@ -103,12 +103,14 @@ const MERGES: [(u128, u128, usize); 5] = {
 /// Every word the walk looks at, and the phrase automaton over token ids.
 pub(super) struct Vocab {
     /// Words of at most [`PACKED`] bytes, by packed bytes.
-    short: FxHashMap<u128, Info>,
+    short: PackedTable,
     /// Longer words (none in the built-in lists).
     long: FxHashMap<Box<[u8]>, Info>,
-    /// First byte and length of every word in `short`.
-    shapes: WordShapes,
     dfa: Option<DFA>,
+    /// The automaton's start state and its state after the break every
+    /// text starts with.
+    start: StateID,
+    after_break: StateID,
 }
 
 impl Vocab {
@@ -162,16 +164,16 @@ impl Vocab {
                 infos.entry(w.as_bytes().to_vec()).or_default().flags |= flag;
             }
         }
-        let mut short = FxHashMap::default();
+        let mut short = Vec::new();
         let mut long = FxHashMap::default();
         for (w, info) in &infos {
             if w.len() <= PACKED {
-                short.insert(pack(w), *info);
+                short.push((pack(w), *info));
             } else {
                 long.insert(w.clone().into_boxed_slice(), *info);
             }
         }
-        let shapes = WordShapes::new(infos.keys().filter(|w| w.len() <= PACKED).map(|w| &w[..]));
+        let short = PackedTable::new(&short);
         let dfa = if token_patterns.is_empty() {
             None
         } else {
@@ -189,32 +191,39 @@ impl Vocab {
                 }
             }
         };
+        let (start, after_break) = dfa
+            .as_ref()
+            .and_then(|d| {
+                let start = d.start_state(Anchored::No).ok()?;
+                let [hi, lo] = token_bytes(BREAK);
+                let after = d.next_state(Anchored::No, d.next_state(Anchored::No, start, hi), lo);
+                // No pattern is a break alone, so this is no match state.
+                Some((start, after))
+            })
+            .unwrap_or_default();
         Vocab {
             short,
             long,
-            shapes,
             dfa,
+            start,
+            after_break,
         }
     }
 
     fn empty() -> Self {
         Vocab {
-            short: FxHashMap::default(),
+            short: PackedTable::new(&[]),
             long: FxHashMap::default(),
-            shapes: WordShapes::new(std::iter::empty()),
             dfa: None,
+            start: StateID::default(),
+            after_break: StateID::default(),
         }
     }
 
     #[inline(always)]
     fn info(&self, w: &Word, src: &Source<'_>) -> Info {
         if w.len <= PACKED {
-            // The first byte of a word is never 0, so a packed 0 byte is
-            // padding.
-            if !self.shapes.may_be_shape(w.packed as u8, w.len) {
-                return Info::default();
-            }
-            return self.short.get(&w.packed).copied().unwrap_or_default();
+            return self.short.get(w.packed, w.len);
         }
         if self.long.is_empty() {
             return Info::default();
@@ -228,6 +237,80 @@ impl Vocab {
             .get(&src.word_bytes(w)[..])
             .copied()
             .unwrap_or_default()
+    }
+}
+
+/// Words of at most [`PACKED`] bytes by their packed bytes: open
+/// addressing with linear probing, at most a quarter full, so a word that
+/// is not there is usually told by its first probe. (A packed word is never
+/// 0, which marks an empty slot.)
+pub(super) struct PackedTable {
+    /// Bit `len` of entry `first` is set when a word of `len` bytes
+    /// starting with byte `first` is in the table: most words of a text
+    /// are turned away by this alone.
+    shapes: Box<[u32; 256]>,
+    keys: Box<[u128]>,
+    infos: Box<[Info]>,
+    /// 64 minus the log2 of the number of slots.
+    shift: u32,
+}
+
+impl PackedTable {
+    fn new(entries: &[(u128, Info)]) -> Self {
+        let size = entries.len().saturating_mul(4).next_power_of_two().max(16);
+        let mut keys = vec![0u128; size].into_boxed_slice();
+        let mut infos = vec![Info::default(); size].into_boxed_slice();
+        let shift = 64 - size.trailing_zeros();
+        let mut shapes = Box::new([0u32; 256]);
+        for &(k, info) in entries {
+            let len = PACKED - (k.leading_zeros() / 8) as usize;
+            if let Some(bits) = shapes.get_mut(usize::from(k as u8)) {
+                *bits |= 1 << len;
+            }
+            let mut i = Self::slot(k, shift);
+            while keys.get(i).is_some_and(|&x| x != 0 && x != k) {
+                i = (i + 1) & (size - 1);
+            }
+            if let (Some(key), Some(slot)) = (keys.get_mut(i), infos.get_mut(i)) {
+                *key = k;
+                *slot = info;
+            }
+        }
+        PackedTable {
+            shapes,
+            keys,
+            infos,
+            shift,
+        }
+    }
+
+    #[inline(always)]
+    fn slot(k: u128, shift: u32) -> usize {
+        let x = (k as u64) ^ ((k >> 64) as u64).rotate_left(29);
+        (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
+    }
+
+    /// What the table holds for `k`, a word of `len` bytes, or nothing
+    /// (the default).
+    #[inline(always)]
+    fn get(&self, k: u128, len: usize) -> Info {
+        let shape = self.shapes[usize::from(k as u8)]; // ok: a u8 indexes 256 entries
+        if shape & 1u32.wrapping_shl(len as u32) == 0 {
+            return Info::default();
+        }
+        let mask = self.keys.len() - 1;
+        let mut i = Self::slot(k, self.shift);
+        // The table always has empty slots: the probe ends.
+        while let Some(&key) = self.keys.get(i) {
+            if key == k {
+                return self.infos.get(i).copied().unwrap_or_default();
+            }
+            if key == 0 {
+                break;
+            }
+            i = (i + 1) & mask;
+        }
+        Info::default()
     }
 }
 
@@ -307,6 +390,8 @@ struct Clause {
 
 struct Walk<'a> {
     c: &'a Compiled,
+    /// `c.max_key`.
+    max_key: usize,
     src: Source<'a>,
     dfa: Option<&'a DFA>,
     start: StateID,
@@ -328,20 +413,19 @@ struct Walk<'a> {
 impl<'a> Walk<'a> {
     #[inline(always)]
     fn new(c: &'a Compiled, src: Source<'a>) -> Self {
-        let dfa = c
-            .vocab
-            .dfa
-            .as_ref()
-            .and_then(|d| Some((d, d.start_state(Anchored::No).ok()?)));
-        let start = dfa.map(|(_, s)| s).unwrap_or_default();
+        let v = &c.vocab;
+        let mut history = [0; HISTORY];
+        history[0] = F_BREAK;
+        // Every text starts with a break, fed here.
         Walk {
             c,
+            max_key: c.max_key,
             src,
-            dfa: dfa.map(|(d, _)| d),
-            start,
-            sid: start,
-            history: [0; HISTORY],
-            n: 0,
+            dfa: v.dfa.as_ref(),
+            start: v.start,
+            sid: v.after_break,
+            history,
+            n: 1,
             pending: None,
             clause: Clause {
                 letters: 0,
@@ -359,7 +443,8 @@ impl<'a> Walk<'a> {
     /// a folded word string already; merging again finds nothing.)
     #[inline(always)]
     fn word(&mut self, w: Word) {
-        if let Some((p, p_info)) = self.pending.take() {
+        if let Some((p, p_info)) = self.pending {
+            self.pending = None;
             if w.packed == NOT
                 && let Some(&(_, merged, len)) = MERGES.iter().find(|m| m.0 == p.packed)
             {
@@ -387,7 +472,8 @@ impl<'a> Walk<'a> {
     /// once).
     #[inline(always)]
     fn brk(&mut self, at: usize) -> Option<Hit> {
-        if let Some((p, info)) = self.pending.take() {
+        if let Some((p, info)) = self.pending {
+            self.pending = None;
             self.emit(&p, info);
         }
         let last = self.n.checked_sub(1).map_or(0, |i| self.flags_of(i));
@@ -440,12 +526,12 @@ impl<'a> Walk<'a> {
         let cl = &mut self.clause;
         cl.all &= info.flags;
         cl.any |= info.flags;
-        if cl.letters <= self.c.max_key {
+        if cl.letters <= self.max_key {
             if w.len <= PACKED {
                 if let Some(d) = cl.key.get_mut(cl.letters..cl.letters + PACKED) {
                     d.copy_from_slice(&w.packed.to_le_bytes());
                 }
-            } else {
+            } else if cl.letters.saturating_add(w.len) <= self.max_key {
                 self.clause_long_word(w);
             }
         }
@@ -467,7 +553,7 @@ impl<'a> Walk<'a> {
     /// own, or "stop" with filler words.
     fn end_clause(&self, at: usize) -> Option<Hit> {
         let cl = &self.clause;
-        if cl.letters <= self.c.max_key
+        if cl.letters <= self.max_key
             && let Some(i) = self.c.entry_index(cl.key.get(..cl.letters).unwrap_or(&[]))
             && self
                 .c
@@ -483,11 +569,12 @@ impl<'a> Walk<'a> {
     /// Feeds one token to the phrase automaton.
     #[inline(always)]
     fn feed(&mut self, id: u16, flags: u8) {
-        if let Some(p) = self.candidate.take()
-            && flags & F_CONTINUATION == 0
-        {
-            self.phrase = Some(p);
-            self.dfa = None;
+        if let Some(p) = self.candidate {
+            self.candidate = None;
+            if flags & F_CONTINUATION == 0 {
+                self.phrase = Some(p);
+                self.dfa = None;
+            }
         }
         self.history[self.n % HISTORY] = flags; // ok: `% HISTORY` is in range
         self.n += 1;
@@ -538,44 +625,95 @@ impl<'a> Walk<'a> {
     }
 }
 
+/// `MASKS[n]`: the low `n` bytes of a `u128` set.
+static MASKS: [u128; PACKED + 1] = {
+    let mut m = [0u128; PACKED + 1];
+    let mut n = 1;
+    while n <= PACKED {
+        m[n] = (m[n - 1] << 8) | 0xff;
+        n += 1;
+    }
+    m
+};
+
+/// Bit 5 of every byte: set, it lowers an ASCII letter and leaves a digit
+/// as it is.
+const LOWER: u128 = 0x2020_2020_2020_2020_2020_2020_2020_2020;
+
+/// The packed lower-case bytes of `text[start..end]`, a run of ASCII
+/// letters and digits: one 16-byte load where the text allows it.
+#[inline(always)]
+fn pack_ascii(text: &[u8], start: usize, end: usize) -> u128 {
+    let raw = if let Some(chunk) = text.get(start..).and_then(<[u8]>::first_chunk::<PACKED>) {
+        u128::from_le_bytes(*chunk)
+    } else if let Some(tail) = text.last_chunk::<PACKED>() {
+        // Within 16 bytes of the end (else the first load fits): the last
+        // 16 bytes shifted down to `start`, by less than 128 bits.
+        let skip = start.wrapping_sub(text.len() - PACKED) as u32;
+        u128::from_le_bytes(*tail).wrapping_shr(skip.wrapping_mul(8))
+    } else {
+        pack(text.get(start..).unwrap_or(&[]))
+    };
+    (raw | LOWER) & MASKS[(end - start).min(PACKED)] // ok: at most PACKED
+}
+
+/// A word of an ASCII text with apostrophes in it ("don't" → "dont"),
+/// from `start`; leaves `i` after it.
+#[cold]
+fn apostrophe_word(text: &[u8], start: usize, i: &mut usize) -> Word {
+    let class_at = |i: usize| text.get(i).map_or(0, |&b| WORD_CLASS[usize::from(b)]); // ok: a u8 indexes 256 entries
+    let mut packed = [0u8; PACKED];
+    let mut len = 0usize;
+    *i = start;
+    loop {
+        let mut c = class_at(*i);
+        while c > CLASS_BREAK {
+            if let Some(slot) = packed.get_mut(len) {
+                *slot = c;
+            }
+            len += 1;
+            *i += 1;
+            c = class_at(*i);
+        }
+        while c == CLASS_APOSTROPHE {
+            *i += 1;
+            c = class_at(*i);
+        }
+        if c <= CLASS_BREAK {
+            break;
+        }
+    }
+    Word {
+        packed: u128::from_le_bytes(packed),
+        len,
+        start,
+        end: *i,
+    }
+}
+
 /// C2 on an ASCII text, read as received.
 pub(super) fn walk_ascii(c: &Compiled, text: &[u8]) -> Option<(String, bool)> {
     let mut walk = Walk::new(c, Source::Ascii(text));
     let class_at = |i: usize| text.get(i).map_or(0, |&b| WORD_CLASS[usize::from(b)]); // ok: a u8 indexes 256 entries
-    // The word string starts with a break, before the first byte.
-    walk.brk(0);
-    walk.clause.from = 0;
     let mut i = 0usize;
     while i < text.len() {
         let class = class_at(i);
         if class > CLASS_BREAK {
             // A word: runs of letters and digits, joined by apostrophes.
             let start = i;
-            let mut packed = [0u8; PACKED];
-            let mut len = 0usize;
-            loop {
-                let mut c = class_at(i);
-                while c > CLASS_BREAK {
-                    if let Some(slot) = packed.get_mut(len) {
-                        *slot = c;
-                    }
-                    len += 1;
-                    i += 1;
-                    c = class_at(i);
-                }
-                while c == CLASS_APOSTROPHE {
-                    i += 1;
-                    c = class_at(i);
-                }
-                if c <= CLASS_BREAK {
-                    break;
-                }
+            i += 1;
+            while class_at(i) > CLASS_BREAK {
+                i += 1;
             }
-            let w = Word {
-                packed: u128::from_le_bytes(packed),
-                len,
-                start,
-                end: i,
+            let w = if class_at(i) == CLASS_APOSTROPHE {
+                apostrophe_word(text, start, &mut i)
+            } else {
+                Word {
+                    packed: pack_ascii(text, start, i),
+                    len: i - start,
+                    start,
+                    end: i,
+                }
             };
             walk.word(w);
             continue;
@@ -621,4 +759,30 @@ pub(super) fn walk_words(c: &Compiled, w: &str) -> Option<(String, bool)> {
         walk.word(w);
     }
     walk.finish(w.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn c2_packed_table_agrees_with_a_hash_map(
+            words in proptest::collection::hash_set("[a-z0-9]{1,16}", 0..300),
+            probes in proptest::collection::vec("[a-z0-9]{1,16}", 0..50),
+        ) {
+            let entries: Vec<(u128, Info)> = words
+                .iter()
+                .zip(1u16..)
+                .map(|(w, id)| (pack(w.as_bytes()), Info { id, flags: (id % 64) as u8 }))
+                .collect();
+            let table = PackedTable::new(&entries);
+            let map: FxHashMap<u128, Info> = entries.iter().copied().collect();
+            for w in words.iter().chain(&probes) {
+                let k = pack(w.as_bytes());
+                prop_assert_eq!(table.get(k, w.len()), map.get(&k).copied().unwrap_or_default(), "{}", w);
+            }
+        }
+    }
 }
