@@ -402,7 +402,7 @@ impl KeyBuf {
         let mut n = 0usize;
         for &b in text {
             let class = WORD_CLASS[usize::from(b)]; // ok: a u8 indexes 256 entries
-            if class > CLASS_BREAK {
+            if class > CLASS_NON_ASCII {
                 if n >= max {
                     return None;
                 }
@@ -605,9 +605,11 @@ fn merge_not(out: &mut String, start: usize, prev: Option<usize>) -> usize {
 const CLASS_APOSTROPHE: u8 = 1;
 /// [`WORD_CLASS`] of a clause break.
 const CLASS_BREAK: u8 = 2;
-/// What one byte of an ASCII text is to [`words_ascii_into`]: a letter or
-/// digit (its lower case), an apostrophe, a clause break or anything else
-/// (0).
+/// [`WORD_CLASS`] of a byte outside ASCII. Letters and digits are above it.
+const CLASS_NON_ASCII: u8 = 3;
+/// What one byte of a text is to the ASCII walk: a letter or digit (its
+/// lower case), an apostrophe, a clause break, a byte outside ASCII or
+/// anything else (0).
 static WORD_CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
@@ -622,6 +624,10 @@ static WORD_CLASS: [u8; 256] = {
         } else {
             0
         };
+        i += 1;
+    }
+    while i < 256 {
+        t[i] = CLASS_NON_ASCII;
         i += 1;
     }
     t
@@ -784,11 +790,29 @@ impl KeywordClassifier {
     /// Classifies an inbound text (C1-C3, C5). `opted_out` is whether the
     /// sender's number is opted out now (only YES depends on it).
     pub fn classify(&self, text: &str, opted_out: bool) -> Classification {
-        let ascii = text.is_ascii();
-        if let Some(c) = self.whole_message(text, ascii, opted_out) {
-            return c;
-        }
-        match self.natural_opt_out(text, ascii) {
+        let natural = match walk::walk_ascii(&self.inner, text.as_bytes()) {
+            walk::AsciiWalk::Whole(i) => match self.inner.entries.get(i) {
+                Some(e) => return Self::keyword(e, opted_out),
+                None => None,
+            },
+            walk::AsciiWalk::Natural(found) => found,
+            walk::AsciiWalk::Clause(hit) => {
+                Some(walk::answer_ascii(&self.inner, text.as_bytes(), hit))
+            }
+            walk::AsciiWalk::Early(hit) => {
+                if let Some(c) = self.whole_message(text, false, opted_out) {
+                    return c;
+                }
+                Some(walk::answer_ascii(&self.inner, text.as_bytes(), hit))
+            }
+            walk::AsciiWalk::NotAscii => {
+                if let Some(c) = self.whole_message(text, false, opted_out) {
+                    return c;
+                }
+                self.natural_opt_out(text, false)
+            }
+        };
+        match natural {
             Some((phrase, cancellation)) => {
                 let mut flags = vec![KeywordFlag::NaturalLanguageOptOut];
                 if cancellation {
@@ -820,11 +844,16 @@ impl KeywordClassifier {
             buf.fill(text, self.inner.max_key)?.as_bytes()
         };
         let e = self.inner.entries.get(self.inner.entry_index(key)?)?;
+        Some(Self::keyword(e, opted_out))
+    }
+
+    /// The classification of a whole message that is keyword `e`.
+    fn keyword(e: &Entry, opted_out: bool) -> Classification {
         let action = match e.kind {
             Kind::OptOut => KeywordAction::OptOut,
             Kind::OptIn => KeywordAction::OptIn,
             Kind::OptInWhenOptedOut if opted_out => KeywordAction::OptIn,
-            Kind::OptInWhenOptedOut => return Some(Classification::none()),
+            Kind::OptInWhenOptedOut => return Classification::none(),
             Kind::Help => KeywordAction::Help,
         };
         let flags = if e.cancellation {
@@ -832,20 +861,21 @@ impl KeywordClassifier {
         } else {
             Vec::new()
         };
-        Some(Classification {
+        Classification {
             action,
             review: !flags.is_empty(),
             flags,
             keyword: Some(e.display.clone()),
-        })
+        }
     }
 
     /// C2: a plain-language opt-out, with whether it may be a cancellation.
     /// ASCII texts (nearly every inbound text) are walked as received;
-    /// others are folded into a word string first.
+    /// others are folded into a word string first. (`ascii` only says
+    /// which the caller expects; the walk finds out itself.)
     fn natural_opt_out(&self, text: &str, ascii: bool) -> Option<(String, bool)> {
         if ascii {
-            walk::walk_ascii(&self.inner, text.as_bytes())
+            walk::natural(&self.inner, text)
         } else {
             walk::walk_words(&self.inner, &words_folded(text))
         }

@@ -570,3 +570,101 @@ proptest::proptest! {
         );
     }
 }
+
+/// `classify` as it was before the walk read the whole-message key too:
+/// the whole message first (C1, C3, C5), then the reference C2.
+fn reference_classify(
+    k: &KeywordClassifier,
+    ac: &AhoCorasick,
+    text: &str,
+    opted_out: bool,
+) -> Classification {
+    if let Some(c) = k.whole_message(text, text.is_ascii(), opted_out) {
+        return c;
+    }
+    match reference_natural(k, ac, text) {
+        Some((phrase, cancellation)) => Classification {
+            action: KeywordAction::OptOut,
+            review: true,
+            flags: if cancellation {
+                vec![
+                    KeywordFlag::NaturalLanguageOptOut,
+                    KeywordFlag::PossibleCancellation,
+                ]
+            } else {
+                vec![KeywordFlag::NaturalLanguageOptOut]
+            },
+            keyword: Some(phrase),
+        },
+        None => Classification::none(),
+    }
+}
+
+fn assert_classify_agrees(text: &str) {
+    let (k, ac) = &*REFERENCE;
+    for opted_out in [false, true] {
+        assert_eq!(
+            k.classify(text, opted_out),
+            reference_classify(k, ac, text, opted_out),
+            "{text:?} opted_out={opted_out}"
+        );
+    }
+}
+
+#[test]
+fn c1_classify_agrees_with_reference_on_examples() {
+    for text in [
+        "Stop.",
+        "STOP!!",
+        "stop 🛑",
+        "ＳＴＯＰ",
+        "Opt-Out",
+        "yes",
+        "Yes!",
+        "help",
+        "cancel",
+        "Stop. Now please",
+        "stop now",
+        "do not",
+        "don't",
+        "Wrong number. STOP",
+        "please don't text me anymore",
+        "",
+        "...",
+        "unsubscribe",
+        "UN SUB SCRIBE",
+        "Can I stop by tomorrow at 3 to pick up her meds?",
+        "stop, stop",
+        "arrêt",
+        "s-t-o-p",
+    ] {
+        assert_classify_agrees(text);
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn c1_classify_agrees_with_reference_on_ascii(text in "[ -~\n\r]{0,40}") {
+        assert_classify_agrees(&text);
+    }
+
+    #[test]
+    fn c1_classify_agrees_with_reference_on_any_text(text in "\\PC{0,30}") {
+        assert_classify_agrees(&text);
+    }
+
+    #[test]
+    fn c1_classify_agrees_with_reference_on_keyword_like_texts(text in keyword_like()) {
+        assert_classify_agrees(&text);
+    }
+
+    #[test]
+    fn c1_classify_agrees_with_reference_on_short_keyword_texts(
+        parts in proptest::collection::vec((0..12usize, 0..8usize), 1..4)
+    ) {
+        let words = ["stop", "all", "opt", "out", "yes", "help", "can", "cel", "do", "not", "end", "Ê"];
+        let seps = ["", " ", ".", "-", "'", "!", "\n", " é"];
+        let text: String = parts.iter().map(|&(w, s)| format!("{}{}", words[w], seps[s])).collect();
+        assert_classify_agrees(&text);
+    }
+}

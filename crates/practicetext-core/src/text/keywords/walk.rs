@@ -16,8 +16,8 @@ use aho_corasick::{Anchored, MatchKind};
 use rustc_hash::FxHashMap;
 
 use super::{
-    CLASS_APOSTROPHE, CLASS_BREAK, CONTINUATIONS, Compiled, Kind, MAX_KEY, NEGATIONS, WORD_CLASS,
-    words_ascii,
+    CLASS_APOSTROPHE, CLASS_BREAK, CLASS_NON_ASCII, CONTINUATIONS, Compiled, Kind, MAX_KEY,
+    NEGATIONS, WORD_CLASS, words_ascii,
 };
 
 /// The token id of a word no phrase uses.
@@ -348,7 +348,7 @@ impl Source<'_> {
                 .unwrap_or(&[])
                 .iter()
                 .map(|&b| WORD_CLASS[usize::from(b)]) // ok: a u8 indexes 256 entries
-                .filter(|&c| c > CLASS_BREAK)
+                .filter(|&c| c > CLASS_NON_ASCII)
                 .collect(),
             Source::Folded(s) => s.as_bytes().get(w.start..w.end).unwrap_or(&[]).to_vec(),
         }
@@ -366,7 +366,7 @@ impl Source<'_> {
 }
 
 /// A clause that is an opt-out on its own.
-enum Hit {
+pub(super) enum Hit {
     /// The clause is this opt-out keyword (an index of `entries`).
     Keyword(usize),
     /// "stop" with filler words: the clause's span in the source.
@@ -408,6 +408,10 @@ struct Walk<'a> {
     candidate: Option<usize>,
     /// The first phrase found.
     phrase: Option<usize>,
+    /// Letters and digits of the whole text so far, as read (before "do
+    /// not" is merged), while they may still be a keyword (C1).
+    whole_len: usize,
+    whole_key: [u8; MAX_KEY + PACKED],
 }
 
 impl<'a> Walk<'a> {
@@ -436,6 +440,8 @@ impl<'a> Walk<'a> {
             },
             candidate: None,
             phrase: None,
+            whole_len: 0,
+            whole_key: [0; MAX_KEY + PACKED],
         }
     }
 
@@ -443,6 +449,25 @@ impl<'a> Walk<'a> {
     /// a folded word string already; merging again finds nothing.)
     #[inline(always)]
     fn word(&mut self, w: Word) {
+        if self.whole_len <= self.max_key {
+            if w.len <= PACKED {
+                if let Some(d) = self
+                    .whole_key
+                    .get_mut(self.whole_len..self.whole_len + PACKED)
+                {
+                    d.copy_from_slice(&w.packed.to_le_bytes());
+                }
+            } else if self.whole_len.saturating_add(w.len) <= self.max_key {
+                let bytes = self.src.word_bytes(&w);
+                if let Some(d) = self
+                    .whole_key
+                    .get_mut(self.whole_len..self.whole_len + w.len)
+                {
+                    d.copy_from_slice(&bytes);
+                }
+            }
+        }
+        self.whole_len = self.whole_len.saturating_add(w.len);
         if let Some((p, p_info)) = self.pending {
             self.pending = None;
             if w.packed == NOT
@@ -504,16 +529,8 @@ impl<'a> Walk<'a> {
         Some((self.c.phrase_text.get(p)?.clone(), false))
     }
 
-    #[cold]
     fn answer(&self, hit: Hit) -> (String, bool) {
-        match hit {
-            Hit::Keyword(i) => self
-                .c
-                .entries
-                .get(i)
-                .map_or_else(Default::default, |e| (e.display.clone(), e.cancellation)),
-            Hit::Fillers(start, end) => (self.src.clause_text(start, end), false),
-        }
+        answer(self.c, self.src, hit)
     }
 
     #[inline(always)]
@@ -667,7 +684,7 @@ fn apostrophe_word(text: &[u8], start: usize, i: &mut usize) -> Word {
     *i = start;
     loop {
         let mut c = class_at(*i);
-        while c > CLASS_BREAK {
+        while c > CLASS_NON_ASCII {
             if let Some(slot) = packed.get_mut(len) {
                 *slot = c;
             }
@@ -679,7 +696,7 @@ fn apostrophe_word(text: &[u8], start: usize, i: &mut usize) -> Word {
             *i += 1;
             c = class_at(*i);
         }
-        if c <= CLASS_BREAK {
+        if c <= CLASS_NON_ASCII {
             break;
         }
     }
@@ -691,18 +708,41 @@ fn apostrophe_word(text: &[u8], start: usize, i: &mut usize) -> Word {
     }
 }
 
-/// C2 on an ASCII text, read as received.
-pub(super) fn walk_ascii(c: &Compiled, text: &[u8]) -> Option<(String, bool)> {
+/// What [`walk_ascii`] found.
+pub(super) enum AsciiWalk {
+    /// The text is not ASCII: fold it first.
+    NotAscii,
+    /// The whole message is this keyword (an index of `entries`, C1).
+    Whole(usize),
+    /// The whole text was read and is no keyword: C2's answer.
+    Natural(Option<(String, bool)>),
+    /// A clause opt-out (C2; read it with [`answer_ascii`]), the whole
+    /// message no keyword.
+    Clause(Hit),
+    /// A clause opt-out (C2) found before a byte outside ASCII: whether
+    /// the whole message is a keyword (C1) is still to be checked.
+    Early(Hit),
+}
+
+/// C1 and C2 on a text, read as received while it is ASCII.
+pub(super) fn walk_ascii(c: &Compiled, text: &[u8]) -> AsciiWalk {
+    walk_ascii_with(c, text, true)
+}
+
+/// [`walk_ascii`], C2 alone when `whole` is false (never
+/// [`AsciiWalk::Whole`]).
+#[inline(always)]
+fn walk_ascii_with(c: &Compiled, text: &[u8], whole: bool) -> AsciiWalk {
     let mut walk = Walk::new(c, Source::Ascii(text));
     let class_at = |i: usize| text.get(i).map_or(0, |&b| WORD_CLASS[usize::from(b)]); // ok: a u8 indexes 256 entries
     let mut i = 0usize;
     while i < text.len() {
         let class = class_at(i);
-        if class > CLASS_BREAK {
+        if class > CLASS_NON_ASCII {
             // A word: runs of letters and digits, joined by apostrophes.
             let start = i;
             i += 1;
-            while class_at(i) > CLASS_BREAK {
+            while class_at(i) > CLASS_NON_ASCII {
                 i += 1;
             }
             let w = if class_at(i) == CLASS_APOSTROPHE {
@@ -718,14 +758,87 @@ pub(super) fn walk_ascii(c: &Compiled, text: &[u8]) -> Option<(String, bool)> {
             walk.word(w);
             continue;
         }
-        if class == CLASS_BREAK
-            && let Some(hit) = walk.brk(i)
-        {
-            return Some(walk.answer(hit));
+        if class == CLASS_BREAK {
+            if let Some(hit) = walk.brk(i) {
+                if !whole {
+                    return AsciiWalk::Early(hit);
+                }
+                return rest_of_whole(c, &mut walk, text, i + 1, hit);
+            }
+        } else if class == CLASS_NON_ASCII {
+            return AsciiWalk::NotAscii;
         }
         i += 1;
     }
-    walk.finish(text.len())
+    if whole
+        && walk.whole_len <= c.max_key
+        && let Some(i) = c.entry_index(walk.whole_key.get(..walk.whole_len).unwrap_or(&[]))
+    {
+        return AsciiWalk::Whole(i);
+    }
+    AsciiWalk::Natural(walk.finish(text.len()))
+}
+
+/// What a clause opt-out of `src` says: the keyword's display form, or the
+/// clause's words.
+#[cold]
+fn answer(c: &Compiled, src: Source<'_>, hit: Hit) -> (String, bool) {
+    match hit {
+        Hit::Keyword(i) => c
+            .entries
+            .get(i)
+            .map_or_else(Default::default, |e| (e.display.clone(), e.cancellation)),
+        Hit::Fillers(start, end) => (src.clause_text(start, end), false),
+    }
+}
+
+/// What [`AsciiWalk::Early`] found in `text`.
+pub(super) fn answer_ascii(c: &Compiled, text: &[u8], hit: Hit) -> (String, bool) {
+    answer(c, Source::Ascii(text), hit)
+}
+
+/// After a clause opt-out at byte `from`: the rest of the text read for
+/// the whole-message key alone (C1 comes first).
+#[cold]
+fn rest_of_whole(
+    c: &Compiled,
+    walk: &mut Walk<'_>,
+    text: &[u8],
+    from: usize,
+    hit: Hit,
+) -> AsciiWalk {
+    for &b in text.get(from..).unwrap_or(&[]) {
+        if walk.whole_len > c.max_key {
+            break;
+        }
+        let class = WORD_CLASS[usize::from(b)]; // ok: a u8 indexes 256 entries
+        if class > CLASS_NON_ASCII {
+            if let Some(d) = walk.whole_key.get_mut(walk.whole_len) {
+                *d = class;
+            }
+            walk.whole_len += 1;
+        } else if class == CLASS_NON_ASCII {
+            return AsciiWalk::Early(hit);
+        }
+    }
+    if walk.whole_len <= c.max_key
+        && let Some(i) = c.entry_index(walk.whole_key.get(..walk.whole_len).unwrap_or(&[]))
+    {
+        return AsciiWalk::Whole(i);
+    }
+    AsciiWalk::Clause(hit)
+}
+
+/// C2 alone on any text: ASCII read as received, others folded first.
+pub(super) fn natural(c: &Compiled, text: &str) -> Option<(String, bool)> {
+    match walk_ascii_with(c, text.as_bytes(), false) {
+        AsciiWalk::Natural(found) => found,
+        AsciiWalk::Early(hit) | AsciiWalk::Clause(hit) => {
+            Some(answer_ascii(c, text.as_bytes(), hit))
+        }
+        AsciiWalk::NotAscii => walk_words(c, &super::words_folded(text)),
+        AsciiWalk::Whole(_) => None,
+    }
 }
 
 /// C2 on the word string of a folded text (see `words_folded`).
