@@ -637,9 +637,23 @@ fn c1_classify_agrees_with_reference_on_examples() {
         "stop, stop",
         "arrêt",
         "s-t-o-p",
+        // A clause opt-out before the end of a whole-message keyword.
+        "stop. all",
+        "Stop! All",
+        "cancel. ar",
+        "stop. all é",
+        "stop. alle",
     ] {
         assert_classify_agrees(text);
     }
+    assert_eq!(
+        k().classify("stop. all", false).keyword.as_deref(),
+        Some("STOPALL")
+    );
+    assert_eq!(
+        k().classify("cancel. ar", false).keyword.as_deref(),
+        Some("CANCELAR")
+    );
 }
 
 proptest::proptest! {
