@@ -36,6 +36,7 @@
 //! assert_eq!(k.classify("yes", true).action, KeywordAction::OptIn);
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
@@ -76,13 +77,15 @@ pub struct Classification {
     pub action: KeywordAction,
     /// True when staff should review it (whenever `flags` is not empty).
     pub review: bool,
-    /// Why staff should review it.
-    pub flags: Vec<KeywordFlag>,
+    /// Why staff should review it (a slice; compares equal to a `Vec`).
+    /// Never allocated: every combination is a static list.
+    pub flags: Cow<'static, [KeywordFlag]>,
     /// The list entry matched, upper case with single spaces (e.g. "STOP";
     /// "opt out" and "OPT-OUT" report the first entry with the same
     /// letters, "OPTOUT"), or for a plain-language opt-out the phrase
     /// matched in lower case (e.g. "stop texting me"). `None` for `None`.
-    pub keyword: Option<String>,
+    /// Shared with the classifier (no copy per text).
+    pub keyword: Option<Arc<str>>,
 }
 
 impl Classification {
@@ -90,11 +93,22 @@ impl Classification {
         Classification {
             action: KeywordAction::None,
             review: false,
-            flags: Vec::new(),
+            flags: Cow::Borrowed(&[]),
             keyword: None,
         }
     }
 }
+
+/// [`Classification::flags`] of a plain-language opt-out.
+const NATURAL: &[KeywordFlag] = &[KeywordFlag::NaturalLanguageOptOut];
+/// [`Classification::flags`] of a plain-language opt-out that may be a
+/// cancellation.
+const NATURAL_CANCELLATION: &[KeywordFlag] = &[
+    KeywordFlag::NaturalLanguageOptOut,
+    KeywordFlag::PossibleCancellation,
+];
+/// [`Classification::flags`] of CANCEL (C5).
+const CANCELLATION: &[KeywordFlag] = &[KeywordFlag::PossibleCancellation];
 
 /// The keyword lists as data (C1-C3, C5). Serde: a field left out keeps
 /// the built-in list. Extend with [`KeywordLists::extend`].
@@ -240,7 +254,7 @@ struct Entry {
     /// Folded letters and digits only ("optout").
     key: String,
     /// Display form ("OPT OUT").
-    display: String,
+    display: Arc<str>,
     kind: Kind,
     cancellation: bool,
 }
@@ -324,7 +338,7 @@ struct Compiled {
     /// Every word the C2 walk looks at, and the phrase automaton.
     vocab: walk::Vocab,
     /// The display text of each phrase pattern.
-    phrase_text: Vec<String>,
+    phrase_text: Vec<Arc<str>>,
     /// The automaton patterns, for the reference implementation in tests.
     #[cfg(test)]
     phrase_patterns: Vec<String>,
@@ -725,7 +739,7 @@ impl KeywordClassifier {
                     None => entries.push(Entry {
                         cancellation: cancellation.contains(&key),
                         key,
-                        display: display(k),
+                        display: display(k).into(),
                         kind,
                     }),
                 }
@@ -775,7 +789,7 @@ impl KeywordClassifier {
                 #[cfg(test)]
                 clause_words,
                 vocab,
-                phrase_text,
+                phrase_text: phrase_text.into_iter().map(Arc::from).collect(),
                 #[cfg(test)]
                 phrase_patterns,
             }),
@@ -813,18 +827,16 @@ impl KeywordClassifier {
             }
         };
         match natural {
-            Some((phrase, cancellation)) => {
-                let mut flags = vec![KeywordFlag::NaturalLanguageOptOut];
-                if cancellation {
-                    flags.push(KeywordFlag::PossibleCancellation);
-                }
-                Classification {
-                    action: KeywordAction::OptOut,
-                    review: true,
-                    flags,
-                    keyword: Some(phrase),
-                }
-            }
+            Some((phrase, cancellation)) => Classification {
+                action: KeywordAction::OptOut,
+                review: true,
+                flags: Cow::Borrowed(if cancellation {
+                    NATURAL_CANCELLATION
+                } else {
+                    NATURAL
+                }),
+                keyword: Some(phrase),
+            },
             None => Classification::none(),
         }
     }
@@ -856,15 +868,10 @@ impl KeywordClassifier {
             Kind::OptInWhenOptedOut => return Classification::none(),
             Kind::Help => KeywordAction::Help,
         };
-        let flags = if e.cancellation {
-            vec![KeywordFlag::PossibleCancellation]
-        } else {
-            Vec::new()
-        };
         Classification {
             action,
-            review: !flags.is_empty(),
-            flags,
+            review: e.cancellation,
+            flags: Cow::Borrowed(if e.cancellation { CANCELLATION } else { &[] }),
             keyword: Some(e.display.clone()),
         }
     }
@@ -873,7 +880,7 @@ impl KeywordClassifier {
     /// ASCII texts (nearly every inbound text) are walked as received;
     /// others are folded into a word string first. (`ascii` only says
     /// which the caller expects; the walk finds out itself.)
-    fn natural_opt_out(&self, text: &str, ascii: bool) -> Option<(String, bool)> {
+    fn natural_opt_out(&self, text: &str, ascii: bool) -> Option<(Arc<str>, bool)> {
         if ascii {
             walk::natural(&self.inner, text)
         } else {
@@ -886,7 +893,7 @@ impl KeywordClassifier {
     /// A sentence that is an opt-out keyword on its own ("Wrong number.
     /// STOP"), or "stop" with only filler words ("please stop", "stop it
     /// now").
-    fn clause_opt_out(&self, clause: &str) -> Option<(String, bool)> {
+    fn clause_opt_out(&self, clause: &str) -> Option<(Arc<str>, bool)> {
         // A clause of the word string holds letters, digits and single
         // spaces: no other white space to trim.
         let clause = clause.trim_start_matches(' ').trim_end_matches(' ');
@@ -912,7 +919,7 @@ impl KeywordClassifier {
         for word in clause.as_bytes().split(|&b| b == b' ') {
             stop |= *self.inner.clause_words.get(word)?;
         }
-        stop.then(|| (clause.to_owned(), false))
+        stop.then(|| (clause.into(), false))
     }
 }
 

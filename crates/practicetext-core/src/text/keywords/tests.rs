@@ -290,7 +290,7 @@ fn reference_natural(
     k: &KeywordClassifier,
     ac: &AhoCorasick,
     text: &str,
-) -> Option<(String, bool)> {
+) -> Option<(Arc<str>, bool)> {
     let w = words(text);
     for clause in w.split('|') {
         if let Some(found) = k.clause_opt_out(clause) {
@@ -515,7 +515,7 @@ fn c2_words_longer_than_sixteen_bytes_are_read_whole() {
     ];
     for (text, want) in cases {
         let got = k.natural_opt_out(text, text.is_ascii());
-        assert_eq!(got.as_ref().map(|g| g.0.as_str()), want, "{text:?}");
+        assert_eq!(got.as_ref().map(|g| &*g.0), want, "{text:?}");
         assert_eq!(got, reference_natural(k, ac, text), "{text:?}");
         let folded = format!("{text} ü");
         assert_eq!(
@@ -586,14 +586,15 @@ fn reference_classify(
         Some((phrase, cancellation)) => Classification {
             action: KeywordAction::OptOut,
             review: true,
-            flags: if cancellation {
+            // Owned, as the reference built them: equal to the static lists.
+            flags: Cow::Owned(if cancellation {
                 vec![
                     KeywordFlag::NaturalLanguageOptOut,
                     KeywordFlag::PossibleCancellation,
                 ]
             } else {
                 vec![KeywordFlag::NaturalLanguageOptOut]
-            },
+            }),
             keyword: Some(phrase),
         },
         None => Classification::none(),

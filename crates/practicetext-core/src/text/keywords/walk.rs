@@ -10,6 +10,8 @@
 //! the phrase patterns over the word string (see `words`) finds: the tests
 //! hold it to that reference.
 
+use std::sync::Arc;
+
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
@@ -221,7 +223,7 @@ impl Vocab {
     }
 
     #[inline(always)]
-    fn info(&self, w: &Word, src: &Source<'_>) -> Info {
+    fn info(&self, w: &Word, src: Source<'_>) -> Info {
         if w.len <= PACKED {
             return self.short.get(w.packed, w.len);
         }
@@ -232,9 +234,9 @@ impl Vocab {
     }
 
     #[cold]
-    fn long_info(&self, w: &Word, src: &Source<'_>) -> Info {
+    fn long_info(&self, w: &Word, src: Source<'_>) -> Info {
         self.long
-            .get(&src.word_bytes(w)[..])
+            .get(&long_word_bytes(src, w)[..])
             .copied()
             .unwrap_or_default()
     }
@@ -458,7 +460,7 @@ impl<'a> Walk<'a> {
                     d.copy_from_slice(&w.packed.to_le_bytes());
                 }
             } else if self.whole_len.saturating_add(w.len) <= self.max_key {
-                let bytes = self.src.word_bytes(&w);
+                let bytes = long_word_bytes(self.src, &w);
                 if let Some(d) = self
                     .whole_key
                     .get_mut(self.whole_len..self.whole_len + w.len)
@@ -479,13 +481,13 @@ impl<'a> Walk<'a> {
                     start: p.start,
                     end: w.end,
                 };
-                let info = self.c.vocab.info(&m, &self.src);
+                let info = self.c.vocab.info(&m, self.src);
                 self.emit(&m, info);
                 return;
             }
             self.emit(&p, p_info);
         }
-        let info = self.c.vocab.info(&w, &self.src);
+        let info = self.c.vocab.info(&w, self.src);
         if info.flags & F_MERGES != 0 {
             self.pending = Some((w, info));
             return;
@@ -521,7 +523,8 @@ impl<'a> Walk<'a> {
 
     /// The end of the text (`len` bytes of source): the first clause
     /// opt-out, else the first phrase.
-    fn finish(&mut self, len: usize) -> Option<(String, bool)> {
+    #[inline(always)]
+    fn finish(&mut self, len: usize) -> Option<(Arc<str>, bool)> {
         if let Some(hit) = self.brk(len) {
             return Some(self.answer(hit));
         }
@@ -529,7 +532,8 @@ impl<'a> Walk<'a> {
         Some((self.c.phrase_text.get(p)?.clone(), false))
     }
 
-    fn answer(&self, hit: Hit) -> (String, bool) {
+    #[inline(always)]
+    fn answer(&self, hit: Hit) -> (Arc<str>, bool) {
         answer(self.c, self.src, hit)
     }
 
@@ -549,7 +553,10 @@ impl<'a> Walk<'a> {
                     d.copy_from_slice(&w.packed.to_le_bytes());
                 }
             } else if cl.letters.saturating_add(w.len) <= self.max_key {
-                self.clause_long_word(w);
+                let bytes = long_word_bytes(self.src, w);
+                if let Some(d) = cl.key.get_mut(cl.letters..cl.letters + w.len) {
+                    d.copy_from_slice(&bytes);
+                }
             }
         }
         let cl = &mut self.clause;
@@ -557,17 +564,9 @@ impl<'a> Walk<'a> {
         self.feed(info.id, info.flags);
     }
 
-    #[cold]
-    fn clause_long_word(&mut self, w: &Word) {
-        let bytes = self.src.word_bytes(w);
-        let cl = &mut self.clause;
-        if let Some(d) = cl.key.get_mut(cl.letters..cl.letters + w.len) {
-            d.copy_from_slice(&bytes);
-        }
-    }
-
     /// Ends the clause being read at byte `at`: an opt-out keyword on its
     /// own, or "stop" with filler words.
+    #[inline(always)]
     fn end_clause(&self, at: usize) -> Option<Hit> {
         let cl = &self.clause;
         if cl.letters <= self.max_key
@@ -605,7 +604,7 @@ impl<'a> Walk<'a> {
     }
 
     /// Steps the automaton over a phrase word or a break.
-    #[inline]
+    #[inline(always)]
     fn step(&mut self, dfa: &DFA, id: u16) {
         let [hi, lo] = token_bytes(id);
         self.sid = dfa.next_state(Anchored::No, self.sid, hi);
@@ -625,6 +624,7 @@ impl<'a> Walk<'a> {
 
     /// True when one of the five tokens before token `start` is a negation
     /// and no break comes first.
+    #[inline(always)]
     fn negated(&self, start: usize) -> bool {
         for back in 1..=5 {
             let Some(t) = start.checked_sub(back) else {
@@ -674,38 +674,41 @@ fn pack_ascii(text: &[u8], start: usize, end: usize) -> u128 {
     (raw | LOWER) & MASKS[(end - start).min(PACKED)] // ok: at most PACKED
 }
 
-/// A word of an ASCII text with apostrophes in it ("don't" → "dont"),
-/// from `start`; leaves `i` after it.
+/// A word of an ASCII text with apostrophes in it ("don't" → "dont"):
+/// its first run of letters and digits is `text[start..run_end]`. Returns
+/// the word and where it ends. (Out of line: the common word has none.)
 #[cold]
-fn apostrophe_word(text: &[u8], start: usize, i: &mut usize) -> Word {
+#[inline(never)]
+fn apostrophe_word(text: &[u8], start: usize, run_end: usize) -> (Word, usize) {
     let class_at = |i: usize| text.get(i).map_or(0, |&b| WORD_CLASS[usize::from(b)]); // ok: a u8 indexes 256 entries
-    let mut packed = [0u8; PACKED];
-    let mut len = 0usize;
-    *i = start;
+    let mut packed = pack_ascii(text, start, run_end);
+    let mut len = run_end - start;
+    let mut i = run_end;
     loop {
-        let mut c = class_at(*i);
-        while c > CLASS_NON_ASCII {
-            if let Some(slot) = packed.get_mut(len) {
-                *slot = c;
-            }
-            len += 1;
-            *i += 1;
-            c = class_at(*i);
+        while class_at(i) == CLASS_APOSTROPHE {
+            i += 1;
         }
-        while c == CLASS_APOSTROPHE {
-            *i += 1;
-            c = class_at(*i);
-        }
-        if c <= CLASS_NON_ASCII {
+        if class_at(i) <= CLASS_NON_ASCII {
             break;
         }
+        let run = i;
+        while class_at(i) > CLASS_NON_ASCII {
+            i += 1;
+        }
+        if len < PACKED {
+            // The run's bytes after the word's so far (those past 16 fall
+            // off the top).
+            packed |= pack_ascii(text, run, i).wrapping_shl((len * 8) as u32);
+        }
+        len += i - run;
     }
-    Word {
-        packed: u128::from_le_bytes(packed),
+    let word = Word {
+        packed,
         len,
         start,
-        end: *i,
-    }
+        end: i,
+    };
+    (word, i)
 }
 
 /// What [`walk_ascii`] found.
@@ -715,7 +718,7 @@ pub(super) enum AsciiWalk {
     /// The whole message is this keyword (an index of `entries`, C1).
     Whole(usize),
     /// The whole text was read and is no keyword: C2's answer.
-    Natural(Option<(String, bool)>),
+    Natural(Option<(Arc<str>, bool)>),
     /// A clause opt-out (C2; read it with [`answer_ascii`]), the whole
     /// message no keyword.
     Clause(Hit),
@@ -746,7 +749,9 @@ fn walk_ascii_with(c: &Compiled, text: &[u8], whole: bool) -> AsciiWalk {
                 i += 1;
             }
             let w = if class_at(i) == CLASS_APOSTROPHE {
-                apostrophe_word(text, start, &mut i)
+                let (w, end) = apostrophe_word(text, start, i);
+                i = end;
+                w
             } else {
                 Word {
                     packed: pack_ascii(text, start, i),
@@ -763,7 +768,8 @@ fn walk_ascii_with(c: &Compiled, text: &[u8], whole: bool) -> AsciiWalk {
                 if !whole {
                     return AsciiWalk::Early(hit);
                 }
-                return rest_of_whole(c, &mut walk, text, i + 1, hit);
+                let len = walk.whole_len;
+                return rest_of_whole(c, &mut walk.whole_key, len, text, i + 1, hit);
             }
         } else if class == CLASS_NON_ASCII {
             return AsciiWalk::NotAscii;
@@ -779,21 +785,27 @@ fn walk_ascii_with(c: &Compiled, text: &[u8], whole: bool) -> AsciiWalk {
     AsciiWalk::Natural(walk.finish(text.len()))
 }
 
+/// All the bytes of a long word of `src` (out of line: rare).
+#[cold]
+fn long_word_bytes(src: Source<'_>, w: &Word) -> Vec<u8> {
+    src.word_bytes(w)
+}
+
 /// What a clause opt-out of `src` says: the keyword's display form, or the
 /// clause's words.
 #[cold]
-fn answer(c: &Compiled, src: Source<'_>, hit: Hit) -> (String, bool) {
+fn answer(c: &Compiled, src: Source<'_>, hit: Hit) -> (Arc<str>, bool) {
     match hit {
         Hit::Keyword(i) => c
             .entries
             .get(i)
             .map_or_else(Default::default, |e| (e.display.clone(), e.cancellation)),
-        Hit::Fillers(start, end) => (src.clause_text(start, end), false),
+        Hit::Fillers(start, end) => (src.clause_text(start, end).into(), false),
     }
 }
 
 /// What [`AsciiWalk::Early`] found in `text`.
-pub(super) fn answer_ascii(c: &Compiled, text: &[u8], hit: Hit) -> (String, bool) {
+pub(super) fn answer_ascii(c: &Compiled, text: &[u8], hit: Hit) -> (Arc<str>, bool) {
     answer(c, Source::Ascii(text), hit)
 }
 
@@ -802,27 +814,28 @@ pub(super) fn answer_ascii(c: &Compiled, text: &[u8], hit: Hit) -> (String, bool
 #[cold]
 fn rest_of_whole(
     c: &Compiled,
-    walk: &mut Walk<'_>,
+    whole_key: &mut [u8],
+    mut whole_len: usize,
     text: &[u8],
     from: usize,
     hit: Hit,
 ) -> AsciiWalk {
     for &b in text.get(from..).unwrap_or(&[]) {
-        if walk.whole_len > c.max_key {
+        if whole_len > c.max_key {
             break;
         }
         let class = WORD_CLASS[usize::from(b)]; // ok: a u8 indexes 256 entries
         if class > CLASS_NON_ASCII {
-            if let Some(d) = walk.whole_key.get_mut(walk.whole_len) {
+            if let Some(d) = whole_key.get_mut(whole_len) {
                 *d = class;
             }
-            walk.whole_len += 1;
+            whole_len += 1;
         } else if class == CLASS_NON_ASCII {
             return AsciiWalk::Early(hit);
         }
     }
-    if walk.whole_len <= c.max_key
-        && let Some(i) = c.entry_index(walk.whole_key.get(..walk.whole_len).unwrap_or(&[]))
+    if whole_len <= c.max_key
+        && let Some(i) = c.entry_index(whole_key.get(..whole_len).unwrap_or(&[]))
     {
         return AsciiWalk::Whole(i);
     }
@@ -830,7 +843,7 @@ fn rest_of_whole(
 }
 
 /// C2 alone on any text: ASCII read as received, others folded first.
-pub(super) fn natural(c: &Compiled, text: &str) -> Option<(String, bool)> {
+pub(super) fn natural(c: &Compiled, text: &str) -> Option<(Arc<str>, bool)> {
     match walk_ascii_with(c, text.as_bytes(), false) {
         AsciiWalk::Natural(found) => found,
         AsciiWalk::Early(hit) | AsciiWalk::Clause(hit) => {
@@ -842,7 +855,7 @@ pub(super) fn natural(c: &Compiled, text: &str) -> Option<(String, bool)> {
 }
 
 /// C2 on the word string of a folded text (see `words_folded`).
-pub(super) fn walk_words(c: &Compiled, w: &str) -> Option<(String, bool)> {
+pub(super) fn walk_words(c: &Compiled, w: &str) -> Option<(Arc<str>, bool)> {
     let mut walk = Walk::new(c, Source::Folded(w));
     let bytes = w.as_bytes();
     let mut i = 0usize;
