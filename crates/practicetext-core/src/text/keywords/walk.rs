@@ -222,15 +222,17 @@ impl Vocab {
         }
     }
 
+    /// What the lists make of a word of `src` (which is read only for a
+    /// word longer than [`PACKED`] bytes).
     #[inline(always)]
-    fn info(&self, w: &Word, src: Source<'_>) -> Info {
+    fn info<'s>(&self, w: Word, src: impl FnOnce() -> Source<'s>) -> Info {
         if w.len <= PACKED {
             return self.short.get(w.packed, w.len);
         }
         if self.long.is_empty() {
             return Info::default();
         }
-        self.long_info(w, src)
+        self.long_info(&w, src())
     }
 
     #[cold]
@@ -469,7 +471,8 @@ impl<'a> Walk<'a> {
                 }
             }
         }
-        self.whole_len = self.whole_len.saturating_add(w.len);
+        // Sums of word lengths stay within the text's length: no overflow.
+        self.whole_len += w.len;
         if let Some((p, p_info)) = self.pending {
             self.pending = None;
             if w.packed == NOT
@@ -481,13 +484,13 @@ impl<'a> Walk<'a> {
                     start: p.start,
                     end: w.end,
                 };
-                let info = self.c.vocab.info(&m, self.src);
+                let info = self.c.vocab.info(m, || self.src);
                 self.emit(&m, info);
                 return;
             }
             self.emit(&p, p_info);
         }
-        let info = self.c.vocab.info(&w, self.src);
+        let info = self.c.vocab.info(w, || self.src);
         if info.flags & F_MERGES != 0 {
             self.pending = Some((w, info));
             return;
@@ -560,7 +563,7 @@ impl<'a> Walk<'a> {
             }
         }
         let cl = &mut self.clause;
-        cl.letters = cl.letters.saturating_add(w.len);
+        cl.letters += w.len;
         self.feed(info.id, info.flags);
     }
 
