@@ -764,6 +764,10 @@ fn walk_ascii_with(c: &Compiled, text: &[u8], whole: bool) -> AsciiWalk {
                 }
             };
             walk.word(w);
+            // The usual space after a word: nothing to do.
+            if text.get(i) == Some(&b' ') {
+                i += 1;
+            }
             continue;
         }
         if class == CLASS_BREAK {
