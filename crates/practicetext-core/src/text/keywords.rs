@@ -594,6 +594,16 @@ fn words_ascii(text: &[u8]) -> String {
     out
 }
 
+/// "do not" and the like, read as one word: the word before "not" and the
+/// merged word.
+const MERGE_WORDS: [(&str, &str); 5] = [
+    ("do", "dont"),
+    ("does", "doesnt"),
+    ("did", "didnt"),
+    ("can", "cant"),
+    ("will", "wont"),
+];
+
 /// Turns "do not" into "dont" (and the like) when the word just finished
 /// at `start` is "not". Returns where the last word now starts.
 fn merge_not(out: &mut String, start: usize, prev: Option<usize>) -> usize {
@@ -602,13 +612,9 @@ fn merge_not(out: &mut String, start: usize, prev: Option<usize>) -> usize {
     if !matches!(out.as_bytes().get(start..), Some([b'n', b'o', b't'])) {
         return start;
     }
-    let merged = match out.get(prev..start.saturating_sub(1)) {
-        Some("do") => "dont",
-        Some("does") => "doesnt",
-        Some("did") => "didnt",
-        Some("can") => "cant",
-        Some("will") => "wont",
-        _ => return start,
+    let before = out.get(prev..start.saturating_sub(1));
+    let Some(&(_, merged)) = MERGE_WORDS.iter().find(|m| Some(m.0) == before) else {
+        return start;
     };
     out.truncate(prev);
     out.push_str(merged);

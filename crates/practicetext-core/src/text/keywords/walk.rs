@@ -9,6 +9,11 @@
 //! back to its start state. What it finds is what an overlapping search of
 //! the phrase patterns over the word string (see `words`) finds: the tests
 //! hold it to that reference.
+//!
+//! On an ASCII text (nearly every inbound text) the same pass also gathers
+//! the whole message's letters, so the whole-message keywords (C1, C3, C5)
+//! need no pass of their own; a text with a byte outside ASCII is folded
+//! first and takes the word-string path.
 
 use std::sync::Arc;
 
@@ -19,7 +24,7 @@ use rustc_hash::FxHashMap;
 
 use super::{
     CLASS_APOSTROPHE, CLASS_BREAK, CLASS_NON_ASCII, CONTINUATIONS, Compiled, Kind, MAX_KEY,
-    NEGATIONS, WORD_CLASS, words_ascii,
+    MERGE_WORDS, NEGATIONS, WORD_CLASS, words_ascii,
 };
 
 /// The token id of a word no phrase uses.
@@ -72,34 +77,26 @@ fn pack(bytes: &[u8]) -> u128 {
 /// "not", packed.
 const NOT: u128 = u128::from_le_bytes(*b"not\0\0\0\0\0\0\0\0\0\0\0\0\0");
 
-/// "do not" and the like read as one word (see `merge_not`).
-const MERGE_WORDS: [(&str, &str); 5] = [
-    ("do", "dont"),
-    ("does", "doesnt"),
-    ("did", "didnt"),
-    ("can", "cant"),
-    ("will", "wont"),
-];
-
 /// [`MERGE_WORDS`] packed: the word before "not", the merged word and its
 /// length.
-const MERGES: [(u128, u128, usize); 5] = {
+const MERGES: [(u128, u128, usize); MERGE_WORDS.len()] = {
     const fn p(s: &[u8]) -> u128 {
         let mut b = [0u8; PACKED];
         let mut i = 0;
-        while i < s.len() {
+        while i < s.len() && i < PACKED {
             b[i] = s[i];
             i += 1;
         }
         u128::from_le_bytes(b)
     }
-    [
-        (p(b"do"), p(b"dont"), 4),
-        (p(b"does"), p(b"doesnt"), 6),
-        (p(b"did"), p(b"didnt"), 5),
-        (p(b"can"), p(b"cant"), 4),
-        (p(b"will"), p(b"wont"), 4),
-    ]
+    let mut out = [(0, 0, 0); MERGE_WORDS.len()];
+    let mut i = 0;
+    while i < MERGE_WORDS.len() {
+        let (word, merged) = MERGE_WORDS[i];
+        out[i] = (p(word.as_bytes()), p(merged.as_bytes()), merged.len());
+        i += 1;
+    }
+    out
 };
 
 /// Every word the walk looks at, and the phrase automaton over token ids.
