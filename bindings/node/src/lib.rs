@@ -584,7 +584,7 @@ impl From<CoreClassification> for Classification {
                     KeywordFlag::PossibleCancellation => "possible_cancellation",
                 })
                 .collect(),
-            keyword: c.keyword,
+            keyword: c.keyword.map(|k| k.to_string()),
         }
     }
 }

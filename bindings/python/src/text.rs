@@ -413,7 +413,7 @@ impl Classification {
     }
     #[getter]
     fn keyword(&self) -> Option<String> {
-        self.inner.keyword.clone()
+        self.inner.keyword.as_deref().map(str::to_owned)
     }
     fn __repr__(&self) -> String {
         format!(

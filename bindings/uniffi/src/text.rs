@@ -298,7 +298,7 @@ impl From<CoreClassification> for Classification {
                     KeywordFlag::PossibleCancellation => "possible_cancellation".to_owned(),
                 })
                 .collect(),
-            keyword: c.keyword,
+            keyword: c.keyword.map(|k| k.to_string()),
         }
     }
 }

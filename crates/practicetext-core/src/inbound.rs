@@ -293,7 +293,9 @@ fn consent_change(
     };
     let plain_language = c.flags.contains(&KeywordFlag::NaturalLanguageOptOut);
     let source = match &c.keyword {
-        Some(k) if !plain_language => ConsentSource::Keyword { keyword: k.clone() },
+        Some(k) if !plain_language => ConsentSource::Keyword {
+            keyword: k.to_string(),
+        },
         _ => ConsentSource::PlainLanguage,
     };
     Some(ConsentChange {

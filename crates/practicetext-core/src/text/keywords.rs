@@ -36,12 +36,10 @@
 //! assert_eq!(k.classify("yes", true).action, KeywordAction::OptIn);
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
-use aho_corasick::automaton::{Automaton, StateID};
-use aho_corasick::dfa::DFA;
-use aho_corasick::{Anchored, MatchKind};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -79,13 +77,15 @@ pub struct Classification {
     pub action: KeywordAction,
     /// True when staff should review it (whenever `flags` is not empty).
     pub review: bool,
-    /// Why staff should review it.
-    pub flags: Vec<KeywordFlag>,
+    /// Why staff should review it (a slice; compares equal to a `Vec`).
+    /// Never allocated: every combination is a static list.
+    pub flags: Cow<'static, [KeywordFlag]>,
     /// The list entry matched, upper case with single spaces (e.g. "STOP";
     /// "opt out" and "OPT-OUT" report the first entry with the same
     /// letters, "OPTOUT"), or for a plain-language opt-out the phrase
     /// matched in lower case (e.g. "stop texting me"). `None` for `None`.
-    pub keyword: Option<String>,
+    /// Shared with the classifier (no copy per text).
+    pub keyword: Option<Arc<str>>,
 }
 
 impl Classification {
@@ -93,11 +93,22 @@ impl Classification {
         Classification {
             action: KeywordAction::None,
             review: false,
-            flags: Vec::new(),
+            flags: Cow::Borrowed(&[]),
             keyword: None,
         }
     }
 }
+
+/// [`Classification::flags`] of a plain-language opt-out.
+const NATURAL: &[KeywordFlag] = &[KeywordFlag::NaturalLanguageOptOut];
+/// [`Classification::flags`] of a plain-language opt-out that may be a
+/// cancellation.
+const NATURAL_CANCELLATION: &[KeywordFlag] = &[
+    KeywordFlag::NaturalLanguageOptOut,
+    KeywordFlag::PossibleCancellation,
+];
+/// [`Classification::flags`] of CANCEL (C5).
+const CANCELLATION: &[KeywordFlag] = &[KeywordFlag::PossibleCancellation];
 
 /// The keyword lists as data (C1-C3, C5). Serde: a field left out keeps
 /// the built-in list. Extend with [`KeywordLists::extend`].
@@ -243,7 +254,7 @@ struct Entry {
     /// Folded letters and digits only ("optout").
     key: String,
     /// Display form ("OPT OUT").
-    display: String,
+    display: Arc<str>,
     kind: Kind,
     cancellation: bool,
 }
@@ -315,26 +326,38 @@ struct Compiled {
     /// Sorted by key.
     entries: Vec<Entry>,
     /// Position in `entries` by key.
-    by_key: FxHashMap<String, usize>,
+    by_key: FxHashMap<Box<[u8]>, usize>,
     /// Bit `n` set when some key is `n` bytes long: most texts are turned
     /// away by their length alone.
     key_lengths: u64,
     /// Opt-out keys that count next to filler words (`true`) and the
-    /// [`FILLERS`] (`false`), for one hash probe per word.
+    /// [`FILLERS`] (`false`), for the reference clause check in tests (the
+    /// walk reads them from `vocab`).
+    #[cfg(test)]
     clause_words: FxHashMap<Box<[u8]>, bool>,
-    /// The first byte and length of every word in `clause_words` (see
-    /// [`WordShapes`]): most words of a clause are turned away before
-    /// they are hashed.
-    clause_shapes: WordShapes,
-    /// The expanded phrases as automaton patterns, walked over the word
-    /// string with overlapping matches.
-    phrases: Option<DFA>,
-    /// First bytes of the phrases' first words.
-    phrase_starts: PhraseStarts,
-    phrase_text: Vec<String>,
+    /// Every word the C2 walk looks at, and the phrase automaton.
+    vocab: walk::Vocab,
+    /// The display text of each phrase pattern.
+    phrase_text: Vec<Arc<str>>,
     /// The automaton patterns, for the reference implementation in tests.
     #[cfg(test)]
     phrase_patterns: Vec<String>,
+}
+
+impl Compiled {
+    /// The position in `entries` of the keyword `key` (folded letters and
+    /// digits).
+    #[inline]
+    fn entry_index(&self, key: &[u8]) -> Option<usize> {
+        let length_bit = u32::try_from(key.len())
+            .ok()
+            .and_then(|n| 1u64.checked_shl(n))
+            .unwrap_or(0);
+        if self.key_lengths & length_bit == 0 {
+            return None;
+        }
+        self.by_key.get(key).copied()
+    }
 }
 
 /// [`KeywordLists`] compiled for fast classification (C1-C3, C5). Cheap to
@@ -387,13 +410,13 @@ impl Default for KeyBuf {
 }
 
 impl KeyBuf {
-    /// [`KeyBuf::fill`] for text known to be ASCII.
-    fn fill_ascii(&mut self, text: &[u8], max: usize) -> Option<&str> {
+    /// [`KeyBuf::fill`] for text known to be ASCII, as bytes.
+    fn fill_ascii_bytes(&mut self, text: &[u8], max: usize) -> Option<&[u8]> {
         let max = max.min(MAX_KEY);
         let mut n = 0usize;
         for &b in text {
             let class = WORD_CLASS[usize::from(b)]; // ok: a u8 indexes 256 entries
-            if class > CLASS_BREAK {
+            if class > CLASS_NON_ASCII {
                 if n >= max {
                     return None;
                 }
@@ -402,7 +425,12 @@ impl KeyBuf {
             }
         }
         self.len = n;
-        std::str::from_utf8(self.buf.get(..n)?).ok()
+        self.buf.get(..n)
+    }
+
+    /// [`KeyBuf::fill`] for text known to be ASCII.
+    fn fill_ascii(&mut self, text: &[u8], max: usize) -> Option<&str> {
+        std::str::from_utf8(self.fill_ascii_bytes(text, max)?).ok()
     }
 
     /// Folds `text` into the buffer; `None` when longer than `max` bytes.
@@ -566,6 +594,16 @@ fn words_ascii(text: &[u8]) -> String {
     out
 }
 
+/// "do not" and the like, read as one word: the word before "not" and the
+/// merged word.
+const MERGE_WORDS: [(&str, &str); 5] = [
+    ("do", "dont"),
+    ("does", "doesnt"),
+    ("did", "didnt"),
+    ("can", "cant"),
+    ("will", "wont"),
+];
+
 /// Turns "do not" into "dont" (and the like) when the word just finished
 /// at `start` is "not". Returns where the last word now starts.
 fn merge_not(out: &mut String, start: usize, prev: Option<usize>) -> usize {
@@ -574,29 +612,24 @@ fn merge_not(out: &mut String, start: usize, prev: Option<usize>) -> usize {
     if !matches!(out.as_bytes().get(start..), Some([b'n', b'o', b't'])) {
         return start;
     }
-    let merged = match out.get(prev..start.saturating_sub(1)) {
-        Some("do") => "dont",
-        Some("does") => "doesnt",
-        Some("did") => "didnt",
-        Some("can") => "cant",
-        Some("will") => "wont",
-        _ => return start,
+    let before = out.get(prev..start.saturating_sub(1));
+    let Some(&(_, merged)) = MERGE_WORDS.iter().find(|m| Some(m.0) == before) else {
+        return start;
     };
     out.truncate(prev);
     out.push_str(merged);
     prev
 }
 
-/// Bytes of the word string kept on the stack; longer texts use the heap.
-const STACK_WORDS: usize = 256;
-
 /// [`WORD_CLASS`] of an apostrophe.
 const CLASS_APOSTROPHE: u8 = 1;
 /// [`WORD_CLASS`] of a clause break.
 const CLASS_BREAK: u8 = 2;
-/// What one byte of an ASCII text is to [`words_ascii_into`]: a letter or
-/// digit (its lower case), an apostrophe, a clause break or anything else
-/// (0).
+/// [`WORD_CLASS`] of a byte outside ASCII. Letters and digits are above it.
+const CLASS_NON_ASCII: u8 = 3;
+/// What one byte of a text is to the ASCII walk: a letter or digit (its
+/// lower case), an apostrophe, a clause break, a byte outside ASCII or
+/// anything else (0).
 static WORD_CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
@@ -613,180 +646,12 @@ static WORD_CLASS: [u8; 256] = {
         };
         i += 1;
     }
-    t
-};
-
-/// The most bytes [`words_ascii_into`] writes for a text of `len` bytes:
-/// the leading `|`, at most two per byte (" a" or " |"), and the closing
-/// " |".
-fn words_ascii_capacity(len: usize) -> usize {
-    len.saturating_mul(2).saturating_add(3)
-}
-
-/// Writes [`words`] of an ASCII text into `out` (at least
-/// [`words_ascii_capacity`] bytes) and returns its length: the same bytes
-/// as `words_ascii`, without a heap allocation.
-fn words_ascii_into(text: &[u8], out: &mut [u8]) -> usize {
-    let class_at = |i: usize| text.get(i).map_or(0, |&b| WORD_CLASS[usize::from(b)]); // ok: a u8 indexes 256 entries
-    let mut w = ByteWriter { out, len: 0 };
-    w.push(b'|');
-    let mut prev: Option<usize> = None;
-    let mut i = 0usize;
-    while i < text.len() {
-        let class = class_at(i);
-        if class > CLASS_BREAK {
-            // A word: runs of letters and digits, joined by apostrophes.
-            w.push(b' ');
-            let start = w.len;
-            loop {
-                let mut c = class_at(i);
-                while c > CLASS_BREAK {
-                    w.push(c);
-                    i += 1;
-                    c = class_at(i);
-                }
-                while c == CLASS_APOSTROPHE {
-                    i += 1;
-                    c = class_at(i);
-                }
-                if c <= CLASS_BREAK {
-                    break;
-                }
-            }
-            prev = Some(w.merge_not(start, prev));
-            continue;
-        }
-        if class == CLASS_BREAK {
-            prev = None;
-            w.close_clause();
-        }
+    while i < 256 {
+        t[i] = CLASS_NON_ASCII;
         i += 1;
     }
-    w.close_clause();
-    w.len
-}
-
-/// Appends to a byte slice sized by [`words_ascii_capacity`].
-struct ByteWriter<'a> {
-    out: &'a mut [u8],
-    len: usize,
-}
-
-impl ByteWriter<'_> {
-    #[inline]
-    fn push(&mut self, b: u8) {
-        if let Some(x) = self.out.get_mut(self.len) {
-            *x = b;
-            self.len += 1;
-        }
-    }
-
-    fn last(&self) -> Option<u8> {
-        self.out.get(self.len.checked_sub(1)?).copied()
-    }
-
-    /// " |" unless the string already ends with `|`.
-    #[inline]
-    fn close_clause(&mut self) {
-        if self.last() != Some(b'|') {
-            self.push(b' ');
-            self.push(b'|');
-        }
-    }
-
-    /// `merge_not` on bytes.
-    #[inline]
-    fn merge_not(&mut self, start: usize, prev: Option<usize>) -> usize {
-        let Some(prev) = prev else { return start };
-        if !matches!(self.out.get(start..self.len), Some(b"not")) {
-            return start;
-        }
-        let merged: &[u8] = match self.out.get(prev..start.saturating_sub(1)) {
-            Some(b"do") => b"dont",
-            Some(b"does") => b"doesnt",
-            Some(b"did") => b"didnt",
-            Some(b"can") => b"cant",
-            Some(b"will") => b"wont",
-            _ => return start,
-        };
-        self.len = prev;
-        for &b in merged {
-            self.push(b);
-        }
-        prev
-    }
-}
-
-/// The first two bytes of the first word of every phrase pattern, so
-/// that words which start no phrase are stepped over: bit `second % 64` of
-/// entry `first` (a one-byte word has a space second). Built from the
-/// organization's lists when the classifier is compiled.
-#[derive(Clone)]
-struct PhraseStarts([u64; 256]);
-
-impl PhraseStarts {
-    fn new(patterns: &[String]) -> Self {
-        let mut table = [0u64; 256];
-        for p in patterns {
-            let first = p
-                .trim_start_matches(['|', ' '])
-                .split(' ')
-                .next()
-                .unwrap_or("")
-                .as_bytes();
-            if let Some(&b1) = first.first() {
-                let b2 = first.get(1).copied().unwrap_or(b' ');
-                table[usize::from(b1)] |= 1u64 << (b2 % 64); // ok: a u8 indexes 256 entries
-            }
-        }
-        PhraseStarts(table)
-    }
-
-    /// False when the word at the start of `rest` (a word string from a
-    /// word start) is surely not the first word of any phrase.
-    #[inline]
-    fn may_start(&self, rest: &[u8]) -> bool {
-        let (Some(&b1), Some(&b2)) = (rest.first(), rest.get(1)) else {
-            return true;
-        };
-        let bits = self.0[usize::from(b1)]; // ok: a u8 indexes 256 entries
-        bits & (1u64 << (b2 % 64)) != 0
-    }
-}
-
-/// The first byte and length of each word of a set: bit `min(len, 63)` of
-/// entry `first`. A word whose shape is not there is not in the set.
-#[derive(Clone)]
-struct WordShapes(Box<[u64; 256]>);
-
-impl WordShapes {
-    fn new<'a>(words: impl Iterator<Item = &'a [u8]>) -> Self {
-        let mut table = Box::new([0u64; 256]);
-        for w in words {
-            if let Some(&b) = w.first() {
-                table[usize::from(b)] |= 1u64 << w.len().min(63); // ok: a u8 indexes 256 entries
-            }
-        }
-        WordShapes(table)
-    }
-
-    /// False when `word` is surely not in the set.
-    #[inline]
-    fn may_be(&self, word: &[u8]) -> bool {
-        word.first().is_some_and(|&b| {
-            self.0[usize::from(b)] & (1u64 << word.len().min(63)) != 0 // ok: a u8 indexes 256 entries
-        })
-    }
-}
-
-/// The end of the word starting at byte `i` of a word string: the next
-/// space or `|`, or the end.
-fn word_end(bytes: &[u8], i: usize) -> usize {
-    bytes
-        .get(i..)
-        .and_then(|rest| rest.iter().position(|&c| c == b' ' || c == b'|'))
-        .map_or(bytes.len(), |p| i + p)
-}
+    t
+};
 
 /// Expands one phrase entry into concrete word sequences with anchors.
 fn expand(entry: &str) -> Result<Vec<String>, String> {
@@ -880,7 +745,7 @@ impl KeywordClassifier {
                     None => entries.push(Entry {
                         cancellation: cancellation.contains(&key),
                         key,
-                        display: display(k),
+                        display: display(k).into(),
                         kind,
                     }),
                 }
@@ -900,10 +765,12 @@ impl KeywordClassifier {
             .map(|f| (f.as_bytes().into(), false))
             .chain(bare_stops.map(|k| (k.into_bytes().into_boxed_slice(), true)))
             .collect();
-        let clause_shapes = WordShapes::new(clause_words.keys().map(|k| &k[..]));
-        let (phrases, phrase_text, phrase_patterns) =
-            compile_phrases(&lists.opt_out_phrases, &mut problems);
-        let phrase_starts = PhraseStarts::new(&phrase_patterns);
+        let (phrase_text, phrase_patterns) = compile_phrases(&lists.opt_out_phrases, &mut problems);
+        let vocab = walk::Vocab::new(
+            &phrase_patterns,
+            clause_words.iter().map(|(w, stop)| (&w[..], *stop)),
+            &mut problems,
+        );
         if !problems.is_empty() {
             return Err(TextError::InvalidPolicy {
                 what: "keyword lists",
@@ -912,7 +779,7 @@ impl KeywordClassifier {
         }
         let by_key = (0..)
             .zip(&entries)
-            .map(|(i, e)| (e.key.clone(), i))
+            .map(|(i, e)| (e.key.as_bytes().into(), i))
             .collect();
         let key_lengths = entries
             .iter()
@@ -925,11 +792,10 @@ impl KeywordClassifier {
                 entries,
                 by_key,
                 key_lengths,
+                #[cfg(test)]
                 clause_words,
-                clause_shapes,
-                phrases,
-                phrase_starts,
-                phrase_text,
+                vocab,
+                phrase_text: phrase_text.into_iter().map(Arc::from).collect(),
                 #[cfg(test)]
                 phrase_patterns,
             }),
@@ -944,36 +810,46 @@ impl KeywordClassifier {
     /// Classifies an inbound text (C1-C3, C5). `opted_out` is whether the
     /// sender's number is opted out now (only YES depends on it).
     pub fn classify(&self, text: &str, opted_out: bool) -> Classification {
-        let ascii = text.is_ascii();
-        if let Some(c) = self.whole_message(text, ascii, opted_out) {
-            return c;
-        }
-        match self.natural_opt_out(text, ascii) {
-            Some((phrase, cancellation)) => {
-                let mut flags = vec![KeywordFlag::NaturalLanguageOptOut];
-                if cancellation {
-                    flags.push(KeywordFlag::PossibleCancellation);
-                }
-                Classification {
-                    action: KeywordAction::OptOut,
-                    review: true,
-                    flags,
-                    keyword: Some(phrase),
-                }
+        let natural = match walk::walk_ascii(&self.inner, text.as_bytes()) {
+            walk::AsciiWalk::Whole(i) => match self.inner.entries.get(i) {
+                Some(e) => return Self::keyword(e, opted_out),
+                None => None,
+            },
+            walk::AsciiWalk::Natural(found) => found,
+            walk::AsciiWalk::Clause(hit) => {
+                Some(walk::answer_ascii(&self.inner, text.as_bytes(), hit))
             }
+            walk::AsciiWalk::Early(hit) => {
+                if let Some(c) = self.whole_message(text, false, opted_out) {
+                    return c;
+                }
+                Some(walk::answer_ascii(&self.inner, text.as_bytes(), hit))
+            }
+            walk::AsciiWalk::NotAscii => {
+                if let Some(c) = self.whole_message(text, false, opted_out) {
+                    return c;
+                }
+                self.natural_opt_out(text, false)
+            }
+        };
+        match natural {
+            Some((phrase, cancellation)) => Classification {
+                action: KeywordAction::OptOut,
+                review: true,
+                flags: Cow::Borrowed(if cancellation {
+                    NATURAL_CANCELLATION
+                } else {
+                    NATURAL
+                }),
+                keyword: Some(phrase),
+            },
             None => Classification::none(),
         }
     }
 
+    #[cfg(test)]
     fn entry(&self, key: &str) -> Option<&Entry> {
-        let length_bit = u32::try_from(key.len())
-            .ok()
-            .and_then(|n| 1u64.checked_shl(n))
-            .unwrap_or(0);
-        if self.inner.key_lengths & length_bit == 0 {
-            return None;
-        }
-        let i = *self.inner.by_key.get(key)?;
+        let i = self.inner.entry_index(key.as_bytes())?;
         self.inner.entries.get(i)
     }
 
@@ -981,158 +857,49 @@ impl KeywordClassifier {
     fn whole_message(&self, text: &str, ascii: bool, opted_out: bool) -> Option<Classification> {
         let mut buf = KeyBuf::default();
         let key = if ascii {
-            buf.fill_ascii(text.as_bytes(), self.inner.max_key)?
+            buf.fill_ascii_bytes(text.as_bytes(), self.inner.max_key)?
         } else {
-            buf.fill(text, self.inner.max_key)?
+            buf.fill(text, self.inner.max_key)?.as_bytes()
         };
-        let e = self.entry(key)?;
+        let e = self.inner.entries.get(self.inner.entry_index(key)?)?;
+        Some(Self::keyword(e, opted_out))
+    }
+
+    /// The classification of a whole message that is keyword `e`.
+    fn keyword(e: &Entry, opted_out: bool) -> Classification {
         let action = match e.kind {
             Kind::OptOut => KeywordAction::OptOut,
             Kind::OptIn => KeywordAction::OptIn,
             Kind::OptInWhenOptedOut if opted_out => KeywordAction::OptIn,
-            Kind::OptInWhenOptedOut => return Some(Classification::none()),
+            Kind::OptInWhenOptedOut => return Classification::none(),
             Kind::Help => KeywordAction::Help,
         };
-        let flags = if e.cancellation {
-            vec![KeywordFlag::PossibleCancellation]
-        } else {
-            Vec::new()
-        };
-        Some(Classification {
+        Classification {
             action,
-            review: !flags.is_empty(),
-            flags,
+            review: e.cancellation,
+            flags: Cow::Borrowed(if e.cancellation { CANCELLATION } else { &[] }),
             keyword: Some(e.display.clone()),
-        })
+        }
     }
 
     /// C2: a plain-language opt-out, with whether it may be a cancellation.
-    /// ASCII texts (nearly every inbound text) build their word string on
-    /// the stack; others are folded into a `String` first.
-    fn natural_opt_out(&self, text: &str, ascii: bool) -> Option<(String, bool)> {
-        if !ascii {
-            return self.opt_out_in_words(&words_folded(text));
+    /// ASCII texts (nearly every inbound text) are walked as received;
+    /// others are folded into a word string first. (`ascii` only says
+    /// which the caller expects; the walk finds out itself.)
+    fn natural_opt_out(&self, text: &str, ascii: bool) -> Option<(Arc<str>, bool)> {
+        if ascii {
+            walk::natural(&self.inner, text)
+        } else {
+            walk::walk_words(&self.inner, &words_folded(text))
         }
-        let mut stack = [0u8; STACK_WORDS];
-        let mut heap = Vec::new();
-        let need = words_ascii_capacity(text.len());
-        let out: &mut [u8] = match stack.get_mut(..need) {
-            Some(s) => s,
-            None => {
-                heap.resize(need, 0);
-                &mut heap
-            }
-        };
-        let n = words_ascii_into(text.as_bytes(), out);
-        let w = std::str::from_utf8(out.get(..n)?).ok()?;
-        self.opt_out_in_words(w)
     }
 
-    /// C2 on the word string `w` (see [`words`]): a clause that is an
-    /// opt-out on its own, else the first phrase match (by end, then by
-    /// pattern, as an overlapping Aho-Corasick search reports them) that is
-    /// neither negated nor continued. One walk: clauses are checked at each
-    /// `|` while the automaton runs, then the rest after a phrase is found.
-    fn opt_out_in_words(&self, w: &str) -> Option<(String, bool)> {
-        let bytes = w.as_bytes();
-        let mut i = 0usize;
-        let mut clause_start = 0usize;
-        let mut phrase = None;
-        if let Some(dfa) = &self.inner.phrases
-            && let Ok(start) = dfa.start_state(Anchored::No)
-        {
-            // The states right after a word separator with nothing pending:
-            // from them a word that starts no phrase leads back to `start`
-            // and cannot end a match (patterns end on a space or `|`), so it
-            // is stepped over without the automaton.
-            let fresh = dfa.next_state(Anchored::No, start, b' ');
-            let fresh_bar = dfa.next_state(
-                Anchored::No,
-                dfa.next_state(Anchored::No, start, b'|'),
-                b' ',
-            );
-            let mut sid = start;
-            while let Some(&b) = bytes.get(i) {
-                if b == b'|' {
-                    if let Some(found) = self.clause_at(w, clause_start, i) {
-                        return Some(found);
-                    }
-                    clause_start = i + 1;
-                } else if b != b' '
-                    && (sid == fresh || sid == fresh_bar)
-                    && !self
-                        .inner
-                        .phrase_starts
-                        .may_start(bytes.get(i..).unwrap_or(&[]))
-                {
-                    i = word_end(bytes, i);
-                    sid = start;
-                    // The space after it leads to `fresh`, as fed.
-                    if bytes.get(i) == Some(&b' ') && !dfa.is_special(fresh) {
-                        sid = fresh;
-                        i += 1;
-                    }
-                    continue;
-                }
-                i += 1;
-                sid = dfa.next_state(Anchored::No, sid, b);
-                if !dfa.is_special(sid) {
-                    continue;
-                }
-                if dfa.is_dead(sid) {
-                    break;
-                }
-                if dfa.is_match(sid) {
-                    phrase = self.first_phrase(dfa, sid, w, i);
-                    if phrase.is_some() {
-                        break;
-                    }
-                }
-            }
-        }
-        while let Some(&b) = bytes.get(i) {
-            if b == b'|' {
-                if let Some(found) = self.clause_at(w, clause_start, i) {
-                    return Some(found);
-                }
-                clause_start = i + 1;
-            }
-            i += 1;
-        }
-        if let Some(found) = self.clause_at(w, clause_start, w.len()) {
-            return Some(found);
-        }
-        phrase.map(|p| (p.to_owned(), false))
-    }
-
-    /// [`KeywordClassifier::clause_opt_out`] on `w[start..end]`.
-    #[inline]
-    fn clause_at(&self, w: &str, start: usize, end: usize) -> Option<(String, bool)> {
-        // Nothing between two breaks (the leading `|`): no clause.
-        if end <= start {
-            return None;
-        }
-        self.clause_opt_out(w.get(start..end)?)
-    }
-
-    /// The first pattern of match state `sid` (ending at byte `end` of `w`)
-    /// that is neither negated nor continued.
-    fn first_phrase(&self, dfa: &DFA, sid: StateID, w: &str, end: usize) -> Option<&str> {
-        for k in 0..dfa.match_len(sid) {
-            let p = dfa.match_pattern(sid, k);
-            let start = end.saturating_sub(dfa.pattern_len(p));
-            if negated(w, start) || continued(w, end) {
-                continue;
-            }
-            return self.inner.phrase_text.get(p.as_usize()).map(String::as_str);
-        }
-        None
-    }
-
+    /// The reference clause check the walk is held to (tests only).
+    #[cfg(test)]
     /// A sentence that is an opt-out keyword on its own ("Wrong number.
     /// STOP"), or "stop" with only filler words ("please stop", "stop it
     /// now").
-    fn clause_opt_out(&self, clause: &str) -> Option<(String, bool)> {
+    fn clause_opt_out(&self, clause: &str) -> Option<(Arc<str>, bool)> {
         // A clause of the word string holds letters, digits and single
         // spaces: no other white space to trim.
         let clause = clause.trim_start_matches(' ').trim_end_matches(' ');
@@ -1156,56 +923,14 @@ impl KeywordClassifier {
         }
         let mut stop = false;
         for word in clause.as_bytes().split(|&b| b == b' ') {
-            if !self.inner.clause_shapes.may_be(word) {
-                return None;
-            }
             stop |= *self.inner.clause_words.get(word)?;
         }
-        stop.then(|| (clause.to_owned(), false))
+        stop.then(|| (clause.into(), false))
     }
 }
 
-/// True when a negation is among the five words before byte `at` of the
-/// word string, in the same sentence. (Words are separated by spaces; a
-/// `|` ends the sentence.)
-fn negated(w: &str, at: usize) -> bool {
-    let Some(mut rest) = w.get(..at).map(str::as_bytes) else {
-        return false;
-    };
-    for _ in 0..5 {
-        while let [head @ .., b' '] = rest {
-            rest = head;
-        }
-        if rest.is_empty() {
-            return false;
-        }
-        let start = rest.iter().rposition(|&b| b == b' ').map_or(0, |p| p + 1);
-        let word = rest.get(start..).unwrap_or(&[]);
-        if word == b"|" {
-            return false;
-        }
-        if NEGATIONS.iter().any(|n| n.as_bytes() == word) {
-            return true;
-        }
-        rest = rest.get(..start).unwrap_or(&[]);
-    }
-    false
-}
-
-/// True when the word right after byte `at` turns the phrase around.
-fn continued(w: &str, at: usize) -> bool {
-    // A match ends with its trailing space (or `|`); the next word follows.
-    let rest = w.get(at..).map_or(&[][..], str::as_bytes);
-    let start = rest.iter().position(|&b| b != b' ').unwrap_or(rest.len());
-    let rest = rest.get(start..).unwrap_or(&[]);
-    let next = rest.get(..word_end(rest, 0)).unwrap_or(&[]);
-    CONTINUATIONS.iter().any(|c| c.as_bytes() == next)
-}
-
-/// The phrase automaton, the display text of each pattern and the patterns.
-type CompiledPhrases = (Option<DFA>, Vec<String>, Vec<String>);
-
-fn compile_phrases(entries: &[String], problems: &mut Vec<String>) -> CompiledPhrases {
+/// The display text of each phrase pattern and the patterns, in order.
+fn compile_phrases(entries: &[String], problems: &mut Vec<String>) -> (Vec<String>, Vec<String>) {
     let mut patterns: Vec<String> = Vec::new();
     let mut text: Vec<String> = Vec::new();
     for entry in entries {
@@ -1217,11 +942,17 @@ fn compile_phrases(entries: &[String], problems: &mut Vec<String>) -> CompiledPh
             }
         };
         let mut produced = false;
+        let mut too_long = false;
         for phrase in expanded {
             let Some(p) = phrase_pattern(&phrase) else {
                 continue;
             };
             produced = true;
+            if p.split(' ').filter(|w| !w.is_empty() && *w != "|").count() > walk::MAX_PHRASE_WORDS
+            {
+                too_long = true;
+                continue;
+            }
             if !patterns.contains(&p) {
                 text.push(p.trim_matches(|c| c == ' ' || c == '|').to_owned());
                 patterns.push(p);
@@ -1230,24 +961,16 @@ fn compile_phrases(entries: &[String], problems: &mut Vec<String>) -> CompiledPh
         if !produced {
             problems.push(format!("opt-out phrase {entry:?} has no words"));
         }
-    }
-    if patterns.is_empty() {
-        return (None, text, patterns);
-    }
-    let dfa = DFA::builder()
-        .match_kind(MatchKind::Standard)
-        // Every pattern starts with a space or `|`, which every text is full
-        // of: a prefilter only adds work.
-        .prefilter(false)
-        .build(&patterns);
-    match dfa {
-        Ok(dfa) => (Some(dfa), text, patterns),
-        Err(e) => {
-            problems.push(format!("the opt-out phrases are too many to compile: {e}"));
-            (None, text, patterns)
+        if too_long {
+            problems.push(format!(
+                "opt-out phrase {entry:?} has more than {} words",
+                walk::MAX_PHRASE_WORDS
+            ));
         }
     }
+    (text, patterns)
 }
 
 #[cfg(test)]
 mod tests;
+mod walk;

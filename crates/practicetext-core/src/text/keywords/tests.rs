@@ -1,6 +1,6 @@
 //! Test code: compiled only under `#[cfg(test)]` (declared by the parent module).
 use super::*;
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, MatchKind};
 
 fn k() -> KeywordClassifier {
     KeywordClassifier::default()
@@ -290,7 +290,7 @@ fn reference_natural(
     k: &KeywordClassifier,
     ac: &AhoCorasick,
     text: &str,
-) -> Option<(String, bool)> {
+) -> Option<(Arc<str>, bool)> {
     let w = words(text);
     for clause in w.split('|') {
         if let Some(found) = k.clause_opt_out(clause) {
@@ -389,25 +389,17 @@ fn keyword_like() -> impl proptest::strategy::Strategy<Value = String> {
 
 fn assert_natural_agrees(text: &str) {
     let (k, ac) = &*REFERENCE;
-    let w = words(text);
-    for at in 0..=w.len() + 1 {
-        assert_eq!(negated(&w, at), reference_negated(&w, at), "{w:?} {at}");
-        assert_eq!(continued(&w, at), reference_continued(&w, at), "{w:?} {at}");
-    }
     assert_eq!(
         k.natural_opt_out(text, text.is_ascii()),
         reference_natural(k, ac, text),
         "{text:?}"
     );
-    if text.is_ascii() {
-        let mut out = vec![0u8; words_ascii_capacity(text.len())];
-        let n = words_ascii_into(text.as_bytes(), &mut out);
-        assert_eq!(
-            std::str::from_utf8(&out[..n]).unwrap(),
-            words_ascii(text.as_bytes()),
-            "{text:?}"
-        );
-    }
+    // The folded walk reads the same words as the ASCII one.
+    assert_eq!(
+        walk::walk_words(&k.inner, &words(text)),
+        reference_natural(k, ac, text),
+        "{text:?}"
+    );
 }
 
 #[test]
@@ -427,9 +419,7 @@ fn c2_fast_walk_agrees_with_reference_on_examples() {
     ] {
         assert_natural_agrees(text);
     }
-    // Texts longer than the stack buffer take the heap.
     let long = "no more texts please. ".repeat(40);
-    assert!(words_ascii_capacity(long.len()) > STACK_WORDS);
     assert_natural_agrees(&long);
     assert_natural_agrees(&format!("{long} leave me alone"));
 }
@@ -480,5 +470,216 @@ proptest::proptest! {
     #[test]
     fn c2_fast_walk_agrees_with_reference_on_keyword_like_texts(text in keyword_like()) {
         assert_natural_agrees(&text);
+    }
+}
+
+/// An organization's lists with words longer than the walk packs (16
+/// bytes): a long phrase word and a long whole-clause keyword.
+static LONG_WORDS: std::sync::LazyLock<(KeywordClassifier, AhoCorasick)> =
+    std::sync::LazyLock::new(|| {
+        let mut lists = KeywordLists::default();
+        lists.extend(KeywordLists {
+            opt_out_phrases: vec![
+                "halt all/your telecommunications".into(),
+                "unsubscribemeimmediately".into(),
+            ],
+            opt_out: vec!["PLEASE UNSUBSCRIBE".into(), "STOPTHEREMINDERSNOW".into()],
+            ..KeywordLists::empty()
+        });
+        let k = KeywordClassifier::new(&lists).unwrap();
+        let ac = reference_automaton(&k);
+        (k, ac)
+    });
+
+#[test]
+fn c2_words_longer_than_sixteen_bytes_are_read_whole() {
+    let (k, ac) = &*LONG_WORDS;
+    let cases: [(&str, Option<&str>); 7] = [
+        (
+            "Wrong number. Please unsubscribe!",
+            Some("PLEASE UNSUBSCRIBE"),
+        ),
+        ("ok. stoptheremindersnow", Some("STOPTHEREMINDERSNOW")),
+        (
+            "hi, unsubscribemeimmediately thanks",
+            Some("unsubscribemeimmediately"),
+        ),
+        (
+            "Please halt all telecommunications",
+            Some("halt all telecommunications"),
+        ),
+        // The first 16 bytes alone are not the word.
+        ("hi, unsubscribemeimmediatel thanks", None),
+        ("halt all telecommunication", None),
+        ("don't halt your telecommunications", None),
+    ];
+    for (text, want) in cases {
+        let got = k.natural_opt_out(text, text.is_ascii());
+        assert_eq!(got.as_ref().map(|g| &*g.0), want, "{text:?}");
+        assert_eq!(got, reference_natural(k, ac, text), "{text:?}");
+        let folded = format!("{text} ü");
+        assert_eq!(
+            k.natural_opt_out(&folded, false),
+            reference_natural(k, ac, &folded),
+            "{folded:?}"
+        );
+    }
+}
+
+#[test]
+fn c2_phrase_with_too_many_words_is_refused() {
+    let mut lists = KeywordLists::default();
+    let long = vec!["word"; walk::MAX_PHRASE_WORDS + 1].join(" ");
+    lists.opt_out_phrases.push(long.clone());
+    let Err(TextError::InvalidPolicy { problems, .. }) = KeywordClassifier::new(&lists) else {
+        panic!("a phrase of {} words compiled", walk::MAX_PHRASE_WORDS + 1);
+    };
+    assert_eq!(
+        problems,
+        vec![format!(
+            "opt-out phrase {long:?} has more than {} words",
+            walk::MAX_PHRASE_WORDS
+        )]
+    );
+    let fits = vec!["word"; walk::MAX_PHRASE_WORDS].join(" ");
+    lists.opt_out_phrases.pop();
+    lists.opt_out_phrases.push(fits.clone());
+    let k = KeywordClassifier::new(&lists).unwrap();
+    assert_eq!(
+        k.classify(&fits, false).keyword.as_deref(),
+        Some(fits.as_str())
+    );
+}
+
+proptest::proptest! {
+    #[test]
+    fn c2_walk_agrees_with_reference_with_long_words(
+        parts in proptest::collection::vec((0..11usize, 0..5usize), 0..10)
+    ) {
+        let words = [
+            "halt", "all", "telecommunications", "telecommunication", "unsubscribemeimmediately",
+            "please", "unsubscribe", "stoptheremindersnow", "dont", "your", "to",
+        ];
+        let seps = [" ", ". ", ", ", "'", " é "];
+        let text: String = parts.iter().map(|&(w, s)| format!("{}{}", words[w], seps[s])).collect();
+        let (k, ac) = &*LONG_WORDS;
+        proptest::prop_assert_eq!(
+            k.natural_opt_out(&text, text.is_ascii()),
+            reference_natural(k, ac, &text),
+            "{:?}", text
+        );
+    }
+}
+
+/// `classify` as it was before the walk read the whole-message key too:
+/// the whole message first (C1, C3, C5), then the reference C2.
+fn reference_classify(
+    k: &KeywordClassifier,
+    ac: &AhoCorasick,
+    text: &str,
+    opted_out: bool,
+) -> Classification {
+    if let Some(c) = k.whole_message(text, text.is_ascii(), opted_out) {
+        return c;
+    }
+    match reference_natural(k, ac, text) {
+        Some((phrase, cancellation)) => Classification {
+            action: KeywordAction::OptOut,
+            review: true,
+            // Owned, as the reference built them: equal to the static lists.
+            flags: Cow::Owned(if cancellation {
+                vec![
+                    KeywordFlag::NaturalLanguageOptOut,
+                    KeywordFlag::PossibleCancellation,
+                ]
+            } else {
+                vec![KeywordFlag::NaturalLanguageOptOut]
+            }),
+            keyword: Some(phrase),
+        },
+        None => Classification::none(),
+    }
+}
+
+fn assert_classify_agrees(text: &str) {
+    let (k, ac) = &*REFERENCE;
+    for opted_out in [false, true] {
+        assert_eq!(
+            k.classify(text, opted_out),
+            reference_classify(k, ac, text, opted_out),
+            "{text:?} opted_out={opted_out}"
+        );
+    }
+}
+
+#[test]
+fn c1_classify_agrees_with_reference_on_examples() {
+    for text in [
+        "Stop.",
+        "STOP!!",
+        "stop 🛑",
+        "ＳＴＯＰ",
+        "Opt-Out",
+        "yes",
+        "Yes!",
+        "help",
+        "cancel",
+        "Stop. Now please",
+        "stop now",
+        "do not",
+        "don't",
+        "Wrong number. STOP",
+        "please don't text me anymore",
+        "",
+        "...",
+        "unsubscribe",
+        "UN SUB SCRIBE",
+        "Can I stop by tomorrow at 3 to pick up her meds?",
+        "stop, stop",
+        "arrêt",
+        "s-t-o-p",
+        // A clause opt-out before the end of a whole-message keyword.
+        "stop. all",
+        "Stop! All",
+        "cancel. ar",
+        "stop. all é",
+        "stop. alle",
+    ] {
+        assert_classify_agrees(text);
+    }
+    assert_eq!(
+        k().classify("stop. all", false).keyword.as_deref(),
+        Some("STOPALL")
+    );
+    assert_eq!(
+        k().classify("cancel. ar", false).keyword.as_deref(),
+        Some("CANCELAR")
+    );
+}
+
+proptest::proptest! {
+    #[test]
+    fn c1_classify_agrees_with_reference_on_ascii(text in "[ -~\n\r]{0,40}") {
+        assert_classify_agrees(&text);
+    }
+
+    #[test]
+    fn c1_classify_agrees_with_reference_on_any_text(text in "\\PC{0,30}") {
+        assert_classify_agrees(&text);
+    }
+
+    #[test]
+    fn c1_classify_agrees_with_reference_on_keyword_like_texts(text in keyword_like()) {
+        assert_classify_agrees(&text);
+    }
+
+    #[test]
+    fn c1_classify_agrees_with_reference_on_short_keyword_texts(
+        parts in proptest::collection::vec((0..12usize, 0..8usize), 1..4)
+    ) {
+        let words = ["stop", "all", "opt", "out", "yes", "help", "can", "cel", "do", "not", "end", "Ê"];
+        let seps = ["", " ", ".", "-", "'", "!", "\n", " é"];
+        let text: String = parts.iter().map(|&(w, s)| format!("{}{}", words[w], seps[s])).collect();
+        assert_classify_agrees(&text);
     }
 }

@@ -1,0 +1,918 @@
+//! The C2 walk: plain-language opt-outs read from an inbound text in one
+//! pass, word by word.
+//!
+//! Each word is looked up once, by its bytes packed into a `u128`, in the
+//! vocabulary of every word the lists use: phrase words get a token id,
+//! fillers, bare stops, negations and continuations get flags. The phrase
+//! automaton (aho-corasick) runs over the token ids (two bytes per word)
+//! rather than over the letters, and a word no phrase uses sends it straight
+//! back to its start state. What it finds is what an overlapping search of
+//! the phrase patterns over the word string (see `words`) finds: the tests
+//! hold it to that reference.
+//!
+//! On an ASCII text (nearly every inbound text) the same pass also gathers
+//! the whole message's letters, so the whole-message keywords (C1, C3, C5)
+//! need no pass of their own; a text with a byte outside ASCII is folded
+//! first and takes the word-string path.
+
+use std::sync::Arc;
+
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind};
+use rustc_hash::FxHashMap;
+
+use super::{
+    CLASS_APOSTROPHE, CLASS_BREAK, CLASS_NON_ASCII, CONTINUATIONS, Compiled, Kind, MAX_KEY,
+    MERGE_WORDS, NEGATIONS, WORD_CLASS, words_ascii,
+};
+
+/// The token id of a word no phrase uses.
+const OTHER: u16 = 0;
+/// The token id of a clause break (`|` in the word string).
+const BREAK: u16 = 1;
+/// The most token ids: an id is written as two bytes, `0x80 | id >> 7`
+/// then `id & 0x7f`, so a pattern can only match from a word's first byte.
+const MAX_IDS: usize = 1 << 14;
+/// The most words one opt-out phrase may have.
+pub(super) const MAX_PHRASE_WORDS: usize = 32;
+/// Flags of the last tokens kept for the negation look-back: a power of
+/// two at least the longest pattern (words and two breaks) plus five.
+const HISTORY: usize = 64;
+const _: () = assert!(HISTORY >= MAX_PHRASE_WORDS + 2 + 5 && HISTORY.is_power_of_two());
+
+/// A clause break.
+const F_BREAK: u8 = 1;
+/// A negation ("dont", "never", ...).
+const F_NEGATION: u8 = 2;
+/// A word that turns a phrase before it around ("to", "stop", ...).
+const F_CONTINUATION: u8 = 4;
+/// A word a bare "stop" may stand with: a filler ("please", "now", ...)
+/// or a stop itself.
+const F_CLAUSE: u8 = 8;
+/// An opt-out keyword that counts next to filler words ("stop").
+const F_STOP: u8 = 16;
+/// A word that "not" may join ("do" + "not" → "dont").
+const F_MERGES: u8 = 32;
+
+/// What the walk knows of one word.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Info {
+    id: u16,
+    flags: u8,
+}
+
+/// Bytes of a word packed into its `u128` key.
+const PACKED: usize = 16;
+
+/// The first [`PACKED`] bytes of `bytes`, little-endian, zero-padded.
+fn pack(bytes: &[u8]) -> u128 {
+    let mut b = [0u8; PACKED];
+    for (d, s) in b.iter_mut().zip(bytes) {
+        *d = *s;
+    }
+    u128::from_le_bytes(b)
+}
+
+/// "not", packed.
+const NOT: u128 = u128::from_le_bytes(*b"not\0\0\0\0\0\0\0\0\0\0\0\0\0");
+
+/// [`MERGE_WORDS`] packed: the word before "not", the merged word and its
+/// length.
+const MERGES: [(u128, u128, usize); MERGE_WORDS.len()] = {
+    const fn p(s: &[u8]) -> u128 {
+        let mut b = [0u8; PACKED];
+        let mut i = 0;
+        while i < s.len() && i < PACKED {
+            b[i] = s[i];
+            i += 1;
+        }
+        u128::from_le_bytes(b)
+    }
+    let mut out = [(0, 0, 0); MERGE_WORDS.len()];
+    let mut i = 0;
+    while i < MERGE_WORDS.len() {
+        let (word, merged) = MERGE_WORDS[i];
+        out[i] = (p(word.as_bytes()), p(merged.as_bytes()), merged.len());
+        i += 1;
+    }
+    out
+};
+
+/// Every word the walk looks at, and the phrase automaton over token ids.
+pub(super) struct Vocab {
+    /// Words of at most [`PACKED`] bytes, by packed bytes.
+    short: PackedTable,
+    /// Longer words (none in the built-in lists).
+    long: FxHashMap<Box<[u8]>, Info>,
+    dfa: Option<DFA>,
+    /// The automaton's start state and its state after the break every
+    /// text starts with.
+    start: StateID,
+    after_break: StateID,
+}
+
+impl Vocab {
+    /// Compiles the phrase `patterns` (as `phrase_pattern` writes them,
+    /// in order) and the clause words (`true` for a bare stop).
+    pub(super) fn new<'a>(
+        patterns: &[String],
+        clause_words: impl Iterator<Item = (&'a [u8], bool)>,
+        problems: &mut Vec<String>,
+    ) -> Self {
+        let mut infos: FxHashMap<Vec<u8>, Info> = FxHashMap::default();
+        let mut next_id = usize::from(BREAK) + 1;
+        let mut token_patterns: Vec<Vec<u8>> = Vec::with_capacity(patterns.len());
+        for p in patterns {
+            let mut bytes = Vec::new();
+            for part in p.split(' ').filter(|s| !s.is_empty()) {
+                let id = if part == "|" {
+                    BREAK
+                } else {
+                    let info = infos.entry(part.as_bytes().to_vec()).or_default();
+                    if info.id == OTHER {
+                        match u16::try_from(next_id).ok().filter(|_| next_id < MAX_IDS) {
+                            Some(id) => info.id = id,
+                            None => {
+                                problems.push(format!(
+                                    "the opt-out phrases use more than {} different words",
+                                    MAX_IDS - 2
+                                ));
+                                return Vocab::empty();
+                            }
+                        }
+                        next_id += 1;
+                    }
+                    info.id
+                };
+                bytes.extend(token_bytes(id));
+            }
+            token_patterns.push(bytes);
+        }
+        for (w, stop) in clause_words {
+            infos.entry(w.to_vec()).or_default().flags |=
+                if stop { F_CLAUSE | F_STOP } else { F_CLAUSE };
+        }
+        let merging: Vec<&str> = MERGE_WORDS.iter().map(|m| m.0).collect();
+        for (list, flag) in [
+            (NEGATIONS, F_NEGATION),
+            (CONTINUATIONS, F_CONTINUATION),
+            (&merging[..], F_MERGES),
+        ] {
+            for w in list {
+                infos.entry(w.as_bytes().to_vec()).or_default().flags |= flag;
+            }
+        }
+        let mut short = Vec::new();
+        let mut long = FxHashMap::default();
+        for (w, info) in &infos {
+            if w.len() <= PACKED {
+                short.push((pack(w), *info));
+            } else {
+                long.insert(w.clone().into_boxed_slice(), *info);
+            }
+        }
+        let short = PackedTable::new(&short);
+        let dfa = if token_patterns.is_empty() {
+            None
+        } else {
+            let built = DFA::builder()
+                .match_kind(MatchKind::Standard)
+                // Every text is full of the two-byte tokens patterns start
+                // with: a prefilter only adds work.
+                .prefilter(false)
+                .build(&token_patterns);
+            match built {
+                Ok(dfa) => Some(dfa),
+                Err(e) => {
+                    problems.push(format!("the opt-out phrases are too many to compile: {e}"));
+                    None
+                }
+            }
+        };
+        let (start, after_break) = dfa
+            .as_ref()
+            .and_then(|d| {
+                let start = d.start_state(Anchored::No).ok()?;
+                let [hi, lo] = token_bytes(BREAK);
+                let after = d.next_state(Anchored::No, d.next_state(Anchored::No, start, hi), lo);
+                // No pattern is a break alone, so this is no match state.
+                Some((start, after))
+            })
+            .unwrap_or_default();
+        Vocab {
+            short,
+            long,
+            dfa,
+            start,
+            after_break,
+        }
+    }
+
+    fn empty() -> Self {
+        Vocab {
+            short: PackedTable::new(&[]),
+            long: FxHashMap::default(),
+            dfa: None,
+            start: StateID::default(),
+            after_break: StateID::default(),
+        }
+    }
+
+    /// What the lists make of a word of `src` (which is read only for a
+    /// word longer than [`PACKED`] bytes).
+    #[inline(always)]
+    fn info<'s>(&self, w: Word, src: impl FnOnce() -> Source<'s>) -> Info {
+        if w.len <= PACKED {
+            return self.short.get(w.packed, w.len);
+        }
+        if self.long.is_empty() {
+            return Info::default();
+        }
+        self.long_info(&w, src())
+    }
+
+    #[cold]
+    fn long_info(&self, w: &Word, src: Source<'_>) -> Info {
+        self.long
+            .get(&long_word_bytes(src, w)[..])
+            .copied()
+            .unwrap_or_default()
+    }
+}
+
+/// Words of at most [`PACKED`] bytes by their packed bytes: open
+/// addressing with linear probing, at most a quarter full, so a word that
+/// is not there is usually told by its first probe. (A packed word is never
+/// 0, which marks an empty slot.)
+pub(super) struct PackedTable {
+    /// Bit `len` of entry `first` is set when a word of `len` bytes
+    /// starting with byte `first` is in the table: most words of a text
+    /// are turned away by this alone.
+    shapes: Box<[u32; 256]>,
+    keys: Box<[u128]>,
+    infos: Box<[Info]>,
+    /// 64 minus the log2 of the number of slots.
+    shift: u32,
+}
+
+impl PackedTable {
+    fn new(entries: &[(u128, Info)]) -> Self {
+        let size = entries.len().saturating_mul(4).next_power_of_two().max(16);
+        let mut keys = vec![0u128; size].into_boxed_slice();
+        let mut infos = vec![Info::default(); size].into_boxed_slice();
+        let shift = 64 - size.trailing_zeros();
+        let mut shapes = Box::new([0u32; 256]);
+        for &(k, info) in entries {
+            let len = PACKED - (k.leading_zeros() / 8) as usize;
+            if let Some(bits) = shapes.get_mut(usize::from(k as u8)) {
+                *bits |= 1 << len;
+            }
+            let mut i = Self::slot(k, shift);
+            while keys.get(i).is_some_and(|&x| x != 0 && x != k) {
+                i = (i + 1) & (size - 1);
+            }
+            if let (Some(key), Some(slot)) = (keys.get_mut(i), infos.get_mut(i)) {
+                *key = k;
+                *slot = info;
+            }
+        }
+        PackedTable {
+            shapes,
+            keys,
+            infos,
+            shift,
+        }
+    }
+
+    #[inline(always)]
+    fn slot(k: u128, shift: u32) -> usize {
+        let x = (k as u64) ^ ((k >> 64) as u64).rotate_left(29);
+        (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
+    }
+
+    /// What the table holds for `k`, a word of `len` bytes, or nothing
+    /// (the default).
+    #[inline(always)]
+    fn get(&self, k: u128, len: usize) -> Info {
+        let shape = self.shapes[usize::from(k as u8)]; // ok: a u8 indexes 256 entries
+        if shape & 1u32.wrapping_shl(len as u32) == 0 {
+            return Info::default();
+        }
+        let mask = self.keys.len() - 1;
+        let mut i = Self::slot(k, self.shift);
+        // The table always has empty slots: the probe ends.
+        while let Some(&key) = self.keys.get(i) {
+            if key == k {
+                return self.infos.get(i).copied().unwrap_or_default();
+            }
+            if key == 0 {
+                break;
+            }
+            i = (i + 1) & mask;
+        }
+        Info::default()
+    }
+}
+
+/// The two bytes of token `id`.
+fn token_bytes(id: u16) -> [u8; 2] {
+    // `id` < MAX_IDS: the high part fits in 7 bits.
+    [0x80 | (id >> 7) as u8, (id & 0x7f) as u8]
+}
+
+/// A word of the text being walked: its first [`PACKED`] bytes packed (see
+/// [`pack`]), its length in bytes and its span in the source.
+#[derive(Debug, Clone, Copy)]
+struct Word {
+    packed: u128,
+    len: usize,
+    start: usize,
+    end: usize,
+}
+
+/// What the words are read from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    /// An ASCII text, as received.
+    Ascii(&'a [u8]),
+    /// The word string of a folded text (see `words_folded`).
+    Folded(&'a str),
+}
+
+impl Source<'_> {
+    /// All the bytes of a word (long words only: short ones are packed).
+    fn word_bytes(&self, w: &Word) -> Vec<u8> {
+        match self {
+            Source::Ascii(t) => t
+                .get(w.start..w.end)
+                .unwrap_or(&[])
+                .iter()
+                .map(|&b| WORD_CLASS[usize::from(b)]) // ok: a u8 indexes 256 entries
+                .filter(|&c| c > CLASS_NON_ASCII)
+                .collect(),
+            Source::Folded(s) => s.as_bytes().get(w.start..w.end).unwrap_or(&[]).to_vec(),
+        }
+    }
+
+    /// The normalised words from `start` to `end` (one clause), single
+    /// spaces between.
+    fn clause_text(&self, start: usize, end: usize) -> String {
+        let w = match self {
+            Source::Ascii(t) => words_ascii(t.get(start..end).unwrap_or(&[])),
+            Source::Folded(s) => s.get(start..end).unwrap_or("").to_owned(),
+        };
+        w.trim_matches(|c| c == '|' || c == ' ').to_owned()
+    }
+}
+
+/// A clause that is an opt-out on its own.
+pub(super) enum Hit {
+    /// The clause is this opt-out keyword (an index of `entries`).
+    Keyword(usize),
+    /// "stop" with filler words: the clause's span in the source.
+    Fillers(usize, usize),
+}
+
+/// The clause being read.
+struct Clause {
+    /// Bytes of its words so far (0: no word yet).
+    letters: usize,
+    /// Flags every word has.
+    all: u8,
+    /// Flags some word has.
+    any: u8,
+    /// Where it starts in the source (just after the break before it).
+    from: usize,
+    /// The clause's letters while they may still be a keyword: each word
+    /// is stored as its 16 packed bytes, the next overwriting the padding.
+    key: [u8; MAX_KEY + PACKED],
+}
+
+struct Walk<'a> {
+    c: &'a Compiled,
+    /// `c.max_key`.
+    max_key: usize,
+    src: Source<'a>,
+    dfa: Option<&'a DFA>,
+    start: StateID,
+    sid: StateID,
+    /// Flags of the last tokens, by token number modulo [`HISTORY`].
+    history: [u8; HISTORY],
+    /// Tokens fed so far.
+    n: usize,
+    /// A word "not" may join, held back until the next word.
+    pending: Option<(Word, Info)>,
+    clause: Clause,
+    /// A phrase that matched and is not negated, waiting for the next
+    /// token (a continuation word turns it around).
+    candidate: Option<usize>,
+    /// The first phrase found.
+    phrase: Option<usize>,
+    /// Letters and digits of the whole text so far, as read (before "do
+    /// not" is merged), while they may still be a keyword (C1).
+    whole_len: usize,
+    whole_key: [u8; MAX_KEY + PACKED],
+}
+
+impl<'a> Walk<'a> {
+    #[inline(always)]
+    fn new(c: &'a Compiled, src: Source<'a>) -> Self {
+        let v = &c.vocab;
+        let mut history = [0; HISTORY];
+        history[0] = F_BREAK;
+        // Every text starts with a break, fed here.
+        Walk {
+            c,
+            max_key: c.max_key,
+            src,
+            dfa: v.dfa.as_ref(),
+            start: v.start,
+            sid: v.after_break,
+            history,
+            n: 1,
+            pending: None,
+            clause: Clause {
+                letters: 0,
+                all: u8::MAX,
+                any: 0,
+                from: 0,
+                key: [0; MAX_KEY + PACKED],
+            },
+            candidate: None,
+            phrase: None,
+            whole_len: 0,
+            whole_key: [0; MAX_KEY + PACKED],
+        }
+    }
+
+    /// The next word of the text. ("do not" and the like were merged in
+    /// a folded word string already; merging again finds nothing.)
+    #[inline(always)]
+    fn word(&mut self, w: Word) {
+        if self.whole_len <= self.max_key {
+            if w.len <= PACKED {
+                if let Some(d) = self
+                    .whole_key
+                    .get_mut(self.whole_len..self.whole_len + PACKED)
+                {
+                    d.copy_from_slice(&w.packed.to_le_bytes());
+                }
+            } else if self.whole_len.saturating_add(w.len) <= self.max_key {
+                let bytes = long_word_bytes(self.src, &w);
+                if let Some(d) = self
+                    .whole_key
+                    .get_mut(self.whole_len..self.whole_len + w.len)
+                {
+                    d.copy_from_slice(&bytes);
+                }
+            }
+        }
+        // Sums of word lengths stay within the text's length: no overflow.
+        self.whole_len += w.len;
+        if let Some((p, p_info)) = self.pending {
+            self.pending = None;
+            if w.packed == NOT
+                && let Some(&(_, merged, len)) = MERGES.iter().find(|m| m.0 == p.packed)
+            {
+                let m = Word {
+                    packed: merged,
+                    len,
+                    start: p.start,
+                    end: w.end,
+                };
+                let info = self.c.vocab.info(m, || self.src);
+                self.emit(&m, info);
+                return;
+            }
+            self.emit(&p, p_info);
+        }
+        let info = self.c.vocab.info(w, || self.src);
+        if info.flags & F_MERGES != 0 {
+            self.pending = Some((w, info));
+            return;
+        }
+        self.emit(&w, info);
+    }
+
+    /// A clause break at byte `at` of the source (consecutive breaks count
+    /// once).
+    #[inline(always)]
+    fn brk(&mut self, at: usize) -> Option<Hit> {
+        if let Some((p, info)) = self.pending {
+            self.pending = None;
+            self.emit(&p, info);
+        }
+        let last = self.n.checked_sub(1).map_or(0, |i| self.flags_of(i));
+        if self.n > 0 && last & F_BREAK != 0 {
+            return None;
+        }
+        let hit = if self.clause.letters > 0 {
+            self.end_clause(at)
+        } else {
+            None
+        };
+        let cl = &mut self.clause;
+        cl.letters = 0;
+        cl.all = u8::MAX;
+        cl.any = 0;
+        cl.from = at.saturating_add(1);
+        self.feed(BREAK, F_BREAK);
+        hit
+    }
+
+    /// The end of the text (`len` bytes of source): the first clause
+    /// opt-out, else the first phrase.
+    #[inline(always)]
+    fn finish(&mut self, len: usize) -> Option<(Arc<str>, bool)> {
+        if let Some(hit) = self.brk(len) {
+            return Some(self.answer(hit));
+        }
+        let p = self.phrase.or(self.candidate)?;
+        Some((self.c.phrase_text.get(p)?.clone(), false))
+    }
+
+    #[inline(always)]
+    fn answer(&self, hit: Hit) -> (Arc<str>, bool) {
+        answer(self.c, self.src, hit)
+    }
+
+    #[inline(always)]
+    fn flags_of(&self, token: usize) -> u8 {
+        self.history[token % HISTORY] // ok: `% HISTORY` is in range
+    }
+
+    #[inline(always)]
+    fn emit(&mut self, w: &Word, info: Info) {
+        let cl = &mut self.clause;
+        cl.all &= info.flags;
+        cl.any |= info.flags;
+        if cl.letters <= self.max_key {
+            if w.len <= PACKED {
+                if let Some(d) = cl.key.get_mut(cl.letters..cl.letters + PACKED) {
+                    d.copy_from_slice(&w.packed.to_le_bytes());
+                }
+            } else if cl.letters.saturating_add(w.len) <= self.max_key {
+                let bytes = long_word_bytes(self.src, w);
+                if let Some(d) = cl.key.get_mut(cl.letters..cl.letters + w.len) {
+                    d.copy_from_slice(&bytes);
+                }
+            }
+        }
+        let cl = &mut self.clause;
+        cl.letters += w.len;
+        self.feed(info.id, info.flags);
+    }
+
+    /// Ends the clause being read at byte `at`: an opt-out keyword on its
+    /// own, or "stop" with filler words.
+    #[inline(always)]
+    fn end_clause(&self, at: usize) -> Option<Hit> {
+        let cl = &self.clause;
+        if cl.letters <= self.max_key
+            && let Some(i) = self.c.entry_index(cl.key.get(..cl.letters).unwrap_or(&[]))
+            && self
+                .c
+                .entries
+                .get(i)
+                .is_some_and(|e| e.kind == Kind::OptOut)
+        {
+            return Some(Hit::Keyword(i));
+        }
+        (cl.all & F_CLAUSE != 0 && cl.any & F_STOP != 0).then_some(Hit::Fillers(cl.from, at))
+    }
+
+    /// Feeds one token to the phrase automaton.
+    #[inline(always)]
+    fn feed(&mut self, id: u16, flags: u8) {
+        if let Some(p) = self.candidate {
+            self.candidate = None;
+            if flags & F_CONTINUATION == 0 {
+                self.phrase = Some(p);
+                self.dfa = None;
+            }
+        }
+        self.history[self.n % HISTORY] = flags; // ok: `% HISTORY` is in range
+        self.n += 1;
+        let Some(dfa) = self.dfa else { return };
+        if id == OTHER {
+            // No pattern holds an unknown word: back to the start.
+            self.sid = self.start;
+            return;
+        }
+        self.step(dfa, id);
+    }
+
+    /// Steps the automaton over a phrase word or a break.
+    #[inline(always)]
+    fn step(&mut self, dfa: &DFA, id: u16) {
+        let [hi, lo] = token_bytes(id);
+        self.sid = dfa.next_state(Anchored::No, self.sid, hi);
+        self.sid = dfa.next_state(Anchored::No, self.sid, lo);
+        if !dfa.is_special(self.sid) || !dfa.is_match(self.sid) {
+            return;
+        }
+        for k in 0..dfa.match_len(self.sid) {
+            let p = dfa.match_pattern(self.sid, k);
+            let len = dfa.pattern_len(p) / 2;
+            if !self.negated(self.n.saturating_sub(len)) {
+                self.candidate = Some(p.as_usize());
+                return;
+            }
+        }
+    }
+
+    /// True when one of the five tokens before token `start` is a negation
+    /// and no break comes first.
+    #[inline(always)]
+    fn negated(&self, start: usize) -> bool {
+        for back in 1..=5 {
+            let Some(t) = start.checked_sub(back) else {
+                return false;
+            };
+            let f = self.flags_of(t);
+            if f & F_BREAK != 0 {
+                return false;
+            }
+            if f & F_NEGATION != 0 {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// `MASKS[n]`: the low `n` bytes of a `u128` set.
+static MASKS: [u128; PACKED + 1] = {
+    let mut m = [0u128; PACKED + 1];
+    let mut n = 1;
+    while n <= PACKED {
+        m[n] = (m[n - 1] << 8) | 0xff;
+        n += 1;
+    }
+    m
+};
+
+/// Bit 5 of every byte: set, it lowers an ASCII letter and leaves a digit
+/// as it is.
+const LOWER: u128 = 0x2020_2020_2020_2020_2020_2020_2020_2020;
+
+/// The packed lower-case bytes of `text[start..end]`, a run of ASCII
+/// letters and digits: one 16-byte load where the text allows it.
+#[inline(always)]
+fn pack_ascii(text: &[u8], start: usize, end: usize) -> u128 {
+    let raw = if let Some(chunk) = text.get(start..).and_then(<[u8]>::first_chunk::<PACKED>) {
+        u128::from_le_bytes(*chunk)
+    } else if let Some(tail) = text.last_chunk::<PACKED>() {
+        // Within 16 bytes of the end (else the first load fits): the last
+        // 16 bytes shifted down to `start`, by less than 128 bits.
+        let skip = start.wrapping_sub(text.len() - PACKED) as u32;
+        u128::from_le_bytes(*tail).wrapping_shr(skip.wrapping_mul(8))
+    } else {
+        pack(text.get(start..).unwrap_or(&[]))
+    };
+    (raw | LOWER) & MASKS[(end - start).min(PACKED)] // ok: at most PACKED
+}
+
+/// A word of an ASCII text with apostrophes in it ("don't" → "dont"):
+/// its first run of letters and digits is `text[start..run_end]`. Returns
+/// the word and where it ends. (Out of line: the common word has none.)
+#[cold]
+#[inline(never)]
+fn apostrophe_word(text: &[u8], start: usize, run_end: usize) -> (Word, usize) {
+    let class_at = |i: usize| text.get(i).map_or(0, |&b| WORD_CLASS[usize::from(b)]); // ok: a u8 indexes 256 entries
+    let mut packed = pack_ascii(text, start, run_end);
+    let mut len = run_end - start;
+    let mut i = run_end;
+    loop {
+        while class_at(i) == CLASS_APOSTROPHE {
+            i += 1;
+        }
+        if class_at(i) <= CLASS_NON_ASCII {
+            break;
+        }
+        let run = i;
+        while class_at(i) > CLASS_NON_ASCII {
+            i += 1;
+        }
+        if len < PACKED {
+            // The run's bytes after the word's so far (those past 16 fall
+            // off the top).
+            packed |= pack_ascii(text, run, i).wrapping_shl((len * 8) as u32);
+        }
+        len += i - run;
+    }
+    let word = Word {
+        packed,
+        len,
+        start,
+        end: i,
+    };
+    (word, i)
+}
+
+/// What [`walk_ascii`] found.
+pub(super) enum AsciiWalk {
+    /// The text is not ASCII: fold it first.
+    NotAscii,
+    /// The whole message is this keyword (an index of `entries`, C1).
+    Whole(usize),
+    /// The whole text was read and is no keyword: C2's answer.
+    Natural(Option<(Arc<str>, bool)>),
+    /// A clause opt-out (C2; read it with [`answer_ascii`]), the whole
+    /// message no keyword.
+    Clause(Hit),
+    /// A clause opt-out (C2) found before a byte outside ASCII: whether
+    /// the whole message is a keyword (C1) is still to be checked.
+    Early(Hit),
+}
+
+/// C1 and C2 on a text, read as received while it is ASCII.
+pub(super) fn walk_ascii(c: &Compiled, text: &[u8]) -> AsciiWalk {
+    walk_ascii_with(c, text, true)
+}
+
+/// [`walk_ascii`], C2 alone when `whole` is false (never
+/// [`AsciiWalk::Whole`]).
+#[inline(always)]
+fn walk_ascii_with(c: &Compiled, text: &[u8], whole: bool) -> AsciiWalk {
+    let mut walk = Walk::new(c, Source::Ascii(text));
+    let class_at = |i: usize| text.get(i).map_or(0, |&b| WORD_CLASS[usize::from(b)]); // ok: a u8 indexes 256 entries
+    let mut i = 0usize;
+    while i < text.len() {
+        let class = class_at(i);
+        if class > CLASS_NON_ASCII {
+            // A word: runs of letters and digits, joined by apostrophes.
+            let start = i;
+            i += 1;
+            while class_at(i) > CLASS_NON_ASCII {
+                i += 1;
+            }
+            let w = if class_at(i) == CLASS_APOSTROPHE {
+                let (w, end) = apostrophe_word(text, start, i);
+                i = end;
+                w
+            } else {
+                Word {
+                    packed: pack_ascii(text, start, i),
+                    len: i - start,
+                    start,
+                    end: i,
+                }
+            };
+            walk.word(w);
+            // The usual space after a word: nothing to do.
+            if text.get(i) == Some(&b' ') {
+                i += 1;
+            }
+            continue;
+        }
+        if class == CLASS_BREAK {
+            if let Some(hit) = walk.brk(i) {
+                if !whole {
+                    return AsciiWalk::Early(hit);
+                }
+                let len = walk.whole_len;
+                return rest_of_whole(c, &mut walk.whole_key, len, text, i + 1, hit);
+            }
+        } else if class == CLASS_NON_ASCII {
+            return AsciiWalk::NotAscii;
+        }
+        i += 1;
+    }
+    if whole
+        && walk.whole_len <= c.max_key
+        && let Some(i) = c.entry_index(walk.whole_key.get(..walk.whole_len).unwrap_or(&[]))
+    {
+        return AsciiWalk::Whole(i);
+    }
+    AsciiWalk::Natural(walk.finish(text.len()))
+}
+
+/// All the bytes of a long word of `src` (out of line: rare).
+#[cold]
+fn long_word_bytes(src: Source<'_>, w: &Word) -> Vec<u8> {
+    src.word_bytes(w)
+}
+
+/// What a clause opt-out of `src` says: the keyword's display form, or the
+/// clause's words.
+#[cold]
+fn answer(c: &Compiled, src: Source<'_>, hit: Hit) -> (Arc<str>, bool) {
+    match hit {
+        Hit::Keyword(i) => c
+            .entries
+            .get(i)
+            .map_or_else(Default::default, |e| (e.display.clone(), e.cancellation)),
+        Hit::Fillers(start, end) => (src.clause_text(start, end).into(), false),
+    }
+}
+
+/// What [`AsciiWalk::Early`] found in `text`.
+pub(super) fn answer_ascii(c: &Compiled, text: &[u8], hit: Hit) -> (Arc<str>, bool) {
+    answer(c, Source::Ascii(text), hit)
+}
+
+/// After a clause opt-out at byte `from`: the rest of the text read for
+/// the whole-message key alone (C1 comes first).
+#[cold]
+fn rest_of_whole(
+    c: &Compiled,
+    whole_key: &mut [u8],
+    mut whole_len: usize,
+    text: &[u8],
+    from: usize,
+    hit: Hit,
+) -> AsciiWalk {
+    for &b in text.get(from..).unwrap_or(&[]) {
+        if whole_len > c.max_key {
+            break;
+        }
+        let class = WORD_CLASS[usize::from(b)]; // ok: a u8 indexes 256 entries
+        if class > CLASS_NON_ASCII {
+            if let Some(d) = whole_key.get_mut(whole_len) {
+                *d = class;
+            }
+            whole_len += 1;
+        } else if class == CLASS_NON_ASCII {
+            return AsciiWalk::Early(hit);
+        }
+    }
+    if whole_len <= c.max_key
+        && let Some(i) = c.entry_index(whole_key.get(..whole_len).unwrap_or(&[]))
+    {
+        return AsciiWalk::Whole(i);
+    }
+    AsciiWalk::Clause(hit)
+}
+
+/// C2 alone on any text: ASCII read as received, others folded first.
+pub(super) fn natural(c: &Compiled, text: &str) -> Option<(Arc<str>, bool)> {
+    match walk_ascii_with(c, text.as_bytes(), false) {
+        AsciiWalk::Natural(found) => found,
+        AsciiWalk::Early(hit) | AsciiWalk::Clause(hit) => {
+            Some(answer_ascii(c, text.as_bytes(), hit))
+        }
+        AsciiWalk::NotAscii => walk_words(c, &super::words_folded(text)),
+        AsciiWalk::Whole(_) => None,
+    }
+}
+
+/// C2 on the word string of a folded text (see `words_folded`).
+pub(super) fn walk_words(c: &Compiled, w: &str) -> Option<(Arc<str>, bool)> {
+    let mut walk = Walk::new(c, Source::Folded(w));
+    let bytes = w.as_bytes();
+    let mut i = 0usize;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'|' {
+            if let Some(hit) = walk.brk(i) {
+                return Some(walk.answer(hit));
+            }
+            i += 1;
+            continue;
+        }
+        if b == b' ' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while bytes.get(i).is_some_and(|&b| b != b' ' && b != b'|') {
+            i += 1;
+        }
+        let word = bytes.get(start..i).unwrap_or(&[]);
+        let w = Word {
+            packed: pack(word),
+            len: word.len(),
+            start,
+            end: i,
+        };
+        walk.word(w);
+    }
+    walk.finish(w.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn c2_packed_table_agrees_with_a_hash_map(
+            words in proptest::collection::hash_set("[a-z0-9]{1,16}", 0..300),
+            probes in proptest::collection::vec("[a-z0-9]{1,16}", 0..50),
+        ) {
+            let entries: Vec<(u128, Info)> = words
+                .iter()
+                .zip(1u16..)
+                .map(|(w, id)| (pack(w.as_bytes()), Info { id, flags: (id % 64) as u8 }))
+                .collect();
+            let table = PackedTable::new(&entries);
+            let map: FxHashMap<u128, Info> = entries.iter().copied().collect();
+            for w in words.iter().chain(&probes) {
+                let k = pack(w.as_bytes());
+                prop_assert_eq!(table.get(k, w.len()), map.get(&k).copied().unwrap_or_default(), "{}", w);
+            }
+        }
+    }
+}
