@@ -38,6 +38,7 @@ pub mod delivery;
 pub mod directory;
 pub mod durability;
 pub mod engine;
+pub mod engine_batch;
 pub mod fixtures;
 pub mod history;
 pub mod idempotency;
