@@ -546,6 +546,28 @@ fn words_folded(text: &str) -> String {
     out
 }
 
+/// The longest text read through [`plain_apostrophes`] (two segments).
+const PLAIN_APOSTROPHES: usize = 320;
+
+/// `text` with its curly apostrophes (’ ‘) written as ASCII ones, when
+/// those are its only characters outside ASCII and it fits in `buf`. Both
+/// `words_folded` and the whole-message key read them exactly as an ASCII
+/// apostrophe (dropped inside a word, a separator elsewhere), so the ASCII
+/// walk over the copy reads what the folded path would read.
+fn plain_apostrophes<'b>(text: &str, buf: &'b mut [u8; PLAIN_APOSTROPHES]) -> Option<&'b [u8]> {
+    let mut n = 0usize;
+    for c in text.chars() {
+        let b = match c {
+            '\u{2019}' | '\u{2018}' => b'\'',
+            c if c.is_ascii() => c as u8,
+            _ => return None,
+        };
+        *buf.get_mut(n)? = b;
+        n += 1;
+    }
+    buf.get(..n)
+}
+
 /// Sentence and clause breaks.
 fn is_clause_break(c: char) -> bool {
     matches!(
@@ -825,14 +847,38 @@ impl KeywordClassifier {
                 }
                 Some(walk::answer_ascii(&self.inner, text.as_bytes(), hit))
             }
-            walk::AsciiWalk::NotAscii => {
-                if let Some(c) = self.whole_message(text, false, opted_out) {
-                    return c;
-                }
-                self.natural_opt_out(text, false)
-            }
+            walk::AsciiWalk::NotAscii => return self.classify_non_ascii(text, opted_out),
         };
         match natural {
+            Some((phrase, cancellation)) => Classification {
+                action: KeywordAction::OptOut,
+                review: true,
+                flags: Cow::Borrowed(if cancellation {
+                    NATURAL_CANCELLATION
+                } else {
+                    NATURAL
+                }),
+                keyword: Some(phrase),
+            },
+            None => Classification::none(),
+        }
+    }
+
+    /// [`KeywordClassifier::classify`] of a text with a character outside
+    /// ASCII. A phone's curly apostrophes ("don’t") are read as ASCII ones
+    /// by the ASCII walk (folding reads them so too); anything else is
+    /// folded first.
+    fn classify_non_ascii(&self, text: &str, opted_out: bool) -> Classification {
+        let mut plain = [0u8; PLAIN_APOSTROPHES];
+        if let Some(ascii) = plain_apostrophes(text, &mut plain)
+            && let Ok(ascii) = std::str::from_utf8(ascii)
+        {
+            return self.classify(ascii, opted_out);
+        }
+        if let Some(c) = self.whole_message(text, false, opted_out) {
+            return c;
+        }
+        match self.natural_opt_out(text, false) {
             Some((phrase, cancellation)) => Classification {
                 action: KeywordAction::OptOut,
                 review: true,

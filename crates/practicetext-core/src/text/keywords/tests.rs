@@ -638,6 +638,15 @@ fn c1_classify_agrees_with_reference_on_examples() {
         "stop, stop",
         "arrêt",
         "s-t-o-p",
+        // A phone's curly apostrophes, read as ASCII ones.
+        "I don’t want these texts",
+        "don’t stop the reminders",
+        "‘stop’",
+        "Stop ’",
+        "wrong number’",
+        "can’t make it, sorry",
+        "don‘t text me",
+        "stop’ all",
         // A clause opt-out before the end of a whole-message keyword.
         "stop. all",
         "Stop! All",
