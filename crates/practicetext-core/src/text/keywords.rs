@@ -849,7 +849,13 @@ impl KeywordClassifier {
             }
             walk::AsciiWalk::NotAscii => return self.classify_non_ascii(text, opted_out),
         };
-        match natural {
+        Self::natural(natural)
+    }
+
+    /// The classification of a plain-language opt-out (C2), if one was
+    /// found, with whether it may be a cancellation.
+    fn natural(found: Option<(Arc<str>, bool)>) -> Classification {
+        match found {
             Some((phrase, cancellation)) => Classification {
                 action: KeywordAction::OptOut,
                 review: true,
@@ -878,19 +884,7 @@ impl KeywordClassifier {
         if let Some(c) = self.whole_message(text, false, opted_out) {
             return c;
         }
-        match self.natural_opt_out(text, false) {
-            Some((phrase, cancellation)) => Classification {
-                action: KeywordAction::OptOut,
-                review: true,
-                flags: Cow::Borrowed(if cancellation {
-                    NATURAL_CANCELLATION
-                } else {
-                    NATURAL
-                }),
-                keyword: Some(phrase),
-            },
-            None => Classification::none(),
-        }
+        Self::natural(self.natural_opt_out(text, false))
     }
 
     #[cfg(test)]
