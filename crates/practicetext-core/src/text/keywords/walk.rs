@@ -409,10 +409,10 @@ struct Walk<'a> {
     candidate: Option<usize>,
     /// The first phrase found.
     phrase: Option<usize>,
-    /// Letters and digits of the whole text so far, as read (before "do
-    /// not" is merged), while they may still be a keyword (C1).
+    /// How many letters and digits the whole text has so far, as read
+    /// (before "do not" is merged): while at most `max_key`, the whole
+    /// message may still be a keyword (C1).
     whole_len: usize,
-    whole_key: [u8; MAX_KEY + PACKED],
 }
 
 impl<'a> Walk<'a> {
@@ -442,7 +442,6 @@ impl<'a> Walk<'a> {
             candidate: None,
             phrase: None,
             whole_len: 0,
-            whole_key: [0; MAX_KEY + PACKED],
         }
     }
 
@@ -450,24 +449,6 @@ impl<'a> Walk<'a> {
     /// a folded word string already; merging again finds nothing.)
     #[inline(always)]
     fn word(&mut self, w: Word) {
-        if self.whole_len <= self.max_key {
-            if w.len <= PACKED {
-                if let Some(d) = self
-                    .whole_key
-                    .get_mut(self.whole_len..self.whole_len + PACKED)
-                {
-                    d.copy_from_slice(&w.packed.to_le_bytes());
-                }
-            } else if self.whole_len.saturating_add(w.len) <= self.max_key {
-                let bytes = long_word_bytes(self.src, &w);
-                if let Some(d) = self
-                    .whole_key
-                    .get_mut(self.whole_len..self.whole_len + w.len)
-                {
-                    d.copy_from_slice(&bytes);
-                }
-            }
-        }
         // Sums of word lengths stay within the text's length: no overflow.
         self.whole_len += w.len;
         if let Some((p, p_info)) = self.pending {
@@ -657,11 +638,11 @@ static MASKS: [u128; PACKED + 1] = {
 /// as it is.
 const LOWER: u128 = 0x2020_2020_2020_2020_2020_2020_2020_2020;
 
-/// The packed lower-case bytes of `text[start..end]`, a run of ASCII
-/// letters and digits: one 16-byte load where the text allows it.
+/// The 16 bytes of `text` from `start`, little-endian, zeros past its
+/// end: one 16-byte load where the text allows it.
 #[inline(always)]
-fn pack_ascii(text: &[u8], start: usize, end: usize) -> u128 {
-    let raw = if let Some(chunk) = text.get(start..).and_then(<[u8]>::first_chunk::<PACKED>) {
+fn load_ascii(text: &[u8], start: usize) -> u128 {
+    if let Some(chunk) = text.get(start..).and_then(<[u8]>::first_chunk::<PACKED>) {
         u128::from_le_bytes(*chunk)
     } else if let Some(tail) = text.last_chunk::<PACKED>() {
         // Within 16 bytes of the end (else the first load fits): the last
@@ -670,8 +651,14 @@ fn pack_ascii(text: &[u8], start: usize, end: usize) -> u128 {
         u128::from_le_bytes(*tail).wrapping_shr(skip.wrapping_mul(8))
     } else {
         pack(text.get(start..).unwrap_or(&[]))
-    };
-    (raw | LOWER) & MASKS[(end - start).min(PACKED)] // ok: at most PACKED
+    }
+}
+
+/// The packed lower-case bytes of `text[start..end]`, a run of ASCII
+/// letters and digits.
+#[inline(always)]
+fn pack_ascii(text: &[u8], start: usize, end: usize) -> u128 {
+    (load_ascii(text, start) | LOWER) & MASKS[(end - start).min(PACKED)] // ok: at most PACKED
 }
 
 /// A word of an ASCII text with apostrophes in it ("don't" → "dont"):
@@ -772,8 +759,7 @@ fn walk_ascii_with(c: &Compiled, text: &[u8], whole: bool) -> AsciiWalk {
                 if !whole {
                     return AsciiWalk::Early(hit);
                 }
-                let len = walk.whole_len;
-                return rest_of_whole(c, &mut walk.whole_key, len, text, i + 1, hit);
+                return rest_of_whole(c, text, hit);
             }
         } else if class == CLASS_NON_ASCII {
             return AsciiWalk::NotAscii;
@@ -782,11 +768,51 @@ fn walk_ascii_with(c: &Compiled, text: &[u8], whole: bool) -> AsciiWalk {
     }
     if whole
         && walk.whole_len <= c.max_key
-        && let Some(i) = c.entry_index(walk.whole_key.get(..walk.whole_len).unwrap_or(&[]))
+        && let Some(i) = whole_keyword(c, text)
     {
         return AsciiWalk::Whole(i);
     }
     AsciiWalk::Natural(walk.finish(text.len()))
+}
+
+/// The whole-message keyword (C1) of an ASCII text, an index of `entries`.
+#[inline(always)]
+fn whole_keyword(c: &Compiled, text: &[u8]) -> Option<usize> {
+    match whole_key(c, text) {
+        WholeKey::Key(key, n) => c.entry_index(key.get(..n)?),
+        WholeKey::TooLong | WholeKey::NotAscii => None,
+    }
+}
+
+/// The letters and digits of a whole text, for C1.
+enum WholeKey {
+    /// This many, lower case: a keyword's length or less.
+    Key([u8; MAX_KEY], usize),
+    /// More than any keyword has.
+    TooLong,
+    /// A byte outside ASCII before there were too many.
+    NotAscii,
+}
+
+/// [`WholeKey`] of `text`, read while it may still be a keyword.
+#[inline(always)]
+fn whole_key(c: &Compiled, text: &[u8]) -> WholeKey {
+    let max = c.max_key.min(MAX_KEY);
+    let mut key = [0u8; MAX_KEY];
+    let mut n = 0usize;
+    for &b in text {
+        let class = WORD_CLASS[usize::from(b)]; // ok: a u8 indexes 256 entries
+        if class > CLASS_NON_ASCII {
+            match key.get_mut(n) {
+                Some(d) if n < max => *d = class,
+                _ => return WholeKey::TooLong,
+            }
+            n += 1;
+        } else if class == CLASS_NON_ASCII {
+            return WholeKey::NotAscii;
+        }
+    }
+    WholeKey::Key(key, n)
 }
 
 /// All the bytes of a long word of `src` (out of line: rare).
@@ -813,37 +839,19 @@ pub(super) fn answer_ascii(c: &Compiled, text: &[u8], hit: Hit) -> (Arc<str>, bo
     answer(c, Source::Ascii(text), hit)
 }
 
-/// After a clause opt-out at byte `from`: the rest of the text read for
-/// the whole-message key alone (C1 comes first).
+/// After a clause opt-out found in `text`: whether the whole message is
+/// a keyword (C1 comes first), or a byte outside ASCII leaves that to the
+/// folded text.
 #[cold]
-fn rest_of_whole(
-    c: &Compiled,
-    whole_key: &mut [u8],
-    mut whole_len: usize,
-    text: &[u8],
-    from: usize,
-    hit: Hit,
-) -> AsciiWalk {
-    for &b in text.get(from..).unwrap_or(&[]) {
-        if whole_len > c.max_key {
-            break;
-        }
-        let class = WORD_CLASS[usize::from(b)]; // ok: a u8 indexes 256 entries
-        if class > CLASS_NON_ASCII {
-            if let Some(d) = whole_key.get_mut(whole_len) {
-                *d = class;
-            }
-            whole_len += 1;
-        } else if class == CLASS_NON_ASCII {
-            return AsciiWalk::Early(hit);
-        }
+fn rest_of_whole(c: &Compiled, text: &[u8], hit: Hit) -> AsciiWalk {
+    match whole_key(c, text) {
+        WholeKey::Key(key, n) => match c.entry_index(key.get(..n).unwrap_or(&[])) {
+            Some(i) => AsciiWalk::Whole(i),
+            None => AsciiWalk::Clause(hit),
+        },
+        WholeKey::TooLong => AsciiWalk::Clause(hit),
+        WholeKey::NotAscii => AsciiWalk::Early(hit),
     }
-    if whole_len <= c.max_key
-        && let Some(i) = c.entry_index(whole_key.get(..whole_len).unwrap_or(&[]))
-    {
-        return AsciiWalk::Whole(i);
-    }
-    AsciiWalk::Clause(hit)
 }
 
 /// C2 alone on any text: ASCII read as received, others folded first.
