@@ -384,9 +384,9 @@ struct Clause {
     any: u8,
     /// Where it starts in the source (just after the break before it).
     from: usize,
-    /// The clause's letters while they may still be a keyword: each word
-    /// is stored as its 16 packed bytes, the next overwriting the padding.
-    key: [u8; MAX_KEY + PACKED],
+    /// Whether "not" joined a word of it ("do not" → "dont"): its key is
+    /// then not the letters of the source as they stand.
+    merged: bool,
 }
 
 struct Walk<'a> {
@@ -437,7 +437,7 @@ impl<'a> Walk<'a> {
                 all: u8::MAX,
                 any: 0,
                 from: 0,
-                key: [0; MAX_KEY + PACKED],
+                merged: false,
             },
             candidate: None,
             phrase: None,
@@ -463,6 +463,7 @@ impl<'a> Walk<'a> {
                     end: w.end,
                 };
                 let info = self.c.vocab.info(m, || self.src);
+                self.clause.merged = true;
                 self.emit(&m, info);
                 return;
             }
@@ -498,6 +499,7 @@ impl<'a> Walk<'a> {
         cl.all = u8::MAX;
         cl.any = 0;
         cl.from = at.saturating_add(1);
+        cl.merged = false;
         self.feed(BREAK, F_BREAK);
         hit
     }
@@ -528,19 +530,6 @@ impl<'a> Walk<'a> {
         let cl = &mut self.clause;
         cl.all &= info.flags;
         cl.any |= info.flags;
-        if cl.letters <= self.max_key {
-            if w.len <= PACKED {
-                if let Some(d) = cl.key.get_mut(cl.letters..cl.letters + PACKED) {
-                    d.copy_from_slice(&w.packed.to_le_bytes());
-                }
-            } else if cl.letters.saturating_add(w.len) <= self.max_key {
-                let bytes = long_word_bytes(self.src, w);
-                if let Some(d) = cl.key.get_mut(cl.letters..cl.letters + w.len) {
-                    d.copy_from_slice(&bytes);
-                }
-            }
-        }
-        let cl = &mut self.clause;
         cl.letters += w.len;
         self.feed(info.id, info.flags);
     }
@@ -551,7 +540,7 @@ impl<'a> Walk<'a> {
     fn end_clause(&self, at: usize) -> Option<Hit> {
         let cl = &self.clause;
         if cl.letters <= self.max_key
-            && let Some(i) = self.c.entry_index(cl.key.get(..cl.letters).unwrap_or(&[]))
+            && let Some(i) = self.clause_keyword(at)
             && self
                 .c
                 .entries
@@ -561,6 +550,46 @@ impl<'a> Walk<'a> {
             return Some(Hit::Keyword(i));
         }
         (cl.all & F_CLAUSE != 0 && cl.any & F_STOP != 0).then_some(Hit::Fillers(cl.from, at))
+    }
+
+    /// The keyword (an index of `entries`) that the clause ending at byte
+    /// `at` is as a whole, read from the source once the clause is short
+    /// enough to be one.
+    #[inline(always)]
+    fn clause_keyword(&self, at: usize) -> Option<usize> {
+        let from = self.clause.from;
+        let mut key = [0u8; MAX_KEY];
+        let mut n = 0usize;
+        let mut put = |b: u8| -> Option<()> {
+            *key.get_mut(n)? = b;
+            n += 1;
+            Some(())
+        };
+        match self.src {
+            Source::Ascii(t) if !self.clause.merged => {
+                for &b in t.get(from..at)? {
+                    let class = WORD_CLASS[usize::from(b)]; // ok: a u8 indexes 256 entries
+                    if class > CLASS_NON_ASCII {
+                        put(class)?;
+                    }
+                }
+            }
+            Source::Ascii(_) => {
+                for b in self.src.clause_text(from, at).bytes() {
+                    if b != b' ' && b != b'|' {
+                        put(b)?;
+                    }
+                }
+            }
+            Source::Folded(w) => {
+                for &b in w.as_bytes().get(from..at)? {
+                    if b != b' ' && b != b'|' {
+                        put(b)?;
+                    }
+                }
+            }
+        }
+        self.c.entry_index(key.get(..n)?)
     }
 
     /// Feeds one token to the phrase automaton.
