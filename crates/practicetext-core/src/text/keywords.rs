@@ -327,6 +327,10 @@ struct Compiled {
     entries: Vec<Entry>,
     /// Position in `entries` by key.
     by_key: FxHashMap<Box<[u8]>, usize>,
+    /// Position in `entries` plus one by key packed (see `walk::pack`),
+    /// for keys of at most 16 bytes: the walk looks its keys up as they
+    /// are held, without storing them.
+    by_packed_key: walk::PackedTable<u32>,
     /// Bit `n` set when some key is `n` bytes long: most texts are turned
     /// away by their length alone.
     key_lengths: u64,
@@ -357,6 +361,14 @@ impl Compiled {
             return None;
         }
         self.by_key.get(key).copied()
+    }
+
+    /// [`Compiled::entry_index`] of the `len` bytes (1 to 16) packed in
+    /// `key`.
+    #[inline(always)]
+    fn entry_index_packed(&self, key: u128, len: usize) -> Option<usize> {
+        let i = self.by_packed_key.get(key, len);
+        usize::try_from(i).ok()?.checked_sub(1)
     }
 }
 
@@ -803,6 +815,12 @@ impl KeywordClassifier {
             .zip(&entries)
             .map(|(i, e)| (e.key.as_bytes().into(), i))
             .collect();
+        let packed: Vec<(u128, u32)> = (1..)
+            .zip(&entries)
+            .filter(|(_, e)| (1..=walk::PACKED).contains(&e.key.len()))
+            .map(|(i, e)| (walk::pack(e.key.as_bytes()), i))
+            .collect();
+        let by_packed_key = walk::PackedTable::new(&packed);
         let key_lengths = entries
             .iter()
             .filter_map(|e| 1u64.checked_shl(u32::try_from(e.key.len()).ok()?))
@@ -813,6 +831,7 @@ impl KeywordClassifier {
                 lists: lists.clone(),
                 entries,
                 by_key,
+                by_packed_key,
                 key_lengths,
                 #[cfg(test)]
                 clause_words,

@@ -63,15 +63,43 @@ struct Info {
 }
 
 /// Bytes of a word packed into its `u128` key.
-const PACKED: usize = 16;
+pub(super) const PACKED: usize = 16;
 
 /// The first [`PACKED`] bytes of `bytes`, little-endian, zero-padded.
-fn pack(bytes: &[u8]) -> u128 {
-    let mut b = [0u8; PACKED];
-    for (d, s) in b.iter_mut().zip(bytes) {
-        *d = *s;
+///
+/// Read with loads that overlap rather than copied into a padded buffer:
+/// a wide load of bytes just copied (stored in smaller pieces) waits for
+/// those stores to be written, and short texts ("Stop.") come here.
+#[inline(always)]
+pub(super) fn pack(bytes: &[u8]) -> u128 {
+    let n = bytes.len();
+    let le8 = |at: usize| {
+        bytes
+            .get(at..)
+            .and_then(<[u8]>::first_chunk::<8>)
+            .map_or(0, |b| u64::from_le_bytes(*b))
+    };
+    let le4 = |at: usize| {
+        bytes
+            .get(at..)
+            .and_then(<[u8]>::first_chunk::<4>)
+            .map_or(0, |b| u64::from(u32::from_le_bytes(*b)))
+    };
+    let byte = |at: usize| bytes.get(at).map_or(0, |&b| u64::from(b));
+    if let Some(all) = bytes.first_chunk::<PACKED>() {
+        u128::from_le_bytes(*all)
+    } else if n >= 8 {
+        // Bytes 8.. are the top of the last eight, shifted down.
+        let hi = le8(n - 8).checked_shr(8 * (16 - n) as u32).unwrap_or(0);
+        u128::from(le8(0)) | (u128::from(hi) << 64)
+    } else if n >= 4 {
+        let hi = le4(n - 4) >> (8 * (8 - n));
+        u128::from(le4(0) | (hi << 32))
+    } else if n > 0 {
+        u128::from(byte(0) | (byte(n / 2) << (8 * (n / 2))) | (byte(n - 1) << (8 * (n - 1))))
+    } else {
+        0
     }
-    u128::from_le_bytes(b)
 }
 
 /// "not", packed.
@@ -102,7 +130,7 @@ const MERGES: [(u128, u128, usize); MERGE_WORDS.len()] = {
 /// Every word the walk looks at, and the phrase automaton over token ids.
 pub(super) struct Vocab {
     /// Words of at most [`PACKED`] bytes, by packed bytes.
-    short: PackedTable,
+    short: PackedTable<Info>,
     /// Longer words (none in the built-in lists).
     long: FxHashMap<Box<[u8]>, Info>,
     dfa: Option<DFA>,
@@ -245,22 +273,23 @@ impl Vocab {
 /// addressing with linear probing, at most a quarter full, so a word that
 /// is not there is usually told by its first probe. (A packed word is never
 /// 0, which marks an empty slot.)
-pub(super) struct PackedTable {
+pub(super) struct PackedTable<V> {
     /// Bit `len` of entry `first` is set when a word of `len` bytes
     /// starting with byte `first` is in the table: most words of a text
     /// are turned away by this alone.
     shapes: Box<[u32; 256]>,
     keys: Box<[u128]>,
-    infos: Box<[Info]>,
+    infos: Box<[V]>,
     /// 64 minus the log2 of the number of slots.
     shift: u32,
 }
 
-impl PackedTable {
-    fn new(entries: &[(u128, Info)]) -> Self {
+impl<V: Copy + Default> PackedTable<V> {
+    /// A table of `entries`: packed words (not 0) and their values.
+    pub(super) fn new(entries: &[(u128, V)]) -> Self {
         let size = entries.len().saturating_mul(4).next_power_of_two().max(16);
         let mut keys = vec![0u128; size].into_boxed_slice();
-        let mut infos = vec![Info::default(); size].into_boxed_slice();
+        let mut infos = vec![V::default(); size].into_boxed_slice();
         let shift = 64 - size.trailing_zeros();
         let mut shapes = Box::new([0u32; 256]);
         for &(k, info) in entries {
@@ -291,13 +320,13 @@ impl PackedTable {
         (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
     }
 
-    /// What the table holds for `k`, a word of `len` bytes, or nothing
-    /// (the default).
+    /// What the table holds for `k`, a word of `len` bytes (at most
+    /// [`PACKED`]), or nothing (the default).
     #[inline(always)]
-    fn get(&self, k: u128, len: usize) -> Info {
+    pub(super) fn get(&self, k: u128, len: usize) -> V {
         let shape = self.shapes[usize::from(k as u8)]; // ok: a u8 indexes 256 entries
         if shape & 1u32.wrapping_shl(len as u32) == 0 {
-            return Info::default();
+            return V::default();
         }
         let mask = self.keys.len() - 1;
         let mut i = Self::slot(k, self.shift);
@@ -311,7 +340,7 @@ impl PackedTable {
             }
             i = (i + 1) & mask;
         }
-        Info::default()
+        V::default()
     }
 }
 
@@ -558,38 +587,38 @@ impl<'a> Walk<'a> {
     #[inline(always)]
     fn clause_keyword(&self, at: usize) -> Option<usize> {
         let from = self.clause.from;
-        let mut key = [0u8; MAX_KEY];
-        let mut n = 0usize;
-        let mut put = |b: u8| -> Option<()> {
-            *key.get_mut(n)? = b;
-            n += 1;
-            Some(())
-        };
+        if let Source::Ascii(t) = self.src
+            && !self.clause.merged
+            && let Some(key) = one_run_key(t, from, at, self.clause.letters)
+        {
+            return self.c.entry_index_packed(key, self.clause.letters);
+        }
+        let mut key = KeyBytes::new(self.max_key);
         match self.src {
             Source::Ascii(t) if !self.clause.merged => {
                 for &b in t.get(from..at)? {
                     let class = WORD_CLASS[usize::from(b)]; // ok: a u8 indexes 256 entries
                     if class > CLASS_NON_ASCII {
-                        put(class)?;
+                        key.push(class)?;
                     }
                 }
             }
             Source::Ascii(_) => {
                 for b in self.src.clause_text(from, at).bytes() {
                     if b != b' ' && b != b'|' {
-                        put(b)?;
+                        key.push(b)?;
                     }
                 }
             }
             Source::Folded(w) => {
                 for &b in w.as_bytes().get(from..at)? {
                     if b != b' ' && b != b'|' {
-                        put(b)?;
+                        key.push(b)?;
                     }
                 }
             }
         }
-        self.c.entry_index(key.get(..n)?)
+        key.lookup(self.c)
     }
 
     /// Feeds one token to the phrase automaton.
@@ -690,6 +719,39 @@ fn pack_ascii(text: &[u8], start: usize, end: usize) -> u128 {
     (load_ascii(text, start) | LOWER) & MASKS[(end - start).min(PACKED)] // ok: at most PACKED
 }
 
+/// Byte `b` in every byte of a `u64`.
+const fn splat(b: u8) -> u64 {
+    (b as u64) * 0x0101_0101_0101_0101
+}
+
+/// The high bit of every byte of a `u64`.
+const HIGH: u64 = splat(0x80);
+
+/// The high bit of each byte of `x` that is an ASCII letter or digit, the
+/// eight bytes at once: a byte's low seven bits are compared by additions
+/// that never carry into the next byte (at most 0x7f plus at most 0x80).
+#[inline(always)]
+fn alnum_bytes(x: u64) -> u64 {
+    let y = x & !HIGH;
+    let digit = y.wrapping_add(splat(0x80 - b'0')) & !y.wrapping_add(splat(0x7f - b'9'));
+    let l = y | splat(0x20);
+    let letter = l.wrapping_add(splat(0x80 - b'a')) & !l.wrapping_add(splat(0x7f - b'z'));
+    (digit | letter) & !x & HIGH
+}
+
+/// How many bytes of `raw` (as [`load_ascii`] reads them), from the first,
+/// are ASCII letters or digits: [`PACKED`] when all are.
+#[inline(always)]
+fn alnum_run(raw: u128) -> usize {
+    // The first byte that is not has the lowest high bit of the inverse.
+    let lo = !alnum_bytes(raw as u64) & HIGH;
+    if lo != 0 {
+        return (lo.trailing_zeros() / 8) as usize;
+    }
+    let hi = !alnum_bytes((raw >> 64) as u64) & HIGH;
+    8 + (hi.trailing_zeros() / 8) as usize
+}
+
 /// A word of an ASCII text with apostrophes in it ("don't" → "dont"):
 /// its first run of letters and digits is `text[start..run_end]`. Returns
 /// the word and where it ends. (Out of line: the common word has none.)
@@ -788,7 +850,7 @@ fn walk_ascii_with(c: &Compiled, text: &[u8], whole: bool) -> AsciiWalk {
                 if !whole {
                     return AsciiWalk::Early(hit);
                 }
-                return rest_of_whole(c, text, hit);
+                return rest_of_whole(c, text, i, walk.whole_len, hit);
             }
         } else if class == CLASS_NON_ASCII {
             return AsciiWalk::NotAscii;
@@ -797,51 +859,154 @@ fn walk_ascii_with(c: &Compiled, text: &[u8], whole: bool) -> AsciiWalk {
     }
     if whole
         && walk.whole_len <= c.max_key
-        && let Some(i) = whole_keyword(c, text)
+        && let Some(i) = whole_keyword(c, text, walk.whole_len)
     {
         return AsciiWalk::Whole(i);
     }
     AsciiWalk::Natural(walk.finish(text.len()))
 }
 
-/// The whole-message keyword (C1) of an ASCII text, an index of `entries`.
+/// The whole-message keyword (C1) of an ASCII text with `letters`
+/// letters and digits, an index of `entries`.
 #[inline(always)]
-fn whole_keyword(c: &Compiled, text: &[u8]) -> Option<usize> {
-    match whole_key(c, text) {
-        WholeKey::Key(key, n) => c.entry_index(key.get(..n)?),
+fn whole_keyword(c: &Compiled, text: &[u8], letters: usize) -> Option<usize> {
+    if let Some(key) = one_run_key(text, 0, text.len(), letters) {
+        return c.entry_index_packed(key, letters);
+    }
+    let mut key = KeyBytes::new(c.max_key);
+    match whole_key(text, &mut key) {
+        WholeKey::Key => key.lookup(c),
         WholeKey::TooLong | WholeKey::NotAscii => None,
     }
 }
 
-/// The letters and digits of a whole text, for C1.
+/// The key of `text[from..to]`, which has `letters` letters and digits
+/// (at most 16), when they are one run (one word, as in "Stop."): read
+/// with one load.
+#[inline(always)]
+fn one_run_key(text: &[u8], from: usize, to: usize, letters: usize) -> Option<u128> {
+    if letters == 0 || letters > PACKED {
+        return None;
+    }
+    let mut start = from;
+    while start < to
+        && text
+            .get(start)
+            .is_some_and(|&b| WORD_CLASS[usize::from(b)] <= CLASS_NON_ASCII)
+    {
+        // ok: a u8 indexes 256 entries
+        start += 1;
+    }
+    // `letters` letters and digits from `start` on are all there are.
+    let raw = load_ascii(text, start);
+    (alnum_run(raw) >= letters).then(|| (raw | LOWER) & MASKS[letters]) // ok: at most PACKED
+}
+
+/// What [`whole_key`] found.
 enum WholeKey {
-    /// This many, lower case: a keyword's length or less.
-    Key([u8; MAX_KEY], usize),
-    /// More than any keyword has.
+    /// The key: a keyword's length or less.
+    Key,
+    /// More letters and digits than any keyword has.
     TooLong,
     /// A byte outside ASCII before there were too many.
     NotAscii,
 }
 
-/// [`WholeKey`] of `text`, read while it may still be a keyword.
+/// Gathers the letters and digits of a whole text (lower case) into `key`
+/// while it may still be a keyword (C1).
 #[inline(always)]
-fn whole_key(c: &Compiled, text: &[u8]) -> WholeKey {
-    let max = c.max_key.min(MAX_KEY);
-    let mut key = [0u8; MAX_KEY];
-    let mut n = 0usize;
+fn whole_key(text: &[u8], key: &mut KeyBytes) -> WholeKey {
     for &b in text {
         let class = WORD_CLASS[usize::from(b)]; // ok: a u8 indexes 256 entries
         if class > CLASS_NON_ASCII {
-            match key.get_mut(n) {
-                Some(d) if n < max => *d = class,
-                _ => return WholeKey::TooLong,
+            if key.push(class).is_none() {
+                return WholeKey::TooLong;
             }
-            n += 1;
         } else if class == CLASS_NON_ASCII {
             return WholeKey::NotAscii;
         }
     }
-    WholeKey::Key(key, n)
+    WholeKey::Key
+}
+
+/// A keyword's letters gathered one byte at a time, for a lookup.
+///
+/// They are kept in a `u128`: up to 16 are looked up as they are held,
+/// longer keys are stored 16 bytes at a time. A lookup reads a stored key
+/// several bytes at a time, and a read of bytes that were stored one by
+/// one (or copied) cannot take them from the stores still in flight: it
+/// waits for them to be written (10-15 ns on "Stop.").
+struct KeyBytes {
+    buf: [u8; MAX_KEY],
+    /// Bytes pushed.
+    n: usize,
+    /// The most bytes it may take: the longest keyword's, at most
+    /// [`MAX_KEY`].
+    max: usize,
+    /// Bytes pushed since the last store, the latest in the top byte.
+    pending: u128,
+}
+
+const _: () = assert!(MAX_KEY.is_multiple_of(PACKED));
+
+impl KeyBytes {
+    #[inline(always)]
+    fn new(max: usize) -> Self {
+        KeyBytes {
+            buf: [0; MAX_KEY],
+            n: 0,
+            max: max.min(MAX_KEY),
+            pending: 0,
+        }
+    }
+
+    /// Adds byte `b`; `None` when the key is already as long as it may be.
+    #[inline(always)]
+    fn push(&mut self, b: u8) -> Option<()> {
+        if self.n >= self.max {
+            return None;
+        }
+        // In at the top: shifts by a constant.
+        self.pending = (self.pending >> 8) | (u128::from(b) << 120);
+        self.n += 1;
+        if self.n.is_multiple_of(PACKED) {
+            self.store(self.pending);
+            self.pending = 0;
+        }
+        Some(())
+    }
+
+    /// Stores `bytes`, the last [`PACKED`] or fewer pushed (the rest
+    /// zeros), in place.
+    #[inline(always)]
+    fn store(&mut self, bytes: u128) {
+        let at = (self.n - 1) / PACKED * PACKED;
+        if let Some(d) = self.buf.get_mut(at..at + PACKED) {
+            d.copy_from_slice(&bytes.to_le_bytes());
+        }
+    }
+
+    /// The keyword the bytes pushed are, an index of `entries`: up to 16
+    /// looked up as they are held, longer ones stored first.
+    #[inline(always)]
+    fn lookup(&mut self, c: &Compiled) -> Option<usize> {
+        if (1..=PACKED).contains(&self.n) {
+            // The bytes down from the top, by less than 128 bits.
+            return c.entry_index_packed(self.pending >> (8 * (PACKED - self.n)), self.n);
+        }
+        c.entry_index(self.bytes())
+    }
+
+    /// The bytes pushed.
+    #[inline(always)]
+    fn bytes(&mut self) -> &[u8] {
+        let k = self.n % PACKED;
+        if k != 0 {
+            // The pending bytes down from the top, by less than 128 bits.
+            self.store(self.pending >> (8 * (PACKED - k)));
+        }
+        self.buf.get(..self.n).unwrap_or(&[])
+    }
 }
 
 /// All the bytes of a long word of `src` (out of line: rare).
@@ -872,9 +1037,21 @@ pub(super) fn answer_ascii(c: &Compiled, text: &[u8], hit: Hit) -> (Arc<str>, bo
 /// a keyword (C1 comes first), or a byte outside ASCII leaves that to the
 /// folded text.
 #[cold]
-fn rest_of_whole(c: &Compiled, text: &[u8], hit: Hit) -> AsciiWalk {
-    match whole_key(c, text) {
-        WholeKey::Key(key, n) => match c.entry_index(key.get(..n).unwrap_or(&[])) {
+fn rest_of_whole(c: &Compiled, text: &[u8], at: usize, letters: usize, hit: Hit) -> AsciiWalk {
+    // Usually nothing but punctuation follows ("Stop."): the key is the
+    // `letters` before `at`.
+    let rest = text.get(at..).unwrap_or(&[]);
+    if rest.iter().all(|&b| WORD_CLASS[usize::from(b)] < CLASS_NON_ASCII) // ok: a u8 indexes 256 entries
+        && let Some(key) = one_run_key(text, 0, at, letters)
+    {
+        return match c.entry_index_packed(key, letters) {
+            Some(i) => AsciiWalk::Whole(i),
+            None => AsciiWalk::Clause(hit),
+        };
+    }
+    let mut key = KeyBytes::new(c.max_key);
+    match whole_key(text, &mut key) {
+        WholeKey::Key => match key.lookup(c) {
             Some(i) => AsciiWalk::Whole(i),
             None => AsciiWalk::Clause(hit),
         },
@@ -934,6 +1111,15 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        #[test]
+        fn c2_pack_is_the_zero_padded_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..24)) {
+            let mut padded = [0u8; PACKED];
+            for (d, s) in padded.iter_mut().zip(&bytes) {
+                *d = *s;
+            }
+            prop_assert_eq!(pack(&bytes), u128::from_le_bytes(padded));
+        }
+
         #[test]
         fn c2_packed_table_agrees_with_a_hash_map(
             words in proptest::collection::hash_set("[a-z0-9]{1,16}", 0..300),
