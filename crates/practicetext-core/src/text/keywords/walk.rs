@@ -823,6 +823,15 @@ fn walk_ascii_with(c: &Compiled, text: &[u8], whole: bool) -> AsciiWalk {
             // A word: runs of letters and digits, joined by apostrophes.
             let start = i;
             i += 1;
+            if let Some(chunk) = text.get(start..).and_then(<[u8]>::first_chunk::<PACKED>) {
+                // Most words end within 16 bytes: no bounds to check.
+                let mut k = 1;
+                while k < PACKED && WORD_CLASS[usize::from(chunk[k])] > CLASS_NON_ASCII {
+                    // ok: k < 16, a u8 indexes 256 entries
+                    k += 1;
+                }
+                i = start + k;
+            }
             while class_at(i) > CLASS_NON_ASCII {
                 i += 1;
             }
