@@ -10,9 +10,11 @@
 //! the phrase patterns over the word string (see `words`) finds: the tests
 //! hold it to that reference.
 //!
-//! On an ASCII text (nearly every inbound text) the same pass also gathers
-//! the whole message's letters, so the whole-message keywords (C1, C3, C5)
-//! need no pass of their own; a text with a byte outside ASCII is folded
+//! On an ASCII text (nearly every inbound text) the same pass also counts
+//! the whole message's letters and each clause's: only a text or clause
+//! short enough to be a keyword (C1, C3, C5) is read again for its key, with
+//! one load when it is one word ("Stop."), and keys of up to 16 bytes are
+//! looked up packed, as held. A text with a byte outside ASCII is folded
 //! first and takes the word-string path.
 
 use std::sync::Arc;
