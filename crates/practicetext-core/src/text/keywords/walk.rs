@@ -825,17 +825,21 @@ fn walk_ascii_with(c: &Compiled, text: &[u8], whole: bool) -> AsciiWalk {
             // A word: runs of letters and digits, joined by apostrophes.
             let start = i;
             i += 1;
+            let mut ended = false;
             if let Some(chunk) = text.get(start..).and_then(<[u8]>::first_chunk::<PACKED>) {
                 // Most words end within 16 bytes: no bounds to check.
-                let mut k = 1;
-                while k < PACKED && WORD_CLASS[usize::from(chunk[k])] > CLASS_NON_ASCII {
-                    // ok: k < 16, a u8 indexes 256 entries
-                    k += 1;
-                }
-                i = start + k;
+                let end = chunk
+                    .iter()
+                    .skip(1)
+                    .position(|&b| WORD_CLASS[usize::from(b)] <= CLASS_NON_ASCII); // ok: a u8 indexes 256 entries
+                i = start + end.map_or(PACKED, |k| k + 1);
+                ended = end.is_some();
             }
-            while class_at(i) > CLASS_NON_ASCII {
-                i += 1;
+            if !ended {
+                // A long word, or near the end of the text.
+                while class_at(i) > CLASS_NON_ASCII {
+                    i += 1;
+                }
             }
             let w = if class_at(i) == CLASS_APOSTROPHE {
                 let (w, end) = apostrophe_word(text, start, i);
