@@ -1125,7 +1125,35 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    #[test]
+    fn c1_alnum_bytes_agrees_with_the_class_table_for_every_byte_anywhere() {
+        for b in 0..=255u8 {
+            let alnum = WORD_CLASS[usize::from(b)] > CLASS_NON_ASCII;
+            for at in 0..8 {
+                // The byte among others of every kind.
+                for other in [0u8, b' ', b'a', b'Z', b'9', 0x7f, 0x80, 0xff] {
+                    let mut bytes = [other; 8];
+                    bytes[at] = b;
+                    let got = alnum_bytes(u64::from_le_bytes(bytes)) >> (8 * at + 7) & 1;
+                    assert_eq!(got == 1, alnum, "byte {b:#x} at {at} among {other:#x}");
+                }
+            }
+        }
+    }
+
     proptest! {
+        #[test]
+        fn c1_alnum_run_counts_the_leading_letters_and_digits(
+            bytes in proptest::collection::vec(
+                prop_oneof![3 => proptest::sample::select(b"aZ09qz".to_vec()), 1 => proptest::num::u8::ANY],
+                16,
+            ),
+        ) {
+            let raw = pack(&bytes);
+            let expected = bytes.iter().take_while(|&&b| WORD_CLASS[usize::from(b)] > CLASS_NON_ASCII).count();
+            prop_assert_eq!(alnum_run(raw), expected);
+        }
+
         #[test]
         fn c2_pack_is_the_zero_padded_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..24)) {
             let mut padded = [0u8; PACKED];
