@@ -442,6 +442,7 @@ fn c2_fast_walk_agrees_with_reference_on_extended_lists() {
     for text in [
         "Do not. Thanks",
         "do not, call me later 👍",
+        "do not",
         "don't. ok",
         "do. not. ok",
         "quit bugging me",
@@ -459,7 +460,7 @@ fn c2_fast_walk_agrees_with_reference_on_extended_lists() {
             "{text:?}"
         );
     }
-    for text in ["Do not. Thanks", "do not, call me later 👍"] {
+    for text in ["Do not. Thanks", "do not, call me later 👍", "do not"] {
         let found = k.classify(text, false);
         assert_eq!(found.action, KeywordAction::OptOut, "{text:?}");
         assert_eq!(found.keyword.as_deref(), Some("DONT"), "{text:?}");
@@ -533,6 +534,32 @@ fn c2_words_longer_than_sixteen_bytes_are_read_whole() {
             reference_natural(k, ac, &folded),
             "{folded:?}"
         );
+    }
+}
+
+#[test]
+fn c1_whole_messages_of_more_than_sixteen_letters_are_keywords() {
+    let (k, ac) = &*LONG_WORDS;
+    let cases: [(&str, Option<&str>); 5] = [
+        ("Please unsubscribe", Some("PLEASE UNSUBSCRIBE")),
+        ("stop the reminders now!", Some("STOPTHEREMINDERSNOW")),
+        ("STOPTHEREMINDERSNOW", Some("STOPTHEREMINDERSNOW")),
+        ("please unsubscribe me", None),
+        ("stop the reminders", None),
+    ];
+    for (text, want) in cases {
+        let got = k.classify(text, false);
+        assert_eq!(got, reference_classify(k, ac, text, false), "{text:?}");
+        if let Some(want) = want {
+            assert_eq!(got.action, KeywordAction::OptOut, "{text:?}");
+            assert!(!got.review, "{text:?}: a keyword, not a phrase");
+            assert_eq!(got.keyword.as_deref(), Some(want), "{text:?}");
+        } else {
+            assert!(
+                !got.flags.is_empty() || got.action == KeywordAction::None,
+                "{text:?}"
+            );
+        }
     }
 }
 

@@ -388,12 +388,12 @@ impl Source<'_> {
 
     /// The normalised words from `start` to `end` (one clause), single
     /// spaces between.
-    fn clause_text(&self, start: usize, end: usize) -> String {
-        let w = match self {
-            Source::Ascii(t) => words_ascii(t.get(start..end).unwrap_or(&[])),
-            Source::Folded(s) => s.get(start..end).unwrap_or("").to_owned(),
-        };
-        w.trim_matches(|c| c == '|' || c == ' ').to_owned()
+    fn clause_text(&self, start: usize, end: usize) -> Arc<str> {
+        let trim = |w: &str| Arc::from(w.trim_matches(|c| c == '|' || c == ' '));
+        match self {
+            Source::Ascii(t) => trim(&words_ascii(t.get(start..end).unwrap_or(&[]))),
+            Source::Folded(s) => trim(s.get(start..end).unwrap_or("")),
+        }
     }
 }
 
@@ -444,6 +444,8 @@ struct Walk<'a> {
     /// (before "do not" is merged): while at most `max_key`, the whole
     /// message may still be a keyword (C1).
     whole_len: usize,
+    /// The whole message was looked up as a keyword (C1) and is none.
+    whole_is_no_keyword: bool,
 }
 
 impl<'a> Walk<'a> {
@@ -473,6 +475,7 @@ impl<'a> Walk<'a> {
             candidate: None,
             phrase: None,
             whole_len: 0,
+            whole_is_no_keyword: false,
         }
     }
 
@@ -589,38 +592,73 @@ impl<'a> Walk<'a> {
     #[inline(always)]
     fn clause_keyword(&self, at: usize) -> Option<usize> {
         let from = self.clause.from;
+        if self.whole_is_no_keyword && from == 0 && !self.clause.merged {
+            // The clause is the whole text ("please stop"), its key the
+            // whole message's.
+            return None;
+        }
         if let Source::Ascii(t) = self.src
             && !self.clause.merged
             && let Some(key) = one_run_key(t, from, at, self.clause.letters)
         {
             return self.c.entry_index_packed(key, self.clause.letters);
         }
-        let mut key = KeyBytes::new(self.max_key);
-        match self.src {
-            Source::Ascii(t) if !self.clause.merged => {
-                for &b in t.get(from..at)? {
-                    let class = WORD_CLASS[usize::from(b)]; // ok: a u8 indexes 256 entries
-                    if class > CLASS_NON_ASCII {
-                        key.push(class)?;
-                    }
-                }
-            }
-            Source::Ascii(_) => {
-                for b in self.src.clause_text(from, at).bytes() {
-                    if b != b' ' && b != b'|' {
-                        key.push(b)?;
-                    }
-                }
-            }
-            Source::Folded(w) => {
-                for &b in w.as_bytes().get(from..at)? {
-                    if b != b' ' && b != b'|' {
-                        key.push(b)?;
-                    }
-                }
-            }
+        let mut key = ShortKey::default();
+        let short = match self.src {
+            Source::Ascii(t) if !self.clause.merged => t
+                .get(from..at)?
+                .iter()
+                .map(|&b| WORD_CLASS[usize::from(b)]) // ok: a u8 indexes 256 entries
+                .filter(|&class| class > CLASS_NON_ASCII)
+                .all(|b| key.push(b)),
+            Source::Ascii(_) => self
+                .src
+                .clause_text(from, at)
+                .bytes()
+                .filter(|&b| b != b' ' && b != b'|')
+                .all(|b| key.push(b)),
+            Source::Folded(w) => w
+                .as_bytes()
+                .get(from..at)?
+                .iter()
+                .filter(|&&b| b != b' ' && b != b'|')
+                .all(|&b| key.push(b)),
+        };
+        if short {
+            key.lookup(self.c)
+        } else {
+            self.long_clause_keyword(at)
         }
-        key.lookup(self.c)
+    }
+
+    /// [`Walk::clause_keyword`] of a clause of more than 16 letters (only
+    /// an organization's own keyword is that long).
+    #[cold]
+    #[inline(never)]
+    fn long_clause_keyword(&self, at: usize) -> Option<usize> {
+        let from = self.clause.from;
+        let key: Vec<u8> = match self.src {
+            Source::Ascii(t) if !self.clause.merged => t
+                .get(from..at)?
+                .iter()
+                .map(|&b| WORD_CLASS[usize::from(b)]) // ok: a u8 indexes 256 entries
+                .filter(|&class| class > CLASS_NON_ASCII)
+                .collect(),
+            Source::Ascii(_) => self
+                .src
+                .clause_text(from, at)
+                .bytes()
+                .filter(|&b| b != b' ' && b != b'|')
+                .collect(),
+            Source::Folded(w) => w
+                .as_bytes()
+                .get(from..at)?
+                .iter()
+                .copied()
+                .filter(|&b| b != b' ' && b != b'|')
+                .collect(),
+        };
+        self.c.entry_index(&key)
     }
 
     /// Feeds one token to the phrase automaton.
@@ -872,11 +910,11 @@ fn walk_ascii_with(c: &Compiled, text: &[u8], whole: bool) -> AsciiWalk {
         }
         i += 1;
     }
-    if whole
-        && walk.whole_len <= c.max_key
-        && let Some(i) = whole_keyword(c, text, walk.whole_len)
-    {
-        return AsciiWalk::Whole(i);
+    if whole && walk.whole_len <= c.max_key {
+        match whole_keyword(c, text, walk.whole_len) {
+            Some(i) => return AsciiWalk::Whole(i),
+            None => walk.whole_is_no_keyword = true,
+        }
     }
     AsciiWalk::Natural(walk.finish(text.len()))
 }
@@ -888,9 +926,9 @@ fn whole_keyword(c: &Compiled, text: &[u8], letters: usize) -> Option<usize> {
     if let Some(key) = one_run_key(text, 0, text.len(), letters) {
         return c.entry_index_packed(key, letters);
     }
-    let mut key = KeyBytes::new(c.max_key);
-    match whole_key(text, &mut key) {
-        WholeKey::Key => key.lookup(c),
+    match whole_key(c, text) {
+        WholeKey::Short(key) => key.lookup(c),
+        WholeKey::Long => long_whole_keyword(c, text),
         WholeKey::TooLong | WholeKey::NotAscii => None,
     }
 }
@@ -917,110 +955,92 @@ fn one_run_key(text: &[u8], from: usize, to: usize, letters: usize) -> Option<u1
     (alnum_run(raw) >= letters).then(|| (raw | LOWER) & MASKS[letters]) // ok: at most PACKED
 }
 
-/// What [`whole_key`] found.
+/// [`whole_keyword`] of a text of more than 16 letters (only an
+/// organization's own keyword is that long).
+#[cold]
+#[inline(never)]
+fn long_whole_keyword(c: &Compiled, text: &[u8]) -> Option<usize> {
+    let key: Vec<u8> = text
+        .iter()
+        .map(|&b| WORD_CLASS[usize::from(b)]) // ok: a u8 indexes 256 entries
+        .filter(|&class| class > CLASS_NON_ASCII)
+        .collect();
+    c.entry_index(&key)
+}
+
+/// The letters and digits of a whole text, for C1.
 enum WholeKey {
-    /// The key: a keyword's length or less.
-    Key,
-    /// More letters and digits than any keyword has.
+    /// Up to 16, lower case.
+    Short(ShortKey),
+    /// More than 16, up to the longest keyword's length.
+    Long,
+    /// More than any keyword has.
     TooLong,
     /// A byte outside ASCII before there were too many.
     NotAscii,
 }
 
-/// Gathers the letters and digits of a whole text (lower case) into `key`
-/// while it may still be a keyword (C1).
+/// [`WholeKey`] of `text`, read while it may still be a keyword.
 #[inline(always)]
-fn whole_key(text: &[u8], key: &mut KeyBytes) -> WholeKey {
+fn whole_key(c: &Compiled, text: &[u8]) -> WholeKey {
+    let max = c.max_key.min(MAX_KEY);
+    let mut key = ShortKey::default();
+    let mut letters = 0usize;
     for &b in text {
         let class = WORD_CLASS[usize::from(b)]; // ok: a u8 indexes 256 entries
         if class > CLASS_NON_ASCII {
-            if key.push(class).is_none() {
+            letters += 1;
+            if letters > max {
                 return WholeKey::TooLong;
             }
+            key.push(class);
         } else if class == CLASS_NON_ASCII {
             return WholeKey::NotAscii;
         }
     }
-    WholeKey::Key
-}
-
-/// A keyword's letters gathered one byte at a time, for a lookup.
-///
-/// They are kept in a `u128`: up to 16 are looked up as they are held,
-/// longer keys are stored 16 bytes at a time. A lookup reads a stored key
-/// several bytes at a time, and a read of bytes that were stored one by
-/// one (or copied) cannot take them from the stores still in flight: it
-/// waits for them to be written (10-15 ns on "Stop.").
-struct KeyBytes {
-    buf: [u8; MAX_KEY],
-    /// Bytes pushed.
-    n: usize,
-    /// The most bytes it may take: the longest keyword's, at most
-    /// [`MAX_KEY`].
-    max: usize,
-    /// Bytes pushed since the last store, the latest in the top byte.
-    pending: u128,
-}
-
-const _: () = assert!(MAX_KEY.is_multiple_of(PACKED));
-
-impl KeyBytes {
-    #[inline(always)]
-    fn new(max: usize) -> Self {
-        KeyBytes {
-            buf: [0; MAX_KEY],
-            n: 0,
-            max: max.min(MAX_KEY),
-            pending: 0,
-        }
+    if letters > PACKED {
+        WholeKey::Long
+    } else {
+        WholeKey::Short(key)
     }
+}
 
-    /// Adds byte `b`; `None` when the key is already as long as it may be.
+/// A key of up to 16 bytes gathered one byte at a time, held packed (see
+/// [`pack`]) for [`Compiled::entry_index_packed`].
+///
+/// It never goes through memory: a lookup that read a key stored one byte
+/// at a time (or copied) several bytes at once could not take them from
+/// the stores still in flight, and would wait for them to be written
+/// (10-15 ns on "Stop.").
+#[derive(Default, Clone, Copy)]
+struct ShortKey {
+    /// The bytes pushed, the latest in the top byte.
+    held: u128,
+    /// How many (at most 16).
+    n: usize,
+}
+
+impl ShortKey {
+    /// Adds byte `b`; false (and nothing added) when it holds 16 already.
     #[inline(always)]
-    fn push(&mut self, b: u8) -> Option<()> {
-        if self.n >= self.max {
-            return None;
+    fn push(&mut self, b: u8) -> bool {
+        if self.n == PACKED {
+            return false;
         }
         // In at the top: shifts by a constant.
-        self.pending = (self.pending >> 8) | (u128::from(b) << 120);
+        self.held = (self.held >> 8) | (u128::from(b) << 120);
         self.n += 1;
-        if self.n.is_multiple_of(PACKED) {
-            self.store(self.pending);
-            self.pending = 0;
-        }
-        Some(())
+        true
     }
 
-    /// Stores `bytes`, the last [`PACKED`] or fewer pushed (the rest
-    /// zeros), in place.
+    /// The keyword it is, an index of `entries`.
     #[inline(always)]
-    fn store(&mut self, bytes: u128) {
-        let at = (self.n - 1) / PACKED * PACKED;
-        if let Some(d) = self.buf.get_mut(at..at + PACKED) {
-            d.copy_from_slice(&bytes.to_le_bytes());
+    fn lookup(&self, c: &Compiled) -> Option<usize> {
+        if self.n == 0 {
+            return c.entry_index(&[]);
         }
-    }
-
-    /// The keyword the bytes pushed are, an index of `entries`: up to 16
-    /// looked up as they are held, longer ones stored first.
-    #[inline(always)]
-    fn lookup(&mut self, c: &Compiled) -> Option<usize> {
-        if (1..=PACKED).contains(&self.n) {
-            // The bytes down from the top, by less than 128 bits.
-            return c.entry_index_packed(self.pending >> (8 * (PACKED - self.n)), self.n);
-        }
-        c.entry_index(self.bytes())
-    }
-
-    /// The bytes pushed.
-    #[inline(always)]
-    fn bytes(&mut self) -> &[u8] {
-        let k = self.n % PACKED;
-        if k != 0 {
-            // The pending bytes down from the top, by less than 128 bits.
-            self.store(self.pending >> (8 * (PACKED - k)));
-        }
-        self.buf.get(..self.n).unwrap_or(&[])
+        // Down from the top, by less than 128 bits.
+        c.entry_index_packed(self.held >> (8 * (PACKED - self.n)), self.n)
     }
 }
 
@@ -1039,7 +1059,7 @@ fn answer(c: &Compiled, src: Source<'_>, hit: Hit) -> (Arc<str>, bool) {
             .entries
             .get(i)
             .map_or_else(Default::default, |e| (e.display.clone(), e.cancellation)),
-        Hit::Fillers(start, end) => (src.clause_text(start, end).into(), false),
+        Hit::Fillers(start, end) => (src.clause_text(start, end), false),
     }
 }
 
@@ -1064,14 +1084,15 @@ fn rest_of_whole(c: &Compiled, text: &[u8], at: usize, letters: usize, hit: Hit)
             None => AsciiWalk::Clause(hit),
         };
     }
-    let mut key = KeyBytes::new(c.max_key);
-    match whole_key(text, &mut key) {
-        WholeKey::Key => match key.lookup(c) {
-            Some(i) => AsciiWalk::Whole(i),
-            None => AsciiWalk::Clause(hit),
-        },
-        WholeKey::TooLong => AsciiWalk::Clause(hit),
-        WholeKey::NotAscii => AsciiWalk::Early(hit),
+    let found = match whole_key(c, text) {
+        WholeKey::Short(key) => key.lookup(c),
+        WholeKey::Long => long_whole_keyword(c, text),
+        WholeKey::TooLong => None,
+        WholeKey::NotAscii => return AsciiWalk::Early(hit),
+    };
+    match found {
+        Some(i) => AsciiWalk::Whole(i),
+        None => AsciiWalk::Clause(hit),
     }
 }
 
