@@ -416,9 +416,17 @@ fn c2_fast_walk_agrees_with_reference_on_examples() {
         "",
         ".,.,.,",
         "can not can not",
+        // "stop" with fillers: the answer is the clause's words.
+        "Wrong number... St'op  PLEASE!",
+        "pl''ease  stop now 'please'",
     ] {
         assert_natural_agrees(text);
     }
+    assert_eq!(
+        k().natural_opt_out("Wrong number... St'op  PLEASE!", true)
+            .map(|(words, _)| words),
+        Some("stop please".into())
+    );
     let long = "no more texts please. ".repeat(40);
     assert_natural_agrees(&long);
     assert_natural_agrees(&format!("{long} leave me alone"));

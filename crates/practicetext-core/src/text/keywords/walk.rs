@@ -401,8 +401,9 @@ impl Source<'_> {
 pub(super) enum Hit {
     /// The clause is this opt-out keyword (an index of `entries`).
     Keyword(usize),
-    /// "stop" with filler words: the clause's span in the source.
-    Fillers(usize, usize),
+    /// "stop" with filler words: the clause's span in the source, and
+    /// whether "not" joined a word of it.
+    Fillers(usize, usize, bool),
 }
 
 /// The clause being read.
@@ -583,7 +584,8 @@ impl<'a> Walk<'a> {
         {
             return Some(Hit::Keyword(i));
         }
-        (cl.all & F_CLAUSE != 0 && cl.any & F_STOP != 0).then_some(Hit::Fillers(cl.from, at))
+        (cl.all & F_CLAUSE != 0 && cl.any & F_STOP != 0)
+            .then_some(Hit::Fillers(cl.from, at, cl.merged))
     }
 
     /// The keyword (an index of `entries`) that the clause ending at byte
@@ -1059,8 +1061,43 @@ fn answer(c: &Compiled, src: Source<'_>, hit: Hit) -> (Arc<str>, bool) {
             .entries
             .get(i)
             .map_or_else(Default::default, |e| (e.display.clone(), e.cancellation)),
-        Hit::Fillers(start, end) => (src.clause_text(start, end), false),
+        Hit::Fillers(start, end, merged) => {
+            if let Source::Ascii(t) = src
+                && !merged
+                && let Some(words) = ascii_clause_words(t, start, end)
+            {
+                return (words, false);
+            }
+            (src.clause_text(start, end), false)
+        }
     }
+}
+
+/// The words of the ASCII clause `t[start..end]`, in which "not" joined
+/// no word, as `words_ascii` writes them (lower case, apostrophes dropped,
+/// single spaces), built on the stack: the answer's is the one allocation.
+/// `None` for a clause of more than 64 bytes.
+fn ascii_clause_words(t: &[u8], start: usize, end: usize) -> Option<Arc<str>> {
+    let mut buf = [0u8; 64];
+    let mut n = 0usize;
+    let mut space = false;
+    for &b in t.get(start..end)? {
+        let class = WORD_CLASS[usize::from(b)]; // ok: a u8 indexes 256 entries
+        if class > CLASS_NON_ASCII {
+            if space && n > 0 {
+                *buf.get_mut(n)? = b' ';
+                n += 1;
+            }
+            space = false;
+            *buf.get_mut(n)? = class;
+            n += 1;
+        } else if class != CLASS_APOSTROPHE {
+            // An apostrophe joins the runs of a word ("don't") or is
+            // nothing; anything else ends a word.
+            space = true;
+        }
+    }
+    Some(Arc::from(std::str::from_utf8(buf.get(..n)?).ok()?))
 }
 
 /// What [`AsciiWalk::Early`] found in `text`.
