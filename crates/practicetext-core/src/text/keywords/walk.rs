@@ -606,27 +606,7 @@ impl<'a> Walk<'a> {
             return self.c.entry_index_packed(key, self.clause.letters);
         }
         let mut key = ShortKey::default();
-        let short = match self.src {
-            Source::Ascii(t) if !self.clause.merged => t
-                .get(from..at)?
-                .iter()
-                .map(|&b| WORD_CLASS[usize::from(b)]) // ok: a u8 indexes 256 entries
-                .filter(|&class| class > CLASS_NON_ASCII)
-                .all(|b| key.push(b)),
-            Source::Ascii(_) => self
-                .src
-                .clause_text(from, at)
-                .bytes()
-                .filter(|&b| b != b' ' && b != b'|')
-                .all(|b| key.push(b)),
-            Source::Folded(w) => w
-                .as_bytes()
-                .get(from..at)?
-                .iter()
-                .filter(|&&b| b != b' ' && b != b'|')
-                .all(|&b| key.push(b)),
-        };
-        if short {
+        if self.clause_key_bytes(at, |b| key.push(b))? {
             key.lookup(self.c)
         } else {
             self.long_clause_keyword(at)
@@ -638,29 +618,43 @@ impl<'a> Walk<'a> {
     #[cold]
     #[inline(never)]
     fn long_clause_keyword(&self, at: usize) -> Option<usize> {
+        let mut key = Vec::new();
+        self.clause_key_bytes(at, |b| {
+            key.push(b);
+            true
+        })?;
+        self.c.entry_index(&key)
+    }
+
+    /// Gives `put` the key bytes of the clause ending at byte `at`, while
+    /// it returns true: the letters and digits of an ASCII clause as
+    /// received, else those of its words (with "not" joined). Whether
+    /// `put` took them all; `None` for a span outside the source.
+    #[inline(always)]
+    fn clause_key_bytes(&self, at: usize, mut put: impl FnMut(u8) -> bool) -> Option<bool> {
         let from = self.clause.from;
-        let key: Vec<u8> = match self.src {
+        let all = match self.src {
             Source::Ascii(t) if !self.clause.merged => t
                 .get(from..at)?
                 .iter()
                 .map(|&b| WORD_CLASS[usize::from(b)]) // ok: a u8 indexes 256 entries
                 .filter(|&class| class > CLASS_NON_ASCII)
-                .collect(),
+                .all(put),
             Source::Ascii(_) => self
                 .src
                 .clause_text(from, at)
                 .bytes()
                 .filter(|&b| b != b' ' && b != b'|')
-                .collect(),
+                .all(put),
             Source::Folded(w) => w
                 .as_bytes()
                 .get(from..at)?
                 .iter()
                 .copied()
                 .filter(|&b| b != b' ' && b != b'|')
-                .collect(),
+                .all(&mut put),
         };
-        self.c.entry_index(&key)
+        Some(all)
     }
 
     /// Feeds one token to the phrase automaton.
