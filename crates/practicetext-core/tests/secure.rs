@@ -2,8 +2,9 @@
 //! (SPEC S1-S5, X7): tenancy, boundaries with a fixed clock, the event
 //! history, concurrency, and that no secret reaches a log line.
 
+use std::cell::RefCell;
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex};
+use std::sync::Once;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use practicetext_core::Error;
@@ -387,9 +388,44 @@ fn a_concurrent_change_is_refused_not_lost() {
     assert_eq!(now.pin_failures, 1);
 }
 
-/// Records every field of every event and span, formatted with `Debug`.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<String>>);
+/// Records every field of every event and span, formatted with `Debug`,
+/// into the buffer of the thread that opened one with [`capture_logs`].
+///
+/// It is installed as the process-wide default, not with
+/// `tracing::subscriber::with_default`: `tracing` caches each callsite's
+/// interest globally, and while a single scoped subscriber exists, a callsite
+/// first reached on another test's thread is judged by that thread's
+/// (absent) subscriber and stays disabled for good. That made this test miss
+/// events whenever another test reached the same log line first. A global
+/// subscriber that is interested in everything gives every thread the same
+/// answer; the thread-local buffer keeps the other tests' lines out.
+struct Capture;
+
+thread_local! {
+    static CAPTURED: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+fn with_log(f: impl FnOnce(&mut String)) {
+    CAPTURED.with(|c| {
+        if let Ok(mut c) = c.try_borrow_mut()
+            && let Some(log) = c.as_mut()
+        {
+            f(log);
+        }
+    });
+}
+
+/// Runs `f` with this thread's log lines captured, and returns them.
+fn capture_logs(f: impl FnOnce()) -> String {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        tracing::subscriber::set_global_default(Capture)
+            .expect("no other global subscriber in this test binary");
+    });
+    CAPTURED.with(|c| *c.borrow_mut() = Some(String::new()));
+    f();
+    CAPTURED.with(|c| c.borrow_mut().take()).unwrap_or_default()
+}
 
 struct Fields<'a>(&'a mut String);
 
@@ -400,21 +436,28 @@ impl tracing::field::Visit for Fields<'_> {
 }
 
 impl tracing::Subscriber for Capture {
+    fn register_callsite(
+        &self,
+        _: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::always()
+    }
     fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
         true
     }
     fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        span.record(&mut Fields(&mut self.0.lock().unwrap()));
+        with_log(|log| span.record(&mut Fields(log)));
         tracing::span::Id::from_u64(1)
     }
     fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
-        values.record(&mut Fields(&mut self.0.lock().unwrap()));
+        with_log(|log| values.record(&mut Fields(log)));
     }
     fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
     fn event(&self, event: &tracing::Event<'_>) {
-        let mut log = self.0.lock().unwrap();
-        event.record(&mut Fields(&mut log));
-        log.push('\n');
+        with_log(|log| {
+            event.record(&mut Fields(log));
+            log.push('\n');
+        });
     }
     fn enter(&self, _: &tracing::span::Id) {}
     fn exit(&self, _: &tracing::span::Id) {}
@@ -422,11 +465,10 @@ impl tracing::Subscriber for Capture {
 
 #[test]
 fn s4_s5_x7_no_secret_reaches_the_logs_or_debug() {
-    let capture = Capture::default();
     let w = World::new();
     let mut secrets: Vec<String> = Vec::new();
     let mut debug = String::new();
-    tracing::subscriber::with_default(capture.clone(), || {
+    let log = capture_logs(|| {
         let svc = w.service();
         let o = org("org-a");
         let issued = svc.send(request("org-a", "c1"), &practice()).unwrap();
@@ -450,7 +492,6 @@ fn s4_s5_x7_no_secret_reaches_the_logs_or_debug() {
         let hash_part = phc.rsplit('$').next().unwrap().to_owned();
         secrets.extend([t, code, phc, hash_part, "4071".into(), "8642".into()]);
     });
-    let log = capture.0.lock().unwrap().clone();
     assert!(
         log.contains("secure conversation changed"),
         "nothing was logged: {log}"
