@@ -57,3 +57,9 @@ bench:
 	$(CARGO) bench --bench broadcast
 	$(CARGO) bench --bench engine_sqlite --features sqlite
 	PRACTICETEXT_PG_DURABLE=1 bash scripts/with-postgres.sh $(CARGO) bench --bench engine_postgres --features postgres
+
+# Every cargo-fuzz target in fuzz/ for FUZZ_SECONDS each (default 60);
+# installs cargo-fuzz if it is missing. Not part of make test: see
+# scripts/fuzz.sh.
+fuzz:
+	bash scripts/fuzz.sh
