@@ -698,6 +698,10 @@ fn c1_classify_agrees_with_reference_on_examples() {
         "cancel. ar",
         "stop. all é",
         "stop. alle",
+        // ... and a character outside ASCII after it, which folding drops:
+        // the whole message is still the keyword.
+        "stop. all 🛑",
+        "Stop! 🛑",
     ] {
         assert_classify_agrees(text);
     }
@@ -709,6 +713,11 @@ fn c1_classify_agrees_with_reference_on_examples() {
         k().classify("cancel. ar", false).keyword.as_deref(),
         Some("CANCELAR")
     );
+    for (text, keyword) in [("stop. all 🛑", "STOPALL"), ("Stop! 🛑", "STOP")] {
+        let c = k().classify(text, false);
+        assert_eq!(c.keyword.as_deref(), Some(keyword), "{text:?}");
+        assert!(!c.review, "{text:?} is a keyword, not a phrase to review");
+    }
 }
 
 proptest::proptest! {

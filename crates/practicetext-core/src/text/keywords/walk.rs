@@ -922,11 +922,23 @@ fn whole_keyword(c: &Compiled, text: &[u8], letters: usize) -> Option<usize> {
     if let Some(key) = one_run_key(text, 0, text.len(), letters) {
         return c.entry_index_packed(key, letters);
     }
-    match whole_key(c, text) {
+    read_whole_keyword(c, text).ok().flatten()
+}
+
+/// A byte outside ASCII came before a text had too many letters to be a
+/// keyword: the folded text decides.
+struct NotAscii;
+
+/// The whole-message keyword (C1) of `text` read letter by letter, an
+/// index of `entries`.
+#[inline(always)]
+fn read_whole_keyword(c: &Compiled, text: &[u8]) -> Result<Option<usize>, NotAscii> {
+    Ok(match whole_key(c, text) {
         WholeKey::Short(key) => key.lookup(c),
         WholeKey::Long => long_whole_keyword(c, text),
-        WholeKey::TooLong | WholeKey::NotAscii => None,
-    }
+        WholeKey::TooLong => None,
+        WholeKey::NotAscii => return Err(NotAscii),
+    })
 }
 
 /// The key of `text[from..to]`, which has `letters` letters and digits
@@ -1115,15 +1127,10 @@ fn rest_of_whole(c: &Compiled, text: &[u8], at: usize, letters: usize, hit: Hit)
             None => AsciiWalk::Clause(hit),
         };
     }
-    let found = match whole_key(c, text) {
-        WholeKey::Short(key) => key.lookup(c),
-        WholeKey::Long => long_whole_keyword(c, text),
-        WholeKey::TooLong => None,
-        WholeKey::NotAscii => return AsciiWalk::Early(hit),
-    };
-    match found {
-        Some(i) => AsciiWalk::Whole(i),
-        None => AsciiWalk::Clause(hit),
+    match read_whole_keyword(c, text) {
+        Ok(Some(i)) => AsciiWalk::Whole(i),
+        Ok(None) => AsciiWalk::Clause(hit),
+        Err(NotAscii) => AsciiWalk::Early(hit),
     }
 }
 
